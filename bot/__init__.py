@@ -1,0 +1,3 @@
+"""Nightcrew: overnight cleanup PRs, one verified fix at a time."""
+
+__version__ = "0.1.0"

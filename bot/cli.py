@@ -1,0 +1,90 @@
+"""The `nightcrew` command line: one place where errors become exit statuses."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from bot import __version__
+from bot.errors import UserError
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises UserError instead of printing usage and exiting."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UserError(f"{message} (see `{self.prog} --help`)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="nightcrew", description="Overnight cleanup PRs, one verified fix each.")
+    parser.add_argument("--version", action="version", version=f"nightcrew {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run one night on a local repository")
+    run.add_argument("--repo", default=".", help="the git repository (default: .)")
+    run.add_argument("--recipe", action="append", default=[], metavar="ID",
+                     help="run only this recipe (repeatable); ignores schedules")
+    run.add_argument("--config", help="repo config file (default: <repo>/.github/nightcrew.yml)")
+    run.add_argument("--max-fixes", type=int, help="stop after this many verified fixes")
+    run.add_argument("--out", help="output folder (default: <git dir>/nightcrew)")
+    run.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
+    run.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
+    recipes = sub.add_parser("recipes", help="list, validate, test recipes; print their schema")
+    rsub = recipes.add_subparsers(dest="recipes_command", required=True, parser_class=_Parser)
+    lst = rsub.add_parser("list", help="built-in and repository recipes")
+    lst.add_argument("--repo", default=".", help="also list this repository's recipes")
+    val = rsub.add_parser("validate", help="check recipe files (default: every known recipe)")
+    val.add_argument("paths", nargs="*")
+    tst = rsub.add_parser("test", help="run recipe fixtures through the real finder and fixer")
+    tst.add_argument("paths", nargs="*")
+    rsub.add_parser("schema", help="print the JSON Schema of recipe files")
+    return parser
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "run":
+        from bot.night import cmd_run
+
+        return cmd_run(args)
+    if args.command == "recipes":
+        if args.recipes_command == "test":
+            from bot.recipes.testing import cmd_test
+
+            return cmd_test(args)
+        from bot.recipes import commands
+
+        return {
+            "list": commands.cmd_list,
+            "validate": commands.cmd_validate,
+            "schema": commands.cmd_schema,
+        }[args.recipes_command](args)
+    raise AssertionError(args.command)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return _dispatch(args)
+    except UserError as exc:
+        print(f"nightcrew: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("nightcrew: interrupted", file=sys.stderr)
+        return EXIT_INTERNAL
+    except Exception as exc:  # noqa: BLE001 - the one place internal failures are reported
+        import traceback
+
+        traceback.print_exc()
+        print(f"nightcrew: internal error: {exc} (please report this)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())
