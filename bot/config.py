@@ -1,0 +1,123 @@
+"""The repository's own settings, ``.github/nightcrew.yml`` -> RepoConfig (validated like recipes).
+
+```yaml
+version: 1
+recipes: [unnecessary-copies]       # default: every discovered recipe
+recipe_dirs: [.nightcrew/recipes]
+test_command: python -m pytest -q   # default: detected
+base: main                          # default: HEAD
+limits: {max_fixes: 10, max_changed_lines: 80, test_timeout: 1800}
+protected: ["migrations/**"]
+git: {author_name: Nightcrew, author_email: nightcrew@users.noreply.github.com}
+```
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from bot.errors import UserError
+from bot.globs import pattern_problem
+from bot.recipes.loader import schema_errors
+from bot.recipes.model import Recipe
+from bot.recipes.yamlpos import Document, display_path, load_yaml
+
+CONFIG_PATHS = (".github/nightcrew.yml", ".github/nightcrew.yaml")
+
+
+@dataclass(frozen=True)
+class RepoConfig:
+    recipes: tuple[str, ...] | None = None  # enabled recipe ids; None: every discovered one
+    recipe_dirs: tuple[str, ...] = (".nightcrew/recipes",)
+    test_command: str | None = None  # None: detected from the repository
+    base: str | None = None  # None: the checked-out HEAD
+    max_fixes: int = 10  # verified fixes per night, across recipes
+    max_changed_lines: int = 80
+    test_timeout: float = 1800.0  # ceiling for any single test run, in seconds
+    protected: tuple[str, ...] = ()  # on top of guard.DEFAULT_PROTECTED
+    author_name: str = "Nightcrew"
+    author_email: str = "nightcrew@users.noreply.github.com"
+    source: Path | None = None  # the file it came from; None: defaults
+    # Line of each entry of ``recipes``, for check_enabled's errors.
+    recipe_lines: tuple[int, ...] = field(default=(), compare=False, repr=False)
+
+
+@cache
+def config_schema() -> dict[str, Any]:
+    """The committed JSON Schema of the repository config file."""
+    text = resources.files("bot").joinpath("config.schema.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def load_config(repo: Path, path: Path | None = None) -> RepoConfig:
+    """Read ``path``, or ``<repo>/.github/nightcrew.yml`` when there is one, else defaults."""
+    if path is None:
+        found = [repo / name for name in CONFIG_PATHS if (repo / name).is_file()]
+        if not found:
+            return RepoConfig()
+        path = found[0]
+    elif not path.is_file():
+        raise UserError("config file not found (check --config)", display_path(path))
+    doc = load_yaml(path)
+    if doc.data is None:
+        raise UserError("the file is empty: write at least `version: 1`", doc.file, 1)
+    errors = schema_errors(doc, config_schema()) or _semantic_errors(doc)
+    if errors:
+        raise errors[0]
+    return _build(doc, path.resolve())
+
+
+def _semantic_errors(doc: Document) -> list[UserError]:
+    errors = []
+    for i, pattern in enumerate(doc.data.get("protected", ())):
+        problem = pattern_problem(pattern)
+        if problem:
+            errors.append(doc.error(("protected", i), problem))
+    for i, folder in enumerate(doc.data.get("recipe_dirs", ())):
+        if folder.startswith("/") or ".." in folder.split("/"):
+            message = f"{folder!r} must be a folder inside the repository, relative to its root"
+            errors.append(doc.error(("recipe_dirs", i), message))
+    return errors
+
+
+def _build(doc: Document, source: Path) -> RepoConfig:
+    data: dict[str, Any] = doc.data
+    fields: dict[str, Any] = {k: data[k] for k in ("test_command", "base") if k in data}
+    if "recipes" in data:
+        fields["recipes"] = tuple(data["recipes"])
+        fields["recipe_lines"] = tuple(
+            doc.line(("recipes", i)) for i in range(len(data["recipes"]))
+        )
+    for key in ("recipe_dirs", "protected"):
+        if key in data:
+            fields[key] = tuple(data[key])
+    fields |= data.get("limits", {})
+    if "test_timeout" in fields:
+        fields["test_timeout"] = float(fields["test_timeout"])
+    fields |= data.get("git", {})
+    return RepoConfig(source=source, **fields)
+
+
+def check_enabled(config: RepoConfig, recipes: Sequence[Recipe]) -> None:
+    """Raise a UserError at the config line of the first enabled id no recipe has."""
+    known = sorted(recipe.id for recipe in recipes)
+    for i, recipe_id in enumerate(config.recipes or ()):
+        if recipe_id in known:
+            continue
+        close = difflib.get_close_matches(recipe_id, known, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        listing = ", ".join(known) if known else "none"
+        line = config.recipe_lines[i] if i < len(config.recipe_lines) else None
+        raise UserError(
+            f"unknown recipe {recipe_id!r}{hint}; known recipes: {listing}",
+            display_path(config.source) if config.source else None,
+            line,
+            f"recipes[{i}]",
+        )

@@ -1,0 +1,61 @@
+"""Glob patterns for recipe scopes and protected paths, matched against repo-relative paths.
+
+Patterns match the *whole* path, with ``/`` as separator on every platform (wcmatch flags):
+
+- ``GLOBSTAR``: ``**`` spans any number of directories, including none (``**/*.py``
+  matches ``a.py`` and ``x/y/a.py``).
+- ``DOTGLOB``: ``*`` and ``**`` also match names starting with a dot, so an exclude or a
+  protected pattern such as ``config/**`` cannot be dodged by a hidden file or folder.
+- ``BRACE``: ``**/*.{py,pyi}``.
+- ``FORCEUNIX`` and ``CASE``: the same answer on every OS, case-sensitive like git.
+
+There is no basename matching: ``conftest.py`` matches only the top-level file; write
+``**/conftest.py`` for every one. A folder is matched by its contents: ``tests/**``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from wcmatch import glob
+
+FLAGS = glob.GLOBSTAR | glob.DOTGLOB | glob.BRACE | glob.FORCEUNIX | glob.CASE
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why ``pattern`` is not a usable repo-relative glob, or None if it is fine."""
+    if not pattern.strip():
+        return "empty pattern: remove it, or write a glob such as '**/*.py'"
+    if pattern != pattern.strip():
+        return f"pattern {pattern!r} has leading or trailing spaces: remove them"
+    if pattern.startswith("/") or (len(pattern) > 1 and pattern[1] == ":"):
+        return (
+            f"pattern {pattern!r} is absolute: patterns are relative to the repository root, "
+            f"write {pattern.lstrip('/')!r}"
+        )
+    parts = pattern.split("/")
+    if ".." in parts:
+        return f"pattern {pattern!r} contains '..': patterns cannot leave the repository"
+    if parts[0] == ".":
+        return f"pattern {pattern!r} starts with './': write {pattern[2:]!r}"
+    if pattern.endswith("/"):
+        return (
+            f"pattern {pattern!r} ends with '/' and would match no file: "
+            f"write {pattern + '**'!r} for everything under that folder"
+        )
+    try:
+        glob.translate(pattern, flags=FLAGS)
+    except Exception as exc:  # wcmatch raises several types; each means "bad pattern"
+        return f"pattern {pattern!r} cannot be compiled: {exc}"
+    return None
+
+
+def matches(path: str, patterns: Iterable[str]) -> bool:
+    """Whether the repo-relative ``path`` matches any of ``patterns``."""
+    patterns = list(patterns)
+    return bool(patterns) and glob.globmatch(path, patterns, flags=FLAGS)
+
+
+def in_scope(path: str, include: Iterable[str], exclude: Iterable[str] = ()) -> bool:
+    """Whether ``path`` matches an include pattern and no exclude pattern."""
+    return matches(path, include) and not matches(path, exclude)

@@ -1,0 +1,167 @@
+"""YAML -> plain Python values plus the line of every field, so errors can point at it.
+
+A field path is a tuple of mapping keys and list indices: ``("find", "ruff", "select", 1)``.
+The line of a mapping entry is the line of its key; of a list item, the line the item starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+
+from bot.errors import UserError
+
+FieldPath = tuple[str | int, ...]
+
+# Aliases can make a small file expand into a huge value ("billion laughs"); a recipe has
+# a few hundred nodes at most.
+_MAX_NODES = 100_000
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed YAML file: its value and where each field is."""
+
+    data: Any
+    file: str  # as shown in messages
+    lines: dict[FieldPath, int] = field(default_factory=dict)
+
+    def line(self, path: Sequence[str | int]) -> int:
+        """The line of ``path``, or of its nearest ancestor that has one."""
+        path = tuple(path)
+        while path and path not in self.lines:
+            path = path[:-1]
+        return self.lines.get(path, 1)
+
+    def error(self, path: Sequence[str | int], message: str) -> UserError:
+        """A UserError at ``path``: ``file:line: field: message``."""
+        return UserError(message, self.file, self.line(path), format_path(path) or None)
+
+
+def format_path(path: Sequence[str | int]) -> str:
+    """``("find", "ruff", "select", 1)`` -> ``find.ruff.select[1]``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def display_path(path: Path) -> str:
+    """``path`` relative to the current directory when it is below it, else as given."""
+    try:
+        resolved, cwd = path.resolve(), Path.cwd().resolve()
+    except OSError:
+        return str(path)
+    return str(resolved.relative_to(cwd)) if resolved.is_relative_to(cwd) else str(path)
+
+
+def load_yaml(path: Path, display: str | None = None) -> Document:
+    """Read and parse the YAML file at ``path``; every failure is a UserError naming it."""
+    shown = display or display_path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise UserError("no such file", shown) from None
+    except IsADirectoryError:
+        raise UserError("is a directory, not a YAML file", shown) from None
+    except OSError as exc:
+        raise UserError(f"cannot read: {exc.strerror}", shown) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise UserError("is not UTF-8 text: save it as UTF-8", shown, line) from None
+    return parse_yaml(text, shown)
+
+
+def parse_yaml(text: str, file: str) -> Document:
+    """Parse one YAML document from ``text``; ``file`` names it in errors."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        raise _yaml_error(exc, file, text) from None
+    except yaml.YAMLError as exc:  # ReaderError (control characters) has no mark
+        raise UserError(f"invalid YAML: {str(exc).splitlines()[0]}", file) from None
+    lines: dict[FieldPath, int] = {}
+    if node is None:
+        return Document(None, file, lines)
+    builder = _Builder(file, lines)
+    try:
+        data = builder.value(node, ())
+    except yaml.MarkedYAMLError as exc:
+        raise _yaml_error(exc, file, text) from None
+    return Document(data, file, lines)
+
+
+def _yaml_error(exc: yaml.MarkedYAMLError, file: str, text: str) -> UserError:
+    mark = exc.problem_mark or exc.context_mark
+    if exc.context_mark and mark and mark.index >= len(text.rstrip()):
+        mark = exc.context_mark  # "unexpected end of file": point at what was left open
+    problem = exc.problem or "cannot parse"
+    context = f" ({exc.context})" if exc.context and exc.problem else ""
+    return UserError(f"invalid YAML: {problem}{context}", file, mark.line + 1 if mark else None)
+
+
+class _Builder:
+    """Turns composed nodes into plain values, recording lines and refusing duplicate keys."""
+
+    def __init__(self, file: str, lines: dict[FieldPath, int]) -> None:
+        self.file = file
+        self.lines = lines
+        self.constructor = SafeConstructor()
+        self.seen = 0
+        self.stack: set[int] = set()
+
+    def value(self, node: yaml.Node, path: FieldPath) -> Any:
+        self.seen += 1
+        if self.seen > _MAX_NODES:
+            raise UserError("too many YAML nodes (are aliases expanding?)", self.file)
+        if id(node) in self.stack:
+            raise UserError("an alias refers to itself", self.file, node.start_mark.line + 1)
+        self.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.ScalarNode):
+            return self.constructor.construct_object(node, deep=True)
+        self.stack.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                return [self.value(item, (*path, i)) for i, item in enumerate(node.value)]
+            if isinstance(node, yaml.MappingNode):
+                return self.mapping(node, path)
+        finally:
+            self.stack.discard(id(node))
+        raise AssertionError(node)
+
+    def mapping(self, node: yaml.MappingNode, path: FieldPath) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        first_line: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            line = key_node.start_mark.line + 1
+            where = format_path(path) or None
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise UserError(
+                    "YAML merge keys (<<) are not supported: write the keys out",
+                    self.file,
+                    line,
+                    where,
+                )
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise UserError(
+                    "a key must be plain text, not a list or mapping", self.file, line, where
+                )
+            key = str(key_node.value)
+            if key in out:
+                raise UserError(
+                    f"duplicate key {key!r} (first on line {first_line[key]}): keep only one",
+                    self.file,
+                    line,
+                    where,
+                )
+            first_line[key] = line
+            self.lines[(*path, key)] = line
+            out[key] = self.value(value_node, (*path, key))
+        return out
