@@ -1,0 +1,74 @@
+"""Read the JUnit XML report pytest writes (``--junitxml``) into a small result value."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+
+from bot.errors import NightcrewError
+
+
+class JUnitError(NightcrewError, ValueError):
+    """The report is not well-formed JUnit XML."""
+
+
+@dataclass(frozen=True)
+class JUnitResult:
+    """Test ids (``classname::name``) by outcome; failed includes errored."""
+
+    ids: frozenset[str]
+    failed: frozenset[str]
+    errors: frozenset[str]  # the subset of ``failed`` that errored (setup, collection)
+    skipped_ids: frozenset[str]
+
+    @property
+    def tests(self) -> int:
+        return len(self.ids)
+
+    @property
+    def skipped(self) -> int:
+        return len(self.skipped_ids)
+
+
+def case_id(testcase: ET.Element) -> str:
+    """``classname::name``, else ``file::name``, else ``name``.
+
+    pytest's collection errors have an empty classname and the module as their name.
+    """
+    name = testcase.get("name", "")
+    prefix = testcase.get("classname") or testcase.get("file") or ""
+    return f"{prefix}::{name}" if prefix else name
+
+
+def parse_junit(xml_text: str) -> JUnitResult:
+    """Parse a ``<testsuites>`` or single ``<testsuite>`` report; raise JUnitError if bad.
+
+    The files come from pytest runs Nightcrew started itself, so the stdlib parser is fine.
+    """
+    try:
+        root = ET.fromstring(xml_text)
+    except ET.ParseError as exc:
+        raise JUnitError(f"malformed JUnit XML: {exc}") from exc
+    if root.tag not in ("testsuites", "testsuite"):
+        raise JUnitError(f"not a JUnit report: root element is <{root.tag}>")
+    ids: set[str] = set()
+    failed: set[str] = set()
+    errors: set[str] = set()
+    skipped: set[str] = set()
+    for testcase in root.iter("testcase"):
+        tid = case_id(testcase)
+        ids.add(tid)
+        if testcase.find("error") is not None:
+            errors.add(tid)
+            failed.add(tid)
+        elif testcase.find("failure") is not None:
+            failed.add(tid)
+        elif testcase.find("skipped") is not None:
+            skipped.add(tid)
+    return JUnitResult(
+        ids=frozenset(ids),
+        failed=frozenset(failed),
+        errors=frozenset(errors),
+        # pytest writes a second <testcase> for a teardown error: failed wins over skipped.
+        skipped_ids=frozenset(skipped - failed),
+    )
