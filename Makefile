@@ -1,0 +1,31 @@
+# Two entry points: `make demo` (one night on the bundled example) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup demo test lint bench clean
+
+$(BIN)/.nightcrew-installed: pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit("Nightcrew needs Python 3.11+") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(BIN)/.nightcrew-installed
+
+demo: setup
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash examples/run-demo.sh
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python bench/bench_engine.py
+
+clean:
+	rm -rf $(VENV) nightcrew-out

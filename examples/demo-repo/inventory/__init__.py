@@ -1,0 +1,3 @@
+from inventory.ledger import Item, Ledger
+
+__all__ = ["Item", "Ledger"]

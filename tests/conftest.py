@@ -1,0 +1,53 @@
+"""Shared test helpers: real git repositories (with a bare `origin`) built in tmp_path."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_REPO = ROOT / "examples" / "demo-repo"
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def init_repo(path: Path, files: dict[str, str] | None = None, source: Path | None = None) -> Path:
+    """A git repository at ``path`` with one commit, pushed to a bare `origin` beside it."""
+    path.mkdir(parents=True, exist_ok=True)
+    if source is not None:
+        shutil.copytree(source, path, dirs_exist_ok=True)
+    for name, text in (files or {}).items():
+        target = path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    git(path, "init", "--quiet", "--initial-branch=main")
+    git(path, "config", "user.name", "Test Human")
+    git(path, "config", "user.email", "human@example.invalid")
+    git(path, "add", "--all")
+    git(path, "commit", "--quiet", "-m", "initial")
+    origin = path.parent / f"{path.name}-origin.git"
+    git(path.parent, "init", "--quiet", "--bare", str(origin))
+    git(path, "remote", "add", "origin", str(origin))
+    git(path, "push", "--quiet", "origin", "main")
+    return path
+
+
+@pytest.fixture
+def make_repo(tmp_path: Path) -> Callable[..., Path]:
+    def make(name: str = "repo", files: dict[str, str] | None = None, source: Path | None = None):
+        return init_repo(tmp_path / name, files, source)
+
+    return make
+
+
+@pytest.fixture
+def demo_repo(make_repo: Callable[..., Path]) -> Path:
+    return make_repo("inventory", source=DEMO_REPO)

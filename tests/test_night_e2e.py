@@ -1,0 +1,230 @@
+"""One night end to end: the real CLI, real git, real ruff, real pytest on the demo repo."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import git
+
+SECRETS = {
+    "GITHUB_TOKEN": "ghs_e2eSecretGithubToken000",
+    "ANTHROPIC_API_KEY": "sk-ant-e2eSecretAnthropic000",
+    "INPUT_GITHUB-TOKEN": "ghp_e2eSecretActionInput000",
+    "AWS_SECRET_ACCESS_KEY": "e2eSecretAwsAccessKey000",
+    "DEPLOY_PASSWORD": "e2eSecretDeployPassword000",
+}
+
+ENV_DUMP_TEST = """\
+import json
+import os
+import uuid
+from pathlib import Path
+
+
+def test_dump_environment():
+    target = Path(os.environ["NIGHTCREW_E2E_DUMPS"]) / f"{uuid.uuid4().hex}.json"
+    target.write_text(json.dumps(dict(os.environ)), encoding="utf-8")
+"""
+
+
+def nightcrew(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
+
+
+def checkout_state(repo: Path) -> dict[str, str]:
+    """Everything about the user's checkout that a night must leave alone."""
+    return {
+        "head": git(repo, "symbolic-ref", "HEAD"),
+        "head_sha": git(repo, "rev-parse", "HEAD"),
+        "status": git(repo, "status", "--porcelain=v2", "--untracked-files=all"),
+        "index": git(repo, "ls-files", "--stage"),
+        "diff": git(repo, "diff"),
+        "stash": git(repo, "stash", "list"),
+        "files": "\n".join(
+            sorted(
+                f"{p.relative_to(repo)}:{p.read_bytes().hex()[:64]}"
+                for p in repo.rglob("*")
+                if p.is_file() and ".git" not in p.relative_to(repo).parts
+            )
+        ),
+    }
+
+
+@pytest.fixture(scope="module")
+def night(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """One night on the demo repo, made dirty first, run twice; shared by the tests below."""
+    from tests.conftest import DEMO_REPO, init_repo
+
+    base = tmp_path_factory.mktemp("night")
+    repo = init_repo(
+        base / "inventory", {"tests/test_env_dump.py": ENV_DUMP_TEST}, source=DEMO_REPO
+    )
+    # A human's work in progress: a stash, a staged change, an unstaged change, a new file.
+    (repo / "inventory" / "io.py").write_text("# stashed\n", encoding="utf-8")
+    git(repo, "stash", "push", "--quiet", "-m", "human stash")
+    (repo / "README.md").write_text("staged edit\n", encoding="utf-8")
+    git(repo, "add", "README.md")
+    (repo / "pyproject.toml").write_text(
+        (repo / "pyproject.toml").read_text() + "# unstaged\n", encoding="utf-8"
+    )
+    (repo / "notes.txt").write_text("untracked\n", encoding="utf-8")
+    before = checkout_state(repo)
+
+    dumps = base / "dumps"
+    dumps.mkdir()
+    env = {**os.environ, **SECRETS, "NIGHTCREW_E2E_DUMPS": str(dumps)}
+    out = base / "out"
+    first = nightcrew("run", "--repo", str(repo), "--out", str(out), "--json", env=env)
+    after_first = checkout_state(repo)
+    branches_first = git(repo, "branch", "--list", "nightcrew/*").split()
+    second = nightcrew("run", "--repo", str(repo), "--out", str(out), "--json", env=env)
+    return {
+        "repo": repo,
+        "out": out,
+        "dumps": dumps,
+        "before": before,
+        "after_first": after_first,
+        "after_second": checkout_state(repo),
+        "first": first,
+        "second": second,
+        "branches_first": branches_first,
+        "branches_second": git(repo, "branch", "--list", "nightcrew/*").split(),
+    }
+
+
+def report(result: subprocess.CompletedProcess[str]) -> dict:
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def fixes_by_rule(data: dict) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for fix in data["fixes"]:
+        out.setdefault(fix["rule"], []).append(fix)
+    return out
+
+
+@pytest.mark.slow
+def test_each_planted_copy_becomes_one_verified_branch(night):
+    data = report(night["first"])
+    verified = {(f["rule"], f["path"]) for f in data["fixes"] if f["status"] == "verified"}
+    assert verified >= {
+        ("ruff:C414", "inventory/ledger.py"),
+        ("ruff:FURB129", "inventory/io.py"),
+        ("nightcrew:list-concat-in-loop", "inventory/ledger.py"),
+        ("nightcrew:copy-before-iteration", "inventory/ledger.py"),
+    }
+    assert sorted(data["branches"]) == sorted(night["branches_first"])
+    repo = night["repo"]
+    for fix in data["fixes"]:
+        if fix["status"] != "verified":
+            continue
+        assert fix["branch"].startswith(f"nightcrew/{fix['recipe']}/")
+        assert fix["branch"].endswith(fix["fingerprint"][:8])
+        # One commit on top of the base, touching only the finding's file.
+        assert git(repo, "rev-list", "--count", f"main..{fix['branch']}").strip() == "1"
+        changed = git(repo, "diff", "--name-only", f"main...{fix['branch']}").split()
+        assert changed == [fix["path"]]
+        message = git(repo, "log", "-1", "--format=%B", fix["branch"])
+        assert f"Nightcrew-Fingerprint: {fix['fingerprint']}" in message
+        assert "no new failures" in message
+        assert Path(fix["patch"]).read_text().startswith("From ")
+
+
+@pytest.mark.slow
+def test_a_fix_that_breaks_tests_is_rejected(night):
+    data = report(night["first"])
+    audit = [f for f in data["fixes"] if f["rule"] == "ruff:C419"]
+    assert len(audit) == 1
+    assert audit[0]["status"] == "rejected"
+    assert "test_audit_visits_every_item" in audit[0]["reason"]
+    assert audit[0]["branch"] is None
+
+
+@pytest.mark.slow
+def test_decoys_are_never_touched(night):
+    data = report(night["first"])
+    ledger = (night["repo"] / "inventory" / "ledger.py").read_text().splitlines()
+    decoy_lines = {
+        n
+        for n, text in enumerate(ledger, 1)
+        if "return list(self._items)" in text
+        or "self._items.copy()" in text
+        or "log = log + [word]" in text
+    }
+    assert len(decoy_lines) == 3
+    touched = {f["line"] for f in data["findings"] if f["path"] == "inventory/ledger.py"}
+    assert not touched & decoy_lines
+    for branch in night["branches_first"]:
+        diff = git(night["repo"], "diff", f"main...{branch}")
+        assert "self._items.copy()" not in diff
+        assert "log = log + [word]" not in diff
+
+
+@pytest.mark.slow
+def test_the_users_checkout_is_left_exactly_as_it_was(night):
+    assert night["after_first"] == night["before"]
+    assert night["after_second"] == night["before"]
+    data = report(night["first"])
+    assert data["dirty_worktree"] is True
+    assert any("uncommitted changes" in n for n in data["notes"])
+    assert "uncommitted changes" in night["first"].stderr
+    worktrees = git(night["repo"], "worktree", "list").splitlines()
+    assert len(worktrees) == 1  # every worktree the night made is gone
+
+
+@pytest.mark.slow
+def test_a_second_night_creates_no_duplicates(night):
+    first, second = report(night["first"]), report(night["second"])
+    assert night["branches_second"] == night["branches_first"]
+    assert second["branches"] == []
+    verified_before = {f["fingerprint"] for f in first["fixes"] if f["status"] == "verified"}
+    skipped_now = {
+        f["fingerprint"]
+        for f in second["fixes"]
+        if f["status"] == "skipped" and f["reason"].startswith("already proposed")
+    }
+    assert verified_before and verified_before == skipped_now
+
+
+@pytest.mark.slow
+def test_no_secret_reaches_the_tests_or_the_report(night):
+    dumps = list(night["dumps"].glob("*.json"))
+    assert len(dumps) >= 2  # the baseline and at least one fix ran the dumping test
+    for dump in dumps:
+        seen = json.loads(dump.read_text())
+        assert "PATH" in seen  # the dump is a real environment
+        for name, value in SECRETS.items():
+            assert name not in seen
+            assert value not in json.dumps(seen)
+    everything = [night["first"].stdout, night["first"].stderr, night["second"].stdout]
+    everything += [p.read_text() for p in night["out"].rglob("*") if p.is_file()]
+    for value in SECRETS.values():
+        assert not any(value in text for text in everything)
+
+
+@pytest.mark.slow
+def test_report_records_baseline_runs_and_timings(night):
+    data = report(night["first"])
+    runs = data["test_runs"]
+    assert runs[0]["purpose"] == "baseline"
+    assert runs[0]["failed"] == []
+    assert runs[0]["tests"] == 9
+    fix_runs = [r for r in runs if r["purpose"] != "baseline"]
+    assert len(fix_runs) == sum(1 for f in data["fixes"] if f["status"] in {"verified"}) + 1
+    assert set(data["timings"]) >= {"find", "baseline", "fixes", "total"}
+    assert (night["out"] / "report.md").read_text().startswith("# Nightcrew report")
+    assert data["summary"]["found"] == len(data["findings"])
