@@ -28,8 +28,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run one night on a local repository")
     run.add_argument("--repo", default=".", help="the git repository (default: .)")
-    run.add_argument("--recipe", action="append", default=[], metavar="ID",
-                     help="run only this recipe (repeatable); ignores schedules")
+    run.add_argument(
+        "--recipe",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="run only this recipe (repeatable); ignores schedules",
+    )
     run.add_argument("--config", help="repo config file (default: <repo>/.github/nightcrew.yml)")
     run.add_argument("--max-fixes", type=int, help="stop after this many verified fixes")
     run.add_argument("--out", help="output folder (default: <git dir>/nightcrew)")
@@ -78,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("nightcrew: interrupted", file=sys.stderr)
         return EXIT_INTERNAL
-    except Exception as exc:  # noqa: BLE001 - the one place internal failures are reported
+    except Exception as exc:  # the one place internal failures are reported
         import traceback
 
         traceback.print_exc()

@@ -39,6 +39,7 @@ class Finding:
     edits: tuple[TextEdit, ...] = ()
     fix_title: str = ""  # what the edit does, e.g. "Remove outer `list()` call"
     applicability: str = "safe"  # ruff's word: safe | unsafe | display-only
+    no_fix_reason: str = ""  # why a finder withheld the edit, when it did
     url: str | None = None
     snippet: str = ""  # normalised offending code, filled by assign_fingerprints
     occurrence: int = 0
@@ -57,6 +58,16 @@ class EditError(ValueError):
     """An edit does not fit the text it is applied to."""
 
 
+# Python and ruff end lines at \n, \r\n or \r only; str.splitlines() would also split at
+# form feeds and other separators, and misplace every edit below them.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines with their endings, split the way Python's tokenizer and ruff count them."""
+    return _LINE.findall(text)
+
+
 def _offset(lines: list[str], line: int, col: int) -> int:
     if line < 1 or line > len(lines) + 1:
         raise EditError(f"line {line} is outside the file ({len(lines)} lines)")
@@ -72,10 +83,12 @@ def _offset(lines: list[str], line: int, col: int) -> int:
 
 def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
     """Apply non-overlapping edits to ``text``; raise EditError if they do not fit."""
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text)
     spans = sorted(
-        ((_offset(lines, e.start_line, e.start_col), _offset(lines, e.end_line, e.end_col), e)
-         for e in edits),
+        (
+            (_offset(lines, e.start_line, e.start_col), _offset(lines, e.end_line, e.end_col), e)
+            for e in edits
+        ),
         key=lambda s: (s[0], s[1]),
     )
     out: list[str] = []
@@ -95,7 +108,7 @@ _WS = re.compile(r"\s+")
 
 def span_text(text: str, start_line: int, start_col: int, end_line: int, end_col: int) -> str:
     """The source between two positions (same conventions as TextEdit)."""
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text)
     try:
         return text[_offset(lines, start_line, start_col) : _offset(lines, end_line, end_col)]
     except EditError:

@@ -288,6 +288,8 @@ def _fix_one(night: _Night, recipe: Recipe, finding: Finding, base_tree: Path) -
 
 
 def _no_fix_reason(recipe: Recipe, finding: Finding) -> str:
+    if finding.no_fix_reason:
+        return finding.no_fix_reason
     if finding.applicability == "unsafe" and not recipe.fix_unsafe:
         return "ruff marks this fix unsafe and the recipe does not allow unsafe fixes"
     return "no automatic fix is available for this finding"
@@ -300,8 +302,7 @@ def _fix_in(
     steps = result.steps
     target = tree / finding.path
     try:
-        before = target.read_text(encoding="utf-8")
-        target.write_text(apply_edits(before, finding.edits), encoding="utf-8")
+        target.write_bytes(_apply_to_bytes(target.read_bytes(), finding))
     except (EditError, UnicodeDecodeError, OSError) as exc:
         result.reason = f"the fix does not apply to {finding.path}: {exc}"
         return result
@@ -386,6 +387,16 @@ def _fix_in(
     result.reason = "; ".join(evidence)
     result.branch, result.commit, result.patch = branch, sha, str(patch)
     return result
+
+
+def _apply_to_bytes(raw: bytes, finding: Finding) -> bytes:
+    """Apply the finding's edits to a file's bytes, keeping its newlines and its BOM.
+
+    Ruff's columns (and so every finding's) do not count a byte order mark.
+    """
+    text = raw.decode("utf-8")
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    return (bom + apply_edits(text.removeprefix(bom), finding.edits)).encode("utf-8")
 
 
 def _origin_problem(

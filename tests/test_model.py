@@ -80,3 +80,16 @@ def test_fingerprint_ignores_whitespace_changes_inside_the_snippet():
     assert a.snippet == "sorted(list(a))"
     assert b.snippet == "sorted( list(a) )"
     assert a.fingerprint != b.fingerprint  # whitespace runs fold, but are not removed
+
+
+@pytest.mark.parametrize(
+    "separator", ["\f", "\v", "\x1c", "\x85", "\u2028"], ids=["ff", "vt", "fs", "nel", "ls"]
+)
+def test_lines_are_counted_like_python_counts_them(separator):
+    text = f"a = 1  # {separator} odd\nb = sorted(list(x))\n"
+    edit = TextEdit(2, 12, 2, 19, "x")
+    assert apply_edits(text, [edit]) == f"a = 1  # {separator} odd\nb = sorted(x)\n"
+
+
+def test_crlf_line_endings_are_kept():
+    assert apply_edits("a\r\nb = list(x)\r\n", [TextEdit(2, 5, 2, 12, "x")]) == "a\r\nb = x\r\n"
