@@ -1,0 +1,290 @@
+"""`nightcrew run` on small real repositories: bad input, odd repositories, faults."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bot import gitops
+from bot.cli import main
+from bot.config import RepoConfig
+from bot.model import Finding, TextEdit
+from bot.night import _fix_one, _Night
+from bot.recipes.model import Recipe
+from bot.report import NightReport
+from bot.results import Status
+from tests.conftest import git
+
+CORE = """\
+def collect(items):
+    out = []
+    for item in items:
+        out = out + [item * 2]
+    return out
+
+
+def names(xs):
+    return sorted(list(xs))
+"""
+TESTS = """\
+from pkg.core import collect, names
+
+
+def test_collect():
+    assert collect([1, 2]) == [2, 4]
+
+
+def test_names():
+    assert names(["b", "a"]) == ["a", "b"]
+"""
+FILES = {"pkg/__init__.py": "", "pkg/core.py": CORE, "tests/test_core.py": TESTS}
+
+
+def run(repo: Path, *args: str, out: Path | None = None) -> int:
+    out = out or repo.parent / "out"
+    return main(["run", "--repo", str(repo), "--out", str(out), "--json", *args])
+
+
+def report(capsys: pytest.CaptureFixture[str]) -> dict:
+    return json.loads(capsys.readouterr().out)
+
+
+def branches(repo: Path) -> list[str]:
+    return git(repo, "branch", "--list", "nightcrew/*").split()
+
+
+def test_planted_copies_are_fixed_on_a_small_repo(make_repo, capsys):
+    repo = make_repo(files=FILES)
+    assert run(repo, "--recipe", "unnecessary-copies") == 0
+    data = report(capsys)
+    assert {f["rule"]: f["status"] for f in data["fixes"]} == {
+        "nightcrew:list-concat-in-loop": "verified",
+        "ruff:C414": "verified",
+    }
+    assert len(branches(repo)) == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(
+            ("--recipe", "no-such-recipe"), "unknown recipe 'no-such-recipe'", id="recipe"
+        ),
+        pytest.param(("--max-fixes", "-1"), "--max-fixes: must be 0 or more", id="max-fixes"),
+        pytest.param(("--max-fixes", "two"), "invalid int value", id="max-fixes-type"),
+        pytest.param(("--config", "nope.yml"), "config file not found", id="config-missing"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(make_repo, capsys, args, message):
+    repo = make_repo(files=FILES)
+    assert run(repo, *args) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+    assert branches(repo) == []
+
+
+def test_not_a_git_repository(tmp_path, capsys):
+    (tmp_path / "plain").mkdir()
+    assert run(tmp_path / "plain") == 2
+    assert "is not a git repository" in capsys.readouterr().err
+
+
+def test_broken_config_names_file_and_line(make_repo, capsys):
+    repo = make_repo(
+        files={**FILES, ".github/nightcrew.yml": "version: 1\nlimits:\n  max_fixs: 3\n"}
+    )
+    assert run(repo) == 2
+    err = capsys.readouterr().err
+    assert (
+        ".github/nightcrew.yml:3: limits: unknown key 'max_fixs' (did you mean 'max_fixes'?)" in err
+    )
+
+
+def test_recipe_file_that_is_not_utf8(make_repo, capsys):
+    repo = make_repo(files=FILES)
+    (repo / ".nightcrew" / "recipes").mkdir(parents=True)
+    (repo / ".nightcrew" / "recipes" / "bad.yml").write_bytes(b"id: caf\xe9\n")
+    assert run(repo) == 2
+    err = capsys.readouterr().err
+    assert "bad.yml" in err and "UTF-8" in err
+
+
+def test_test_command_that_does_not_exist(make_repo, capsys):
+    config = "version: 1\ntest_command: no-such-test-runner --all\n"
+    repo = make_repo(files={**FILES, ".github/nightcrew.yml": config})
+    assert run(repo, "--recipe", "unnecessary-copies") == 2
+    err = capsys.readouterr().err
+    assert "test command `no-such-test-runner --all` was not found" in err
+    assert branches(repo) == []
+    assert len(git(repo, "worktree", "list").splitlines()) == 1
+
+
+def test_test_command_that_hangs(make_repo, capsys):
+    hang = "import time\n\n\ndef test_hang():\n    time.sleep(60)\n"
+    config = "version: 1\nlimits:\n  test_timeout: 2\n"
+    repo = make_repo(files={**FILES, "tests/test_hang.py": hang, ".github/nightcrew.yml": config})
+    started = time.monotonic()
+    assert run(repo, "--recipe", "unnecessary-copies") == 2
+    assert time.monotonic() - started < 30
+    err = capsys.readouterr().err
+    assert "did not finish within 2s on the base commit" in err
+    assert "limits.test_timeout" in err
+
+
+def test_repo_without_tests_publishes_nothing_unless_lint_only_is_allowed(make_repo, capsys):
+    lint_only = """\
+schema_version: 1
+id: concat-lint-only
+title: Append instead of concatenating
+description: Lint-only on purpose.
+find:
+  detectors: [list-concat-in-loop]
+verify:
+  allow_lint_only: true
+"""
+    files = {"pkg/__init__.py": "", "pkg/core.py": CORE}
+    repo = make_repo(files={**files, ".nightcrew/recipes/concat.yml": lint_only})
+    assert run(repo, "--recipe", "unnecessary-copies", "--recipe", "concat-lint-only") == 0
+    data = report(capsys)
+    status = {(f["recipe"], f["rule"]): (f["status"], f["reason"]) for f in data["fixes"]}
+    copies = status[("unnecessary-copies", "ruff:C414")]
+    assert copies[0] == "rejected"
+    assert "no tests" in copies[1] and "allow_lint_only" in copies[1]
+    lint = status[("concat-lint-only", "nightcrew:list-concat-in-loop")]
+    assert lint[0] == "verified"
+    assert "verified by compile and ruff only" in lint[1]
+    assert data["test_runs"] == []
+
+
+def test_a_baseline_that_already_fails_still_verifies_fixes(make_repo, capsys):
+    broken = "def test_already_broken():\n    assert 1 == 2\n"
+    repo = make_repo(files={**FILES, "tests/test_broken.py": broken})
+    assert run(repo, "--recipe", "unnecessary-copies") == 0
+    data = report(capsys)
+    assert data["test_runs"][0]["failed"] == ["tests.test_broken::test_already_broken"]
+    assert [f["status"] for f in data["fixes"]] == ["verified", "verified"]
+    assert any("already fails 1 test" in note for note in data["notes"])
+
+
+def test_non_pytest_command_is_judged_by_exit_status(make_repo, capsys):
+    check = (
+        "import pkg.core as c\nassert c.collect([1]) == [2]\nassert c.names('ba') == ['a', 'b']\n"
+    )
+    config = "version: 1\ntest_command: python check.py\n"
+    repo = make_repo(files={**FILES, "check.py": check, ".github/nightcrew.yml": config})
+    assert run(repo, "--recipe", "unnecessary-copies") == 0
+    data = report(capsys)
+    assert [f["status"] for f in data["fixes"]] == ["verified", "verified"]
+    assert all(r["tests"] is None for r in data["test_runs"])
+
+
+def test_max_fixes_leaves_the_rest_for_a_later_night(make_repo, capsys):
+    repo = make_repo(files=FILES)
+    assert run(repo, "--recipe", "unnecessary-copies", "--max-fixes", "1") == 0
+    data = report(capsys)
+    assert [f["status"] for f in data["fixes"]] == ["verified", "skipped"]
+    assert "night limit reached" in data["fixes"][1]["reason"]
+    assert run(repo, "--recipe", "unnecessary-copies", "--max-fixes", "1") == 0
+    again = report(capsys)
+    assert [f["status"] for f in again["fixes"]] == ["skipped", "verified"]
+    assert len(branches(repo)) == 2
+
+
+def test_a_fix_that_does_not_apply_is_rejected_and_the_night_goes_on(make_repo, tmp_path):
+    repo_path = make_repo(files=FILES)
+    repo = gitops.open_repo(repo_path)
+    base = gitops.resolve_base(repo, None)
+    recipe = Recipe(id="r", title="t", description="d")
+    night = _Night(
+        repo, RepoConfig(), base, tmp_path / "out", NightReport(str(repo_path), base, "now"), print
+    )
+    bogus = Finding(
+        "r",
+        "ruff:C414",
+        "pkg/core.py",
+        40,
+        1,
+        40,
+        5,
+        "stale",
+        (TextEdit(40, 1, 40, 5, "x"),),
+        fingerprint="f" * 64,
+    )
+    with gitops.worktree(repo, base, "base") as base_tree:
+        result = _fix_one(night, recipe, bogus, base_tree)
+    assert result.status is Status.REJECTED
+    assert "the fix does not apply to pkg/core.py" in result.reason
+    assert "line 40 is outside the file" in result.reason
+    assert len(git(repo_path, "worktree", "list").splitlines()) == 1
+
+
+def test_shallow_clone_with_no_git_identity(make_repo, tmp_path):
+    source = make_repo(files=FILES)
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "--quiet", "--depth", "1", f"file://{source}", str(clone))
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_AUTHOR", "GIT_COMMITTER"))}
+    env.update(HOME=str(home), GIT_CONFIG_NOSYSTEM="1", XDG_CONFIG_HOME=str(home))
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run", "--repo", str(clone), "--quiet", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert [f["status"] for f in data["fixes"] if f["recipe"] == "unnecessary-copies"] == [
+        "verified",
+        "verified",
+    ]
+    author = git(clone, "log", "-1", "--format=%an <%ae>", data["branches"][0])
+    assert author.strip() == "Nightcrew <nightcrew@users.noreply.github.com>"
+
+
+def test_a_killed_run_is_recovered_by_the_next(make_repo, tmp_path):
+    slow = "import time\n\n\ndef test_slow():\n    time.sleep(1.5)\n"
+    repo = make_repo(files={**FILES, "tests/test_slow.py": slow})
+    out = tmp_path / "out"
+    argv = [sys.executable, "-m", "bot.cli", "run", "--repo", str(repo), "--out", str(out)]
+    victim = subprocess.Popen(
+        [*argv, "--recipe", "unnecessary-copies"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    # Wait until a fix's test run has started, i.e. a fix worktree exists, then kill it all.
+    while time.monotonic() < deadline:
+        if any(not p.name.startswith("baseline") for p in (out / "logs").glob("*.log")):
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("the night never reached a fix")
+    os.killpg(victim.pid, signal.SIGKILL)
+    victim.wait()
+    assert len(git(repo, "worktree", "list").splitlines()) > 1  # the kill left worktrees
+
+    done = subprocess.run(
+        [*argv, "--recipe", "unnecessary-copies", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "left by an interrupted run" in done.stderr
+    assert len(git(repo, "worktree", "list").splitlines()) == 1
+    data = json.loads(done.stdout)
+    assert sorted(f["status"] for f in data["fixes"]) == ["verified", "verified"]
+    assert git(repo, "status", "--porcelain") == ""
