@@ -40,6 +40,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help="output folder (default: <git dir>/nightcrew)")
     run.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     run.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    run.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="test runs at once in separate worktrees (default: the number of cores)",
+    )
+    run.add_argument(
+        "--fail-fast",
+        action="store_true",
+        help="run the tests that import a fixed module before the full suite",
+    )
 
     recipes = sub.add_parser("recipes", help="list, validate, test recipes; print their schema")
     rsub = recipes.add_subparsers(dest="recipes_command", required=True, parser_class=_Parser)

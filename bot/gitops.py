@@ -84,18 +84,28 @@ def cleanup_stale_worktrees(repo: git.Repo) -> list[str]:
     return removed
 
 
-@contextmanager
-def worktree(repo: git.Repo, sha: str, name: str) -> Iterator[Path]:
-    """A detached worktree at ``sha``, removed afterwards whatever happens."""
+def add_worktree(repo: git.Repo, sha: str, name: str) -> Path:
+    """A detached worktree at ``sha`` in the system temp folder; remove it with remove_worktree."""
     # The folder name carries the prefix so cleanup_stale_worktrees can find it after a kill.
     path = Path(tempfile.mkdtemp(prefix=f"{WORKTREE_PREFIX}{name}-"))
     path.rmdir()  # `git worktree add` wants to create it
+    repo.git.worktree("add", "--detach", "--quiet", str(path), sha)
+    return path
+
+
+def remove_worktree(repo: git.Repo, path: Path) -> None:
+    repo.git.worktree("remove", "--force", str(path), with_exceptions=False)
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@contextmanager
+def worktree(repo: git.Repo, sha: str, name: str) -> Iterator[Path]:
+    """A detached worktree at ``sha``, removed afterwards whatever happens."""
+    path = add_worktree(repo, sha, name)
     try:
-        repo.git.worktree("add", "--detach", "--quiet", str(path), sha)
         yield path
     finally:
-        repo.git.worktree("remove", "--force", str(path), with_exceptions=False)
-        shutil.rmtree(path, ignore_errors=True)
+        remove_worktree(repo, path)
 
 
 def _show(repo: git.Repo, sha: str, path: str) -> str | None:
@@ -157,6 +167,46 @@ def commit_all(tree: Path, message: str, author_name: str, author_email: str) ->
         env={**os.environ, **identity},
     )
     return wt.head.commit.hexsha
+
+
+def staged_patch(tree: Path, base_sha: str) -> str:
+    """Everything the worktree changed against ``base_sha``, as a binary-safe patch."""
+    wt = git.Repo(tree)
+    wt.git.add("--all")
+    return wt.git.diff("--cached", "--binary", base_sha, strip_newline_in_stdout=False)
+
+
+def apply_patch(tree: Path, patch: str) -> str | None:
+    """Apply a patch to the worktree's files; the error text if it does not apply."""
+    with tempfile.NamedTemporaryFile("w", suffix=".patch", delete=False) as fh:
+        fh.write(patch)
+    try:
+        git.Repo(tree).git.apply("--whitespace=nowarn", fh.name)
+    except git.GitCommandError as exc:
+        return (exc.stderr or str(exc)).strip()
+    finally:
+        os.unlink(fh.name)
+    return None
+
+
+def commit_patch(
+    repo: git.Repo, base_sha: str, patch: str, message: str, author_name: str, author_email: str
+) -> str:
+    """A commit of ``patch`` on ``base_sha``, made without a worktree (a private index)."""
+    identity = {
+        "GIT_AUTHOR_NAME": author_name,
+        "GIT_AUTHOR_EMAIL": author_email,
+        "GIT_COMMITTER_NAME": author_name,
+        "GIT_COMMITTER_EMAIL": author_email,
+    }
+    with tempfile.TemporaryDirectory(prefix="nightcrew-index-") as tmp:
+        index, patch_file = Path(tmp) / "index", Path(tmp) / "fix.patch"
+        patch_file.write_text(patch, encoding="utf-8")
+        env = {**os.environ, **identity, "GIT_INDEX_FILE": str(index)}
+        repo.git.read_tree(base_sha, env=env)
+        repo.git.apply("--cached", "--whitespace=nowarn", str(patch_file), env=env)
+        tree = repo.git.write_tree(env=env)
+        return repo.git.commit_tree(tree, "-p", base_sha, "-m", message, env=env)
 
 
 def branch_exists(repo: git.Repo, name: str) -> bool:

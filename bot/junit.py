@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from bot.errors import NightcrewError
 
@@ -20,6 +21,8 @@ class JUnitResult:
     failed: frozenset[str]
     errors: frozenset[str]  # the subset of ``failed`` that errored (setup, collection)
     skipped_ids: frozenset[str]
+    # Failure text (message and traceback) per failed test, for attributing failures.
+    details: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def tests(self) -> int:
@@ -55,14 +58,19 @@ def parse_junit(xml_text: str) -> JUnitResult:
     failed: set[str] = set()
     errors: set[str] = set()
     skipped: set[str] = set()
+    details: dict[str, str] = {}
     for testcase in root.iter("testcase"):
         tid = case_id(testcase)
         ids.add(tid)
-        if testcase.find("error") is not None:
+        problem = testcase.find("error")
+        if problem is not None:
             errors.add(tid)
+        else:
+            problem = testcase.find("failure")
+        if problem is not None:
             failed.add(tid)
-        elif testcase.find("failure") is not None:
-            failed.add(tid)
+            text = f"{problem.get('message', '')}\n{problem.text or ''}"
+            details[tid] = (details.get(tid, "") + "\n" + text).strip()
         elif testcase.find("skipped") is not None:
             skipped.add(tid)
     return JUnitResult(
@@ -71,4 +79,5 @@ def parse_junit(xml_text: str) -> JUnitResult:
         errors=frozenset(errors),
         # pytest writes a second <testcase> for a teardown error: failed wins over skipped.
         skipped_ids=frozenset(skipped - failed),
+        details=details,
     )

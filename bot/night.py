@@ -1,21 +1,27 @@
-"""One night on a local repository: plan, find, fix, guard, verify, publish, report.
+"""One night: plan, find, fix, guard, verify, publish, report.
 
-Every finding is fixed alone in its own worktree off the base commit. A finding's failure
-(of any kind) is recorded on that finding and the night goes on; only bad input (exit 2)
-stops a night, and it does so before anything has been written.
+Every finding is fixed alone in its own worktree off the base commit, and checked there
+(guard, compile, ruff, import origin). What survives is kept as a patch; patches are then
+verified by the tests (in groups where the recipe allows, see bot/verifier.py), committed
+without a worktree, and handed to the publisher. A finding's failure of any kind is
+recorded on that finding and the night goes on; only bad input (exit 2) stops a night,
+and it does so before anything has been written.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import git
 
@@ -24,13 +30,21 @@ from bot.config import RepoConfig, check_enabled, load_config
 from bot.environment import test_env
 from bot.errors import CommandError, UserError
 from bot.finders import find
+from bot.fixers import EditFixer, Fixer
 from bot.globs import in_scope, matches
-from bot.model import EditError, Finding, apply_edits
+from bot.grouping import footprint
+from bot.impact import ImportGraph
+from bot.model import Finding
+from bot.publish import LocalPublisher, NotPublished, Proposal, Publisher
 from bot.recipes.loader import discover
 from bot.recipes.model import Recipe
 from bot.report import NightReport, TestRunRecord
 from bot.results import FixResult, Status, Step
 from bot.schedule import is_due
+from bot.verifier import Candidate, Outcome, Verifier
+
+if TYPE_CHECKING:
+    from bot.agents import AgentSession
 
 Progress = Callable[[str], None]
 
@@ -50,6 +64,9 @@ class NightOptions:
     config_path: Path | None = None
     max_fixes: int | None = None
     out: Path | None = None
+    shard: tuple[int, int] | None = None  # (I, N): this run takes shard I of N (1-based)
+    jobs: int | None = None  # parallel test runs; None: the machine's core count
+    fail_fast: bool = False  # run the tests related to a change before the full suite
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
@@ -63,7 +80,10 @@ class _Night:
     out: Path
     report: NightReport
     progress: Progress
+    publisher: Publisher
+    agents: AgentSession | None = None
     baselines: dict[str, verify.TestRun] = field(default_factory=dict)
+    stopped: str = ""  # why publishing stopped early, when it did
 
 
 def select_recipes(
@@ -90,6 +110,15 @@ def select_recipes(
     return chosen, skipped
 
 
+def in_shard(path: str, shard: tuple[int, int] | None) -> bool:
+    """Files are split between shards by a stable hash of their path."""
+    if shard is None:
+        return True
+    index, count = shard
+    digest = int.from_bytes(hashlib.sha256(path.encode("utf-8")).digest()[:8], "big")
+    return digest % count == index - 1
+
+
 def test_commands(recipe: Recipe, config: RepoConfig, tree: Path) -> list[str]:
     """The commands that verify this recipe's fixes: the recipe's own, else the repo's."""
     if recipe.verify_commands:
@@ -98,7 +127,15 @@ def test_commands(recipe: Recipe, config: RepoConfig, tree: Path) -> list[str]:
     return [command] if command else []
 
 
-def run_night(opts: NightOptions, progress: Progress = _stderr_progress) -> NightReport:
+def _uses_agents(recipe: Recipe) -> bool:
+    return recipe.agent_find is not None or getattr(recipe, "fix_agent", None) is not None
+
+
+def run_night(
+    opts: NightOptions,
+    progress: Progress = _stderr_progress,
+    publisher: Publisher | None = None,
+) -> NightReport:
     started = time.monotonic()
     repo_path = opts.repo.resolve()
     repo = gitops.open_repo(repo_path)
@@ -110,6 +147,8 @@ def run_night(opts: NightOptions, progress: Progress = _stderr_progress) -> Nigh
     max_fixes = config.max_fixes if opts.max_fixes is None else opts.max_fixes
     if max_fixes < 0:
         raise UserError("must be 0 or more", field="--max-fixes")
+    if opts.jobs is not None and opts.jobs < 1:
+        raise UserError("must be 1 or more", field="--jobs")
     base_sha = gitops.resolve_base(repo, config.base)
     out = (opts.out or gitops.git_dir(repo) / "nightcrew").resolve()
 
@@ -121,7 +160,15 @@ def run_night(opts: NightOptions, progress: Progress = _stderr_progress) -> Nigh
         recipes_skipped=skipped,
         out_dir=str(out),
     )
-    night = _Night(repo, config, base_sha, out, report, progress)
+    if opts.shard:
+        report.notes.append(f"shard {opts.shard[0]} of {opts.shard[1]}")
+    night = _Night(
+        repo, config, base_sha, out, report, progress, publisher or LocalPublisher(repo, out)
+    )
+    if any(_uses_agents(r) for r in chosen):
+        from bot.agents import AgentSession
+
+        night.agents = AgentSession.from_env(os.environ, config, progress)
     if gitops.is_dirty(repo):
         report.dirty_worktree = True
         note = (
@@ -134,63 +181,36 @@ def run_night(opts: NightOptions, progress: Progress = _stderr_progress) -> Nigh
     if stale:
         progress(f"removed {len(stale)} worktree(s) left by an interrupted run")
     (out / "logs").mkdir(parents=True, exist_ok=True)
-    (out / "patches").mkdir(parents=True, exist_ok=True)
 
     with gitops.worktree(repo, base_sha, "base") as base_tree:
-        work = _find_all(night, chosen, base_tree)
+        work = _find_all(night, chosen, base_tree, opts.shard)
         _run_baselines(night, work, base_tree)
         report.timings["baseline"] = sum(
             t.duration for t in report.test_runs if t.purpose == "baseline"
         )
         fix_started = time.monotonic()
-        verified = 0
-        per_recipe: dict[str, int] = {}
-        for recipe, finding in work:
-            limit_reason = _limit_reason(recipe, per_recipe, verified, max_fixes)
-            if limit_reason:
-                result = FixResult(finding, Status.SKIPPED, limit_reason)
-            else:
-                result = _fix_one(night, recipe, finding, base_tree)
-            report.fixes.append(result)
-            progress(_describe(result))
-            if result.status is Status.VERIFIED:
-                verified += 1
-                per_recipe[recipe.id] = per_recipe.get(recipe.id, 0) + 1
+        jobs = opts.jobs or os.cpu_count() or 1
+        _fix_all(night, work, base_tree, max_fixes, jobs, opts.fail_fast)
         report.timings["fixes"] = time.monotonic() - fix_started
+    night.publisher.finish(report)
+    if night.agents is not None:
+        report.agents = night.agents.summary()
     report.timings["total"] = time.monotonic() - started
     return report
 
 
-def _limit_reason(
-    recipe: Recipe, per_recipe: dict[str, int], verified: int, max_fixes: int
-) -> str | None:
-    if verified >= max_fixes:
-        return f"night limit reached ({max_fixes} verified fixes); a later night will try it"
-    if per_recipe.get(recipe.id, 0) >= recipe.pr.max_per_night:
-        return (
-            f"recipe limit reached ({recipe.pr.max_per_night} per night); a later night will try it"
-        )
-    return None
-
-
-def _describe(result: FixResult) -> str:
-    f = result.finding
-    where = f"{f.path}:{f.start_line} {f.rule}"
-    if result.status is Status.VERIFIED:
-        return f"verified {where} -> {result.branch}"
-    return f"{result.status.value} {where}: {result.reason}"
-
-
-def _find_all(night: _Night, recipes: Sequence[Recipe], tree: Path) -> list[tuple[Recipe, Finding]]:
+def _find_all(
+    night: _Night, recipes: Sequence[Recipe], tree: Path, shard: tuple[int, int] | None
+) -> list[tuple[Recipe, Finding]]:
     """Run every recipe's finders on the base tree; one recipe's crash skips only that recipe."""
     started = time.monotonic()
-    files = gitops.tracked_files(night.repo, night.base_sha)
+    files = [p for p in gitops.tracked_files(night.repo, night.base_sha) if in_shard(p, shard)]
     protected = guard.DEFAULT_PROTECTED + tuple(night.config.protected)
     work: list[tuple[Recipe, Finding]] = []
     for recipe in recipes:
-        if recipe.agent_find is not None and not (recipe.ruff_select or recipe.detectors):
+        if _uses_agents(recipe) and night.agents is None:
             night.report.recipes_skipped.append(
-                (recipe.id, "agent finders are not available in this version")
+                (recipe.id, "needs Claude agents: set ANTHROPIC_API_KEY to run it")
             )
             continue
         scoped = [
@@ -200,6 +220,8 @@ def _find_all(night: _Night, recipes: Sequence[Recipe], tree: Path) -> list[tupl
         ]
         try:
             findings = find(recipe, tree, scoped)
+            if recipe.agent_find is not None and night.agents is not None:
+                findings += night.agents.find(recipe, tree, scoped)
         except CommandError as exc:
             night.report.notes.append(f"recipe {recipe.id} could not search: {exc}")
             night.progress(f"recipe {recipe.id} could not search: {exc}")
@@ -211,6 +233,12 @@ def _find_all(night: _Night, recipes: Sequence[Recipe], tree: Path) -> list[tupl
     return work
 
 
+def _fixable(night: _Night, recipe: Recipe, finding: Finding) -> bool:
+    return bool(finding.edits) or (
+        getattr(recipe, "fix_agent", None) is not None and night.agents is not None
+    )
+
+
 def _run_baselines(night: _Night, work: list[tuple[Recipe, Finding]], tree: Path) -> None:
     """Run each needed test command once on the base commit, before any fix is tried.
 
@@ -220,7 +248,7 @@ def _run_baselines(night: _Night, work: list[tuple[Recipe, Finding]], tree: Path
     needed = dict.fromkeys(
         cmd
         for recipe, finding in work
-        if finding.edits
+        if _fixable(night, recipe, finding)
         for cmd in test_commands(recipe, night.config, tree)
     )
     if not needed:
@@ -271,20 +299,96 @@ def _record(purpose: str, run: verify.TestRun) -> TestRunRecord:
     )
 
 
-def _fix_one(night: _Night, recipe: Recipe, finding: Finding, base_tree: Path) -> FixResult:
-    started = time.monotonic()
-    branch = messages.branch_name(recipe, finding)
-    if not finding.edits:
-        return FixResult(finding, Status.SKIPPED, _no_fix_reason(recipe, finding))
-    if gitops.branch_exists(night.repo, branch):
-        return FixResult(finding, Status.SKIPPED, f"already proposed on branch {branch}", branch)
-    try:
-        with gitops.worktree(night.repo, night.base_sha, finding.short_fingerprint) as tree:
-            result = _fix_in(night, recipe, finding, tree, base_tree, branch)
-    except (git.GitCommandError, OSError) as exc:
-        result = FixResult(finding, Status.ERRORED, f"{type(exc).__name__}: {exc}".strip())
-    result.duration = time.monotonic() - started
-    return result
+# ---------------------------------------------------------------------------- fixing
+
+
+def _fix_all(
+    night: _Night,
+    work: list[tuple[Recipe, Finding]],
+    base_tree: Path,
+    max_fixes: int,
+    jobs: int,
+    fail_fast: bool,
+) -> None:
+    """Prepare, verify and publish in batches that fill the night's remaining slots."""
+    results: dict[int, FixResult] = {}
+    sources = {
+        p: (base_tree / p).read_text(encoding="utf-8", errors="replace")
+        for p in gitops.tracked_files(night.repo, night.base_sha)
+        if p.endswith(".py") and (base_tree / p).is_file()
+    }
+    verifier = Verifier(
+        night.repo,
+        night.base_sha,
+        night.baselines,
+        os.environ,
+        lambda c, cmd: (
+            c.recipe.verify_timeout
+            or verify.derive_timeout(night.baselines[cmd].duration, night.config.test_timeout)
+        ),
+        night.out / "logs",
+        jobs=jobs,
+        graph=ImportGraph(sources),
+        fail_fast=fail_fast,
+        record=lambda purpose, run: night.report.test_runs.append(_record(purpose, run)),
+        progress=night.progress,
+    )
+    published: Counter[str] = Counter()
+    pending = list(enumerate(work))
+    while pending:
+        room = max_fixes - sum(published.values())
+        planned = Counter(published)
+        batch: list[Candidate] = []
+        later: list[tuple[int, tuple[Recipe, Finding]]] = []
+        for key, (recipe, finding) in pending:
+            if night.stopped or len(batch) >= room or planned[recipe.id] >= recipe.pr.max_per_night:
+                later.append((key, (recipe, finding)))
+                continue
+            prepared = _prepare(night, key, recipe, finding, base_tree)
+            if isinstance(prepared, FixResult):
+                results[key] = prepared
+                night.progress(_describe(prepared))
+                continue
+            batch.append(prepared)
+            planned[recipe.id] += 1
+        if not batch:
+            for key, (recipe, finding) in later:
+                reason = night.stopped or _limit_reason(recipe, published, max_fixes)
+                results[key] = FixResult(finding, Status.SKIPPED, reason)
+            break
+        started = time.monotonic()
+        outcomes = verifier.verify([c for c in batch if c.commands])
+        share = (time.monotonic() - started) / len(batch)
+        for c in batch:
+            result = _conclude(night, c, outcomes.get(c.key))
+            result.duration += share
+            results[c.key] = result
+            night.progress(_describe(result))
+            if result.status is Status.VERIFIED and result.branch:
+                published[c.recipe.id] += 1
+        pending = later
+    night.report.fixes.extend(results[k] for k in sorted(results))
+    night.report.suite_runs = verifier.suite_runs
+
+
+def _limit_reason(recipe: Recipe, published: Counter[str], max_fixes: int) -> str:
+    if sum(published.values()) >= max_fixes:
+        return f"night limit reached ({max_fixes} verified fixes); a later night will try it"
+    return f"recipe limit reached ({recipe.pr.max_per_night} per night); a later night will try it"
+
+
+def _describe(result: FixResult) -> str:
+    f = result.finding
+    where = f"{f.path}:{f.start_line} {f.rule}"
+    if result.status is Status.VERIFIED:
+        return f"verified {where} -> {result.url or result.branch}"
+    return f"{result.status.value} {where}: {result.reason}"
+
+
+def _fixer(night: _Night, recipe: Recipe) -> Fixer:
+    if getattr(recipe, "fix_agent", None) is not None and night.agents is not None:
+        return night.agents.fixer()
+    return EditFixer()
 
 
 def _no_fix_reason(recipe: Recipe, finding: Finding) -> str:
@@ -295,20 +399,47 @@ def _no_fix_reason(recipe: Recipe, finding: Finding) -> str:
     return "no automatic fix is available for this finding"
 
 
-def _fix_in(
-    night: _Night, recipe: Recipe, finding: Finding, tree: Path, base_tree: Path, branch: str
-) -> FixResult:
-    result = FixResult(finding, Status.REJECTED, branch=None)
-    steps = result.steps
-    target = tree / finding.path
+def _prepare(
+    night: _Night, key: int, recipe: Recipe, finding: Finding, base_tree: Path
+) -> Candidate | FixResult:
+    """Fix the finding in its own worktree and run every check short of the tests."""
+    started = time.monotonic()
+    branch = messages.branch_name(recipe, finding)
+    if not _fixable(night, recipe, finding):
+        return FixResult(finding, Status.SKIPPED, _no_fix_reason(recipe, finding))
+    prior = night.publisher.prior(recipe, finding, branch)
+    if prior:
+        return FixResult(finding, Status.SKIPPED, prior, branch)
     try:
-        target.write_bytes(_apply_to_bytes(target.read_bytes(), finding))
-    except (EditError, UnicodeDecodeError, OSError) as exc:
-        result.reason = f"the fix does not apply to {finding.path}: {exc}"
-        return result
+        with gitops.worktree(night.repo, night.base_sha, finding.short_fingerprint) as tree:
+            prepared = _check_in(night, key, recipe, finding, tree, base_tree, branch)
+    except (git.GitCommandError, OSError) as exc:
+        prepared = FixResult(finding, Status.ERRORED, f"{type(exc).__name__}: {exc}".strip())
+    if isinstance(prepared, FixResult):
+        prepared.duration = time.monotonic() - started
+    return prepared
+
+
+def _check_in(
+    night: _Night,
+    key: int,
+    recipe: Recipe,
+    finding: Finding,
+    tree: Path,
+    base_tree: Path,
+    branch: str,
+) -> Candidate | FixResult:
+    rejected = FixResult(finding, Status.REJECTED)
+    steps = rejected.steps
+    outcome = _fixer(night, recipe).apply(recipe, finding, tree)
+    if not outcome.ok:
+        rejected.reason = outcome.reason
+        if outcome.costs:
+            steps.append(Step("fix", False, outcome.reason))
+        return rejected
 
     changes = gitops.changed_files(tree, night.base_sha)
-    result.diff_lines = guard.changed_line_count(changes)
+    rejected.diff_lines = guard.changed_line_count(changes)
     policy = guard.GuardPolicy(
         include=recipe.include,
         exclude=recipe.exclude,
@@ -318,15 +449,15 @@ def _fix_in(
     verdict = guard.check(changes, policy)
     steps.append(Step("guard", verdict.ok, "; ".join(verdict.reasons) or "diff within limits"))
     if not verdict.ok:
-        result.reason = "; ".join(verdict.reasons)
-        return result
+        rejected.reason = "; ".join(verdict.reasons)
+        return rejected
 
     paths = [c.path for c in changes]
     compile_error = verify.compile_check(tree, paths)
     steps.append(Step("compile", compile_error is None, compile_error or "compiles"))
     if compile_error:
-        result.reason = f"the fixed code does not compile: {compile_error}"
-        return result
+        rejected.reason = f"the fixed code does not compile: {compile_error}"
+        return rejected
 
     base_lint, fix_lint = verify.ruff_check(base_tree, paths), verify.ruff_check(tree, paths)
     regressions = verify.compare_ruff(base_lint, fix_lint)
@@ -337,66 +468,99 @@ def _fix_in(
         )
     steps.append(Step("ruff", not regressions, "; ".join(regressions) or lint_detail))
     if regressions:
-        result.reason = f"new ruff violations: {'; '.join(regressions)}"
-        return result
+        rejected.reason = f"new ruff violations: {'; '.join(regressions)}"
+        return rejected
 
     commands = test_commands(recipe, night.config, base_tree)
+    if not commands and not recipe.allow_lint_only:
+        rejected.reason = (
+            "the repository has no tests to verify this fix, and the recipe does not "
+            "allow lint-only verification (verify.allow_lint_only)"
+        )
+        return rejected
+    origin_problem = _origin_problem(tree, paths, test_env(os.environ, tree), steps)
+    if origin_problem:
+        rejected.reason = origin_problem
+        return rejected
+
+    texts = {
+        c.path: (c.old_text or "", c.new_text or "") for c in changes if c.old_text is not None
+    }
     evidence = [
-        f"guard: {result.diff_lines} changed line(s), in scope",
+        f"guard: {rejected.diff_lines} changed line(s), in scope",
         "compiles",
         f"ruff: {lint_detail}",
     ]
-    if not commands:
-        if not recipe.allow_lint_only:
-            result.reason = (
-                "the repository has no tests to verify this fix, and the recipe does not "
-                "allow lint-only verification (verify.allow_lint_only)"
-            )
-            return result
+    return Candidate(
+        key=key,
+        recipe=recipe,
+        finding=finding,
+        branch=branch,
+        patch=gitops.staged_patch(tree, night.base_sha),
+        changes=texts,
+        footprint=footprint(texts),
+        commands=tuple(commands),
+        steps=list(steps),
+        evidence=evidence,
+        costs=dict(outcome.costs),
+        summary=outcome.summary,
+    )
+
+
+def _conclude(night: _Night, c: Candidate, outcome: Outcome | None) -> FixResult:
+    """Record the verification; commit and publish a verified fix."""
+    steps = [*c.steps, *(outcome.steps if outcome else ())]
+    diff_lines = sum(
+        1
+        for line in c.patch.splitlines()
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    )
+    if outcome is not None and not outcome.ok:
+        return FixResult(c.finding, Status.REJECTED, outcome.reason, diff_lines=diff_lines,
+                         steps=steps)  # fmt: skip
+    evidence = list(c.evidence)
+    if outcome is None:
         evidence.append("no tests in the repository: verified by compile and ruff only")
-    env = test_env(os.environ, tree)
-    origin_problem = _origin_problem(tree, paths, env, steps)
-    if origin_problem:
-        result.reason = origin_problem
+    else:
+        evidence.append(f"tests {outcome.how}: " + "; ".join(
+            s.detail.split(": ", 1)[-1] for s in outcome.steps if s.name == "tests" and s.ok
+        ))  # fmt: skip
+        if outcome.flaky:
+            names = ", ".join(outcome.flaky)
+            evidence.append(f"{names} failed once and passed on a rerun (flaky?)")
+            night.report.notes.append(f"flaky test(s) seen verifying {c.finding.path}: {names}")
+    message = messages.commit_message(c.recipe, c.finding, evidence)
+    sha = gitops.commit_patch(
+        night.repo, night.base_sha, c.patch, message, night.config.author_name,
+        night.config.author_email,
+    )  # fmt: skip
+    proposal = Proposal(
+        recipe=c.recipe,
+        finding=c.finding,
+        branch=c.branch,
+        base=night.base_sha,
+        commit=sha,
+        title=messages.title(c.recipe, c.finding),
+        message=message,
+        evidence=tuple(evidence),
+        steps=tuple(steps),
+        diff=c.patch,
+        costs=c.costs,
+    )
+    result = FixResult(c.finding, Status.VERIFIED, "; ".join(evidence), commit=sha,
+                       diff_lines=diff_lines, steps=steps)  # fmt: skip
+    if night.stopped:
+        result.reason += f"; not published: {night.stopped}"
         return result
-    for command in commands:
-        baseline = night.baselines[command]
-        timeout = recipe.verify_timeout or verify.derive_timeout(
-            baseline.duration, night.config.test_timeout
-        )
-        run = verify.run_tests(
-            command, tree, env, timeout, night.out / "logs", finding.short_fingerprint
-        )
-        night.report.test_runs.append(_record(finding.short_fingerprint, run))
-        comparison = verify.compare(baseline, run)
-        steps.append(Step("tests", comparison.ok, comparison.reason, command, run.duration))
-        if not comparison.ok:
-            result.reason = comparison.reason
-            return result
-        evidence.append(
-            f"`{command}`: {run.tests if run.tests is not None else 'all'} tests, no new failures "
-            f"({len(baseline.failed or ())} failing before and after), {run.duration:.1f}s"
-        )
-
-    message = messages.commit_message(recipe, finding, evidence)
-    sha = gitops.commit_all(tree, message, night.config.author_name, night.config.author_email)
-    gitops.create_branch(night.repo, branch, sha)
-    patch = night.out / "patches" / f"{branch.replace('/', '__')}.patch"
-    patch.write_text(gitops.format_patch(night.repo, sha), encoding="utf-8")
-    result.status = Status.VERIFIED
-    result.reason = "; ".join(evidence)
-    result.branch, result.commit, result.patch = branch, sha, str(patch)
+    published = night.publisher.publish(proposal)
+    if isinstance(published, NotPublished):
+        result.reason += f"; not published: {published.reason}"
+        if published.stop:
+            night.stopped = f"publishing stopped: {published.reason}"
+            night.report.notes.append(night.stopped)
+        return result
+    result.branch, result.url, result.patch = published.branch, published.url, published.patch
     return result
-
-
-def _apply_to_bytes(raw: bytes, finding: Finding) -> bytes:
-    """Apply the finding's edits to a file's bytes, keeping its newlines and its BOM.
-
-    Ruff's columns (and so every finding's) do not count a byte order mark.
-    """
-    text = raw.decode("utf-8")
-    bom = "\ufeff" if text.startswith("\ufeff") else ""
-    return (bom + apply_edits(text.removeprefix(bom), finding.edits)).encode("utf-8")
 
 
 def _origin_problem(
@@ -419,6 +583,15 @@ def _origin_problem(
     return None
 
 
+def write_report(report: NightReport) -> dict[str, Any]:
+    """Write report.json and report.md into the report's output folder; return the JSON."""
+    out = Path(report.out_dir or ".")
+    data = report.to_json()
+    (out / "report.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    (out / "report.md").write_text(report.to_markdown(), encoding="utf-8")
+    return data
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """`nightcrew run`: exit 0 when the night completed, whatever its fixes' fate."""
     opts = NightOptions(
@@ -427,15 +600,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         config_path=Path(args.config) if args.config else None,
         max_fixes=args.max_fixes,
         out=Path(args.out) if args.out else None,
+        shard=getattr(args, "shard", None),
+        jobs=getattr(args, "jobs", None),
+        fail_fast=getattr(args, "fail_fast", False),
     )
     report = run_night(opts, _silent if args.quiet else _stderr_progress)
-    out = Path(report.out_dir or ".")
-    data = report.to_json()
-    (out / "report.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    (out / "report.md").write_text(report.to_markdown(), encoding="utf-8")
+    data = write_report(report)
     if args.json:
         print(json.dumps(data, indent=2))
     else:
+        out = Path(report.out_dir or ".")
         print(report.to_markdown())
         print(f"Report: {out / 'report.md'} (JSON: {out / 'report.json'})")
     return 0

@@ -52,6 +52,8 @@ class NightReport:
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     out_dir: str | None = None
+    suite_runs: int = 0  # full test-suite runs made to verify fixes (baselines not counted)
+    agents: dict[str, Any] | None = None  # the agent session's totals, when agents ran
 
     def counts(self) -> dict[str, int]:
         by_status = Counter(r.status for r in self.fixes)
@@ -86,8 +88,11 @@ class NightReport:
                 for f in self.findings
             ],
             "fixes": [r.to_json() for r in self.fixes],
-            "branches": [r.branch for r in self.fixes if r.status is Status.VERIFIED],
+            "branches": [r.branch for r in self.fixes if r.status is Status.VERIFIED and r.branch],
+            "prs": [r.url for r in self.fixes if r.url],
             "test_runs": [t.to_json() for t in self.test_runs],
+            "suite_runs": self.suite_runs,
+            "agents": self.agents,
             "notes": self.notes,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "out_dir": self.out_dir,

@@ -33,6 +33,7 @@ class FixResult:
     status: Status
     reason: str = ""
     branch: str | None = None
+    url: str | None = None  # the PR, when a publisher opened one
     commit: str | None = None
     patch: str | None = None  # path of the patch file
     diff_lines: int = 0
@@ -51,6 +52,7 @@ class FixResult:
             "status": self.status.value,
             "reason": self.reason,
             "branch": self.branch,
+            "url": self.url,
             "commit": self.commit,
             "patch": self.patch,
             "diff_lines": self.diff_lines,

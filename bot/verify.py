@@ -330,9 +330,13 @@ def run_tests(
     label: str = "tests",
     *,
     python: str = sys.executable,
+    extra_args: Sequence[str] = (),
 ) -> TestRun:
-    """Run the test command in ``worktree``; its log and JUnit report go to ``log_dir``."""
-    argv = resolve_python(parse_test_command(command), python)
+    """Run the test command in ``worktree``; its log and JUnit report go to ``log_dir``.
+
+    ``extra_args`` are appended to the command (e.g. the test files to run first).
+    """
+    argv = [*resolve_python(parse_test_command(command), python), *extra_args]
     log_dir.mkdir(parents=True, exist_ok=True)
     # Unique per run, so parallel worktrees and repeated commands never share a log.
     prefix = re.sub(r"[^\w.-]", "_", label) + "-"

@@ -16,7 +16,8 @@ from bot import gitops
 from bot.cli import main
 from bot.config import RepoConfig
 from bot.model import Finding, TextEdit
-from bot.night import _fix_one, _Night
+from bot.night import _Night, _prepare
+from bot.publish import LocalPublisher
 from bot.recipes.model import Recipe
 from bot.report import NightReport
 from bot.results import Status
@@ -203,9 +204,9 @@ def test_a_fix_that_does_not_apply_is_rejected_and_the_night_goes_on(make_repo, 
     repo = gitops.open_repo(repo_path)
     base = gitops.resolve_base(repo, None)
     recipe = Recipe(id="r", title="t", description="d")
-    night = _Night(
-        repo, RepoConfig(), base, tmp_path / "out", NightReport(str(repo_path), base, "now"), print
-    )
+    out = tmp_path / "out"
+    report = NightReport(str(repo_path), base, "now")
+    night = _Night(repo, RepoConfig(), base, out, report, print, LocalPublisher(repo, out))
     bogus = Finding(
         "r",
         "ruff:C414",
@@ -219,7 +220,7 @@ def test_a_fix_that_does_not_apply_is_rejected_and_the_night_goes_on(make_repo, 
         fingerprint="f" * 64,
     )
     with gitops.worktree(repo, base, "base") as base_tree:
-        result = _fix_one(night, recipe, bogus, base_tree)
+        result = _prepare(night, 0, recipe, bogus, base_tree)
     assert result.status is Status.REJECTED
     assert "the fix does not apply to pkg/core.py" in result.reason
     assert "line 40 is outside the file" in result.reason

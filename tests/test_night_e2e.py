@@ -224,7 +224,15 @@ def test_report_records_baseline_runs_and_timings(night):
     assert runs[0]["failed"] == []
     assert runs[0]["tests"] == 9
     fix_runs = [r for r in runs if r["purpose"] != "baseline"]
-    assert len(fix_runs) == sum(1 for f in data["fixes"] if f["status"] in {"verified"}) + 1
+    status = [f["status"] for f in data["fixes"]]
+    # Grouped: the whole group, the group without the culprit, the culprit alone.
+    # (the last two run in parallel, so their order varies)
+    assert fix_runs[0]["purpose"] == "group of 5"
+    assert "group of 4" in [r["purpose"] for r in fix_runs[1:]]
+    assert len(fix_runs) == 3 < len(status)
+    assert all("in a group of 4 that passed together" in f["reason"]
+               for f in data["fixes"] if f["status"] == "verified")  # fmt: skip
+    assert data["suite_runs"] == len(fix_runs)
     assert set(data["timings"]) >= {"find", "baseline", "fixes", "total"}
     assert (night["out"] / "report.md").read_text().startswith("# Nightcrew report")
     assert data["summary"]["found"] == len(data["findings"])

@@ -278,9 +278,9 @@ BAD = [
         id="bad-id",
     ),
     pytest.param(
-        MINIMAL + "verify:\n  mode: grouped\n",
+        MINIMAL + "verify:\n  mode: batch\n",
         "9: verify.mode: ",
-        "'grouped' is not supported: use 'each'",
+        "'batch' is not supported: use 'grouped', 'each'",
         id="enum",
     ),
     pytest.param(

@@ -55,7 +55,7 @@ class Recipe:
     verify_commands: tuple[str, ...] | None = None  # None: the repository's test command
     verify_timeout: float | None = None  # seconds; None: derived from the baseline run
     allow_lint_only: bool = False  # publish without tests when the repo has none
-    verify_mode: str = "each"
+    verify_mode: str = "grouped"  # or "each": one test run per fix
     pr: PrSettings = field(default_factory=PrSettings)
     tests: tuple[FixtureCase, ...] = ()
     source: Path | None = None  # the YAML file it came from

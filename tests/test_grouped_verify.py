@@ -1,0 +1,139 @@
+"""Grouped verification on real repositories: the right fixes pass, few suite runs are paid."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bench.planted import make_planted_repo
+from bot.cli import main
+from tests.conftest import git
+
+
+def night(repo: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> dict:
+    code = main(["run", "--repo", str(repo), "--out", str(repo.parent / "out"), "--json", *extra])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    return json.loads(captured.out)
+
+
+def verdicts(data: dict) -> dict[str, str]:
+    return {f["path"]: f["status"] for f in data["fixes"]}
+
+
+@pytest.mark.parametrize(("k", "bad"), [(6, 0), (6, 1), (8, 3)])
+def test_grouped_rejects_every_bad_fix_and_accepts_every_good_one(tmp_path, capsys, k, bad):
+    repo = make_planted_repo(tmp_path / "repo", k, bad)
+    data = night(repo, capsys)
+    expected = {f"pkg/mod_{i}.py": "rejected" if i >= k - bad else "verified" for i in range(k)}
+    assert verdicts(data) == expected
+    # The whole group, the group without the culprits, each culprit alone.
+    assert data["suite_runs"] == (1 if bad == 0 else 2 + bad)
+    for fix in data["fixes"]:
+        if fix["status"] == "verified":
+            assert f"in a group of {k - bad} that passed together" in fix["reason"]
+            assert fix["branch"] in git(repo, "branch", "--list", fix["branch"])
+        else:
+            assert "test_audit_" in fix["reason"]
+
+
+def test_each_mode_pays_one_run_per_fix_and_agrees(tmp_path, capsys):
+    repo = make_planted_repo(tmp_path / "repo", 6, 2, mode="each")
+    data = night(repo, capsys)
+    assert verdicts(data) == {
+        f"pkg/mod_{i}.py": "rejected" if i >= 4 else "verified" for i in range(6)
+    }
+    # One run per fix, and a confirming rerun for each rejected one.
+    assert data["suite_runs"] == 6 + 2
+    assert all("alone" in f["reason"] for f in data["fixes"] if f["status"] == "verified")
+
+
+def test_fixes_in_one_function_are_never_grouped(make_repo, capsys):
+    source = "def both(xs, ys):\n    return sorted(list(xs)), sorted(list(ys))\n"
+    test = (
+        "from pkg.m import both\n\n\ndef test_both():\n"
+        "    assert both('ba', 'dc') == (['a', 'b'], ['c', 'd'])\n"
+    )
+    repo = make_repo(files={"pkg/__init__.py": "", "pkg/m.py": source, "tests/test_m.py": test})
+    data = night(repo, capsys, "--recipe", "unnecessary-copies")
+    assert [f["status"] for f in data["fixes"]] == ["verified", "verified"]
+    assert data["suite_runs"] == 2
+    assert all("alone" in f["reason"] for f in data["fixes"])
+
+
+def test_an_unattributable_failure_is_found_by_bisection(tmp_path, capsys):
+    repo = make_planted_repo(tmp_path / "repo", 6, 1)
+    # A test that reaches the bad fix only through getattr and imports every module: no
+    # traceback frame, no name and no import points at one fix.
+    sneaky = (
+        "import importlib\n\n\ndef test_everything():\n"
+        "    mods = [importlib.import_module(f'pkg.mod_{i}') for i in range(6)]\n"
+        "    seen = getattr(mods[5], 'SEEN_' + '5')\n"
+        "    seen.clear()\n"
+        "    getattr(mods[5], 'aud' + 'it_5')([1, -1, 2])\n"
+        "    assert seen == [1, -1, 2]\n"
+    )
+    (repo / "tests" / "test_mod_5.py").write_text(sneaky, encoding="utf-8")
+    git(repo, "commit", "--quiet", "-am", "sneaky test")
+    data = night(repo, capsys)
+    assert verdicts(data) == {
+        f"pkg/mod_{i}.py": "rejected" if i == 5 else "verified" for i in range(6)
+    }
+    # group, first half (passes), [3], [4] and [5] alone: cheaper than one run per fix.
+    assert data["suite_runs"] == 5 < 6
+
+
+def test_a_flaky_test_never_rejects_a_good_fix_silently(tmp_path, capsys, monkeypatch):
+    counter = tmp_path / "runs"
+    monkeypatch.setenv("NIGHTCREW_FLAKY_COUNTER", str(counter))
+    repo = make_planted_repo(tmp_path / "repo", 3, 0)
+    flaky = (
+        "import os\nfrom pathlib import Path\n\n\ndef test_flaky():\n"
+        "    counter = Path(os.environ['NIGHTCREW_FLAKY_COUNTER'])\n"
+        "    runs = int(counter.read_text()) + 1 if counter.exists() else 1\n"
+        "    counter.write_text(str(runs))\n"
+        "    assert runs != 2, 'fails on the first run after the baseline'\n"
+    )
+    (repo / "tests" / "test_flaky.py").write_text(flaky, encoding="utf-8")
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "-m", "flaky test")
+    data = night(repo, capsys)
+    assert set(verdicts(data).values()) == {"verified"}
+    assert any("flaky" in note and "test_flaky" in note for note in data["notes"])
+
+
+def test_a_flaky_test_in_each_mode_is_rerun_once(tmp_path, capsys, monkeypatch):
+    counter = tmp_path / "runs"
+    monkeypatch.setenv("NIGHTCREW_FLAKY_COUNTER", str(counter))
+    repo = make_planted_repo(tmp_path / "repo", 1, 0, mode="each")
+    flaky = (
+        "import os\nfrom pathlib import Path\n\n\ndef test_flaky():\n"
+        "    counter = Path(os.environ['NIGHTCREW_FLAKY_COUNTER'])\n"
+        "    runs = int(counter.read_text()) + 1 if counter.exists() else 1\n"
+        "    counter.write_text(str(runs))\n"
+        "    assert runs != 2\n"
+    )
+    (repo / "tests" / "test_flaky.py").write_text(flaky, encoding="utf-8")
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "-m", "flaky test")
+    data = night(repo, capsys)
+    (fix,) = data["fixes"]
+    assert fix["status"] == "verified"
+    assert "failed once and passed on a rerun" in fix["reason"]
+    assert data["suite_runs"] == 2
+
+
+def test_fail_fast_rejects_on_the_related_tests_alone(tmp_path, capsys):
+    repo = make_planted_repo(tmp_path / "repo", 2, 1, mode="each")
+    data = night(repo, capsys, "--fail-fast")
+    bad = next(f for f in data["fixes"] if f["path"] == "pkg/mod_1.py")
+    assert bad["status"] == "rejected"
+    assert "the tests related to the change failed twice" in bad["reason"]
+    assert "tests/test_mod_1.py" in bad["reason"]
+    steps = [s["step"] for s in bad["verification"]]
+    assert "related-tests" in steps and "tests" not in steps
+    good = next(f for f in data["fixes"] if f["path"] == "pkg/mod_0.py")
+    assert good["status"] == "verified"
+    assert [s["step"] for s in good["verification"]][-2:] == ["related-tests", "tests"]
