@@ -67,6 +67,8 @@ class NightOptions:
     shard: tuple[int, int] | None = None  # (I, N): this run takes shard I of N (1-based)
     jobs: int | None = None  # parallel test runs; None: the machine's core count
     fail_fast: bool = False  # run the tests related to a change before the full suite
+    # Only these findings (the bot's `rebase`/`recreate` rebuild one PR's fix); None: all.
+    only_fingerprints: frozenset[str] | None = None
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
@@ -184,6 +186,8 @@ def run_night(
 
     with gitops.worktree(repo, base_sha, "base") as base_tree:
         work = _find_all(night, chosen, base_tree, opts.shard)
+        if opts.only_fingerprints is not None:
+            work = [(r, f) for r, f in work if f.fingerprint in opts.only_fingerprints]
         _run_baselines(night, work, base_tree)
         report.timings["baseline"] = sum(
             t.duration for t in report.test_runs if t.purpose == "baseline"

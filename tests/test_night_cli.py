@@ -289,3 +289,20 @@ def test_a_killed_run_is_recovered_by_the_next(make_repo, tmp_path):
     data = json.loads(done.stdout)
     assert sorted(f["status"] for f in data["fixes"]) == ["verified", "verified"]
     assert git(repo, "status", "--porcelain") == ""
+
+
+def test_a_night_can_be_limited_to_one_finding(make_repo, tmp_path):
+    from bot.night import NightOptions, run_night
+
+    repo = make_repo(files=FILES)
+    everything = run_night(NightOptions(repo, ("unnecessary-copies",), out=tmp_path / "a"))
+    target = everything.findings[1].fingerprint
+    git(repo, "branch", "-D", *branches(repo))
+    only = run_night(
+        NightOptions(
+            repo, ("unnecessary-copies",), out=tmp_path / "b", only_fingerprints=frozenset({target})
+        )
+    )
+    assert [r.finding.fingerprint for r in only.fixes] == [target]
+    assert [r.status.value for r in only.fixes] == ["verified"]
+    assert len(branches(repo)) == 1
