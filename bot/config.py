@@ -9,6 +9,9 @@ base: main                          # default: HEAD
 limits: {max_fixes: 10, max_changed_lines: 80, test_timeout: 1800}
 protected: ["migrations/**"]
 git: {author_name: Nightcrew, author_email: nightcrew@users.noreply.github.com}
+agents:                             # Claude agents (recipes with find.agent / fix.agent)
+  model: claude-sonnet-5-5
+  budget: {dollars: 5, tokens: 3000000, seconds: 3600}   # the whole night's agents
 ```
 """
 
@@ -26,10 +29,25 @@ from typing import Any
 from bot.errors import UserError
 from bot.globs import pattern_problem
 from bot.recipes.loader import schema_errors
-from bot.recipes.model import Recipe
+from bot.recipes.model import Limits, Recipe
 from bot.recipes.yamlpos import Document, display_path, load_yaml
 
 CONFIG_PATHS = (".github/nightcrew.yml", ".github/nightcrew.yaml")
+
+
+DEFAULT_AGENT_MODEL = "claude-sonnet-5-5"
+# The night's agents together; finite by default, so a night can never spend without bound.
+DEFAULT_NIGHT_LIMITS = Limits(tokens=3_000_000, dollars=5.0, seconds=3600.0)
+
+
+@dataclass(frozen=True)
+class AgentSettings:
+    """The ``agents:`` block: which model, the SDK's retries, and the night's agent budget."""
+
+    model: str = DEFAULT_AGENT_MODEL
+    max_retries: int = 3  # the anthropic SDK's own retries (429, 5xx, 529); no second layer
+    request_timeout: float = 300.0  # seconds for one Messages API request
+    budget: Limits = DEFAULT_NIGHT_LIMITS
 
 
 @dataclass(frozen=True)
@@ -44,6 +62,7 @@ class RepoConfig:
     protected: tuple[str, ...] = ()  # on top of guard.DEFAULT_PROTECTED
     author_name: str = "Nightcrew"
     author_email: str = "nightcrew@users.noreply.github.com"
+    agents: AgentSettings = AgentSettings()
     source: Path | None = None  # the file it came from; None: defaults
     # Line of each entry of ``recipes``, for check_enabled's errors.
     recipe_lines: tuple[int, ...] = field(default=(), compare=False, repr=False)
@@ -102,7 +121,27 @@ def _build(doc: Document, source: Path) -> RepoConfig:
     if "test_timeout" in fields:
         fields["test_timeout"] = float(fields["test_timeout"])
     fields |= data.get("git", {})
+    if "agents" in data:
+        fields["agents"] = _agent_settings(data["agents"])
     return RepoConfig(source=source, **fields)
+
+
+def _agent_settings(data: dict[str, Any]) -> AgentSettings:
+    defaults = AgentSettings()
+    given = data.get("budget", {})
+    budget = defaults.budget
+    dollars, seconds = given.get("dollars", budget.dollars), given.get("seconds", budget.seconds)
+    return AgentSettings(
+        model=data.get("model", defaults.model),
+        max_retries=data.get("max_retries", defaults.max_retries),
+        request_timeout=float(data.get("request_timeout", defaults.request_timeout)),
+        budget=Limits(
+            turns=given.get("turns", budget.turns),
+            tokens=given.get("tokens", budget.tokens),
+            dollars=None if dollars is None else float(dollars),
+            seconds=None if seconds is None else float(seconds),
+        ),
+    )
 
 
 def check_enabled(config: RepoConfig, recipes: Sequence[Recipe]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -20,6 +21,8 @@ from bot.errors import UserError
 from bot.guard import FileChange
 
 WORKTREE_PREFIX = "nightcrew-wt-"
+# `git worktree add/remove` update shared metadata under .git/worktrees: one at a time.
+_WORKTREES = threading.Lock()
 ZERO_SHA = "0" * 40
 
 
@@ -89,12 +92,14 @@ def add_worktree(repo: git.Repo, sha: str, name: str) -> Path:
     # The folder name carries the prefix so cleanup_stale_worktrees can find it after a kill.
     path = Path(tempfile.mkdtemp(prefix=f"{WORKTREE_PREFIX}{name}-"))
     path.rmdir()  # `git worktree add` wants to create it
-    repo.git.worktree("add", "--detach", "--quiet", str(path), sha)
+    with _WORKTREES:
+        repo.git.worktree("add", "--detach", "--quiet", str(path), sha)
     return path
 
 
 def remove_worktree(repo: git.Repo, path: Path) -> None:
-    repo.git.worktree("remove", "--force", str(path), with_exceptions=False)
+    with _WORKTREES:
+        repo.git.worktree("remove", "--force", str(path), with_exceptions=False)
     shutil.rmtree(path, ignore_errors=True)
 
 

@@ -18,10 +18,11 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import git
 
@@ -69,6 +70,8 @@ class NightOptions:
     fail_fast: bool = False  # run the tests related to a change before the full suite
     # Only these findings (the bot's `rebase`/`recreate` rebuild one PR's fix); None: all.
     only_fingerprints: frozenset[str] | None = None
+    # The bot's `revise`: this fixer makes every finding's fix; None: the recipe's own.
+    fixer: Fixer | None = None
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
@@ -84,8 +87,12 @@ class _Night:
     progress: Progress
     publisher: Publisher
     agents: AgentSession | None = None
+    fixer: Fixer | None = None
     baselines: dict[str, verify.TestRun] = field(default_factory=dict)
     stopped: str = ""  # why publishing stopped early, when it did
+    base_lint: verify.RuffReport | None = None  # ruff on the base, for the files fixes touch
+    linted: frozenset[str] = frozenset()
+    origins: dict[str, tuple[bool, str]] = field(default_factory=dict)  # path -> inside, where
 
 
 def select_recipes(
@@ -130,7 +137,7 @@ def test_commands(recipe: Recipe, config: RepoConfig, tree: Path) -> list[str]:
 
 
 def _uses_agents(recipe: Recipe) -> bool:
-    return recipe.agent_find is not None or getattr(recipe, "fix_agent", None) is not None
+    return recipe.agent_find is not None or recipe.agent_fix is not None
 
 
 def run_night(
@@ -167,6 +174,7 @@ def run_night(
     night = _Night(
         repo, config, base_sha, out, report, progress, publisher or LocalPublisher(repo, out)
     )
+    night.fixer = opts.fixer
     if any(_uses_agents(r) for r in chosen):
         from bot.agents import AgentSession
 
@@ -238,8 +246,10 @@ def _find_all(
 
 
 def _fixable(night: _Night, recipe: Recipe, finding: Finding) -> bool:
-    return bool(finding.edits) or (
-        getattr(recipe, "fix_agent", None) is not None and night.agents is not None
+    return (
+        night.fixer is not None
+        or bool(finding.edits)
+        or (recipe.agent_fix is not None and night.agents is not None)
     )
 
 
@@ -344,25 +354,38 @@ def _fix_all(
         planned = Counter(published)
         batch: list[Candidate] = []
         later: list[tuple[int, tuple[Recipe, Finding]]] = []
+        chosen: list[tuple[int, Recipe, Finding]] = []
         for key, (recipe, finding) in pending:
-            if night.stopped or len(batch) >= room or planned[recipe.id] >= recipe.pr.max_per_night:
+            if (
+                night.stopped
+                or len(chosen) >= room
+                or planned[recipe.id] >= recipe.pr.max_per_night
+            ):
                 later.append((key, (recipe, finding)))
                 continue
-            prepared = _prepare(night, key, recipe, finding, base_tree)
-            if isinstance(prepared, FixResult):
-                results[key] = prepared
-                night.progress(_describe(prepared))
+            skip = _precheck(night, recipe, finding)
+            if skip is not None:
+                results[key] = skip
+                night.progress(_describe(skip))
                 continue
-            batch.append(prepared)
+            chosen.append((key, recipe, finding))
             planned[recipe.id] += 1
-        if not batch:
+        _lint_base(night, base_tree, [f for _key, _recipe, f in chosen])
+        prepared = _parallel_map(lambda item: _prepare(night, *item, base_tree), chosen, jobs)
+        for (key, _recipe, _finding), outcome in zip(chosen, prepared, strict=True):
+            if isinstance(outcome, FixResult):
+                results[key] = outcome
+                night.progress(_describe(outcome))
+            else:
+                batch.append(outcome)
+        if not chosen:
             for key, (recipe, finding) in later:
                 reason = night.stopped or _limit_reason(recipe, published, max_fixes)
                 results[key] = FixResult(finding, Status.SKIPPED, reason)
             break
         started = time.monotonic()
         outcomes = verifier.verify([c for c in batch if c.commands])
-        share = (time.monotonic() - started) / len(batch)
+        share = (time.monotonic() - started) / max(len(batch), 1)
         for c in batch:
             result = _conclude(night, c, outcomes.get(c.key))
             result.duration += share
@@ -389,10 +412,17 @@ def _describe(result: FixResult) -> str:
     return f"{result.status.value} {where}: {result.reason}"
 
 
-def _fixer(night: _Night, recipe: Recipe) -> Fixer:
-    if getattr(recipe, "fix_agent", None) is not None and night.agents is not None:
+def _fixer(night: _Night, recipe: Recipe, finding: Finding) -> Fixer:
+    """The bot's override; else a finding's own edits when it has them; else the agent."""
+    if night.fixer is not None:
+        return night.fixer
+    if not finding.edits and recipe.agent_fix is not None and night.agents is not None:
         return night.agents.fixer()
     return EditFixer()
+
+
+# How an agent's ending maps onto the night's statuses (bot.agents.AgentOutcome.status).
+_AGENT_STATUS = {"gave_up": Status.SKIPPED, "skipped": Status.SKIPPED, "errored": Status.ERRORED}
 
 
 def _no_fix_reason(recipe: Recipe, finding: Finding) -> str:
@@ -403,17 +433,49 @@ def _no_fix_reason(recipe: Recipe, finding: Finding) -> str:
     return "no automatic fix is available for this finding"
 
 
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def _parallel_map(fn: Callable[[T], R], items: Sequence[T], jobs: int) -> list[R]:
+    """``[fn(x) for x in items]``, ``jobs`` at a time, in order."""
+    if jobs <= 1 or len(items) <= 1:
+        return [fn(x) for x in items]
+    with ThreadPoolExecutor(max_workers=min(jobs, len(items))) as pool:
+        return list(pool.map(fn, items))
+
+
+def _precheck(night: _Night, recipe: Recipe, finding: Finding) -> FixResult | None:
+    """Why not to try this finding tonight (no fix, already proposed...), or None."""
+    if not _fixable(night, recipe, finding):
+        return FixResult(finding, Status.SKIPPED, _no_fix_reason(recipe, finding))
+    branch = messages.branch_name(recipe, finding)
+    prior = night.publisher.prior(recipe, finding, branch)
+    if prior:
+        return FixResult(finding, Status.SKIPPED, prior, branch)
+    return None
+
+
+def _lint_base(night: _Night, base_tree: Path, findings: Sequence[Finding]) -> None:
+    """Ruff on the base once for every file these findings may change (reused per fix)."""
+    paths = sorted({f.path for f in findings} - night.linted)
+    if paths:
+        report = verify.ruff_check(base_tree, paths)
+        old = night.base_lint or verify.RuffReport()
+        night.base_lint = verify.RuffReport(
+            {**old.counts, **report.counts},
+            {**old.examples, **report.examples},
+            report.error or old.error,
+        )
+        night.linted |= set(paths)
+
+
 def _prepare(
     night: _Night, key: int, recipe: Recipe, finding: Finding, base_tree: Path
 ) -> Candidate | FixResult:
     """Fix the finding in its own worktree and run every check short of the tests."""
     started = time.monotonic()
     branch = messages.branch_name(recipe, finding)
-    if not _fixable(night, recipe, finding):
-        return FixResult(finding, Status.SKIPPED, _no_fix_reason(recipe, finding))
-    prior = night.publisher.prior(recipe, finding, branch)
-    if prior:
-        return FixResult(finding, Status.SKIPPED, prior, branch)
     try:
         with gitops.worktree(night.repo, night.base_sha, finding.short_fingerprint) as tree:
             prepared = _check_in(night, key, recipe, finding, tree, base_tree, branch)
@@ -435,8 +497,10 @@ def _check_in(
 ) -> Candidate | FixResult:
     rejected = FixResult(finding, Status.REJECTED)
     steps = rejected.steps
-    outcome = _fixer(night, recipe).apply(recipe, finding, tree)
+    outcome = _fixer(night, recipe, finding).apply(recipe, finding, tree)
+    rejected.costs = dict(outcome.costs)
     if not outcome.ok:
+        rejected.status = _AGENT_STATUS.get(getattr(outcome, "status", ""), Status.REJECTED)
         rejected.reason = outcome.reason
         if outcome.costs:
             steps.append(Step("fix", False, outcome.reason))
@@ -463,7 +527,12 @@ def _check_in(
         rejected.reason = f"the fixed code does not compile: {compile_error}"
         return rejected
 
-    base_lint, fix_lint = verify.ruff_check(base_tree, paths), verify.ruff_check(tree, paths)
+    base_lint = (
+        night.base_lint
+        if night.base_lint is not None and night.linted.issuperset(paths)
+        else verify.ruff_check(base_tree, paths)
+    )
+    fix_lint = verify.ruff_check(tree, paths)
     regressions = verify.compare_ruff(base_lint, fix_lint)
     lint_detail = "no new violations"
     if base_lint.error and fix_lint.error:
@@ -482,7 +551,7 @@ def _check_in(
             "allow lint-only verification (verify.allow_lint_only)"
         )
         return rejected
-    origin_problem = _origin_problem(tree, paths, test_env(os.environ, tree), steps)
+    origin_problem = _origin_problem(night, tree, paths, steps)
     if origin_problem:
         rejected.reason = origin_problem
         return rejected
@@ -521,7 +590,7 @@ def _conclude(night: _Night, c: Candidate, outcome: Outcome | None) -> FixResult
     )
     if outcome is not None and not outcome.ok:
         return FixResult(c.finding, Status.REJECTED, outcome.reason, diff_lines=diff_lines,
-                         steps=steps)  # fmt: skip
+                         steps=steps, costs=c.costs)  # fmt: skip
     evidence = list(c.evidence)
     if outcome is None:
         evidence.append("no tests in the repository: verified by compile and ruff only")
@@ -550,9 +619,11 @@ def _conclude(night: _Night, c: Candidate, outcome: Outcome | None) -> FixResult
         steps=tuple(steps),
         diff=c.patch,
         costs=c.costs,
+        summary=c.summary,
     )
     result = FixResult(c.finding, Status.VERIFIED, "; ".join(evidence), commit=sha,
-                       diff_lines=diff_lines, steps=steps)  # fmt: skip
+                       diff_lines=diff_lines, steps=steps, costs=c.costs,
+                       summary=c.summary)  # fmt: skip
     if night.stopped:
         result.reason += f"; not published: {night.stopped}"
         return result
@@ -568,17 +639,31 @@ def _conclude(night: _Night, c: Candidate, outcome: Outcome | None) -> FixResult
 
 
 def _origin_problem(
-    tree: Path, paths: Sequence[str], env: dict[str, str], steps: list[Step]
+    night: _Night, tree: Path, paths: Sequence[str], steps: list[Step]
 ) -> str | None:
-    """Prove the tests will import the worktree's code, not an installed copy."""
+    """Prove the tests will import the worktree's code, not an installed copy.
+
+    Every worktree has the same layout and import path, so the answer is cached per file.
+    """
     for path in paths:
         if not path.endswith(".py"):
             continue
-        origin = verify.module_origin(tree, path, env, sys.executable)
-        if origin is None:
+        if path not in night.origins:
+            origin = verify.module_origin(tree, path, test_env(os.environ, tree), sys.executable)
+            if origin is None:
+                night.origins[path] = (True, "")
+            elif Path(origin).resolve().is_relative_to(tree.resolve()):
+                night.origins[path] = (
+                    True,
+                    Path(origin).resolve().relative_to(tree.resolve()).as_posix(),
+                )
+            else:
+                night.origins[path] = (False, origin)
+        inside, origin = night.origins[path]
+        if not origin:
             continue
-        inside = Path(origin).resolve().is_relative_to(tree.resolve())
-        steps.append(Step("origin", inside, f"{path} imports from {origin}"))
+        where = f"the worktree's {origin}" if inside else origin
+        steps.append(Step("origin", inside, f"{path} imports from {where}"))
         if not inside:
             return (
                 f"tests would import {origin}, not the fixed {path}: install the package "

@@ -36,6 +36,7 @@ class Proposal:
     steps: tuple[Step, ...]
     diff: str  # `git diff base commit`
     costs: dict[str, float] = field(default_factory=dict)  # agents: tokens, dollars
+    summary: str = ""  # an agent's own account of the change (untrusted: quote it)
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,8 @@ class FixResult:
     diff_lines: int = 0
     steps: list[Step] = field(default_factory=list)
     duration: float = 0.0
+    costs: dict[str, float] = field(default_factory=dict)  # agents: tokens, dollars, turns
+    summary: str = ""  # what an agent said it did (untrusted model text)
 
     def to_json(self) -> dict[str, Any]:
         f = self.finding
@@ -57,6 +59,8 @@ class FixResult:
             "patch": self.patch,
             "diff_lines": self.diff_lines,
             "duration": round(self.duration, 3),
+            "costs": self.costs,
+            "summary": self.summary,
             "verification": [
                 {
                     "step": s.name,

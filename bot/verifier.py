@@ -96,7 +96,6 @@ class Verifier:
         self.record = record or (lambda purpose, run: None)
         self.progress = progress or (lambda message: None)
         self._slots = threading.BoundedSemaphore(max(1, jobs))
-        self._git = threading.Lock()  # worktree add/remove touch shared git metadata
         self._by_key: dict[int, Candidate] = {}
         self.suite_runs = 0
 
@@ -276,13 +275,11 @@ class Verifier:
             else f"group of {len(members)}"
         ) + (f" ({label})" if label else "")
         with self._slots:
-            with self._git:
-                tree = gitops.add_worktree(self.repo, self.base_sha, "verify")
+            tree = gitops.add_worktree(self.repo, self.base_sha, "verify")
             try:
                 return self._run_in(tree, keys, members, purpose, extra)
             finally:
-                with self._git:
-                    gitops.remove_worktree(self.repo, tree)
+                gitops.remove_worktree(self.repo, tree)
 
     def _run_in(
         self,

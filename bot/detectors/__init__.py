@@ -6,11 +6,12 @@ Adding a detector is adding a module with ``name``, ``summary`` and ``detect`` (
 
 from __future__ import annotations
 
-from bot.detectors import copy_before_iteration, list_concat_in_loop
+from bot.detectors import copy_before_iteration, copy_candidates, list_concat_in_loop
 from bot.detectors.base import Detector, Match
 
 REGISTRY: dict[str, Detector] = {
-    detector.name: detector for detector in (list_concat_in_loop, copy_before_iteration)
+    detector.name: detector
+    for detector in (list_concat_in_loop, copy_before_iteration, copy_candidates)
 }
 
 __all__ = ["REGISTRY", "Detector", "Match"]

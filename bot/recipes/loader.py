@@ -29,7 +29,15 @@ from ruff import find_ruff_bin
 
 from bot.errors import CommandError, UserError
 from bot.globs import in_scope, pattern_problem
-from bot.recipes.model import AgentFind, FixtureCase, PrSettings, Recipe
+from bot.recipes.model import (
+    DEFAULT_AGENT_LIMITS,
+    AgentFind,
+    AgentFix,
+    FixtureCase,
+    Limits,
+    PrSettings,
+    Recipe,
+)
 from bot.recipes.yamlpos import Document, FieldPath, display_path, format_path, load_yaml
 from bot.schedule import ScheduleError, parse_schedule
 
@@ -306,14 +314,18 @@ def _semantic_errors(doc: Document) -> list[UserError]:
         for i, pattern in enumerate(scope.get(key, ())):
             check(("scope", key, i), pattern_problem(pattern))
     find = data["find"]
+    agent_fixes = "agent" in data.get("fix", {})
     ruff = find.get("ruff", {})
     for i, selector in enumerate(ruff.get("select", ())):
-        problem = _ruff_select_problem(selector, ruff.get("preview", False), "agent" in find)
+        problem = _ruff_select_problem(
+            selector, ruff.get("preview", False), "agent" in find or agent_fixes
+        )
         check(("find", "ruff", "select", i), problem)
     if find.get("detectors"):
         known = sorted(detector_names())
         for i, name in enumerate(find["detectors"]):
-            check(("find", "detectors", i), _detector_problem(name, known))
+            problem = _detector_problem(name, known) or _needs_agent_problem(name, agent_fixes)
+            check(("find", "detectors", i), problem)
     for key in ("title", "body"):
         if key in data.get("pr", {}):
             check(("pr", key), _template_problem(data["pr"][key]))
@@ -339,6 +351,18 @@ def _detector_problem(name: str, known: Sequence[str]) -> str | None:
     close = difflib.get_close_matches(name, known, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return f"unknown detector {name!r}{hint}; known detectors: {', '.join(known)}"
+
+
+def _needs_agent_problem(name: str, agent_fixes: bool) -> str | None:
+    """Candidate-only detectors (no codemod of their own) are only useful with fix.agent."""
+    from bot.detectors import REGISTRY
+
+    if agent_fixes or not getattr(REGISTRY[name], "needs_agent", False):
+        return None
+    return (
+        f"detector {name!r} only finds candidates for an agent to judge (it has no fix of "
+        "its own): add a fix.agent block, or use a detector that fixes"
+    )
 
 
 def _template_problem(template: str) -> str | None:
@@ -391,6 +415,13 @@ def _build(data: dict[str, Any], source: Path, builtin: bool) -> Recipe:
         fields["agent_find"] = AgentFind(**find["agent"])
     if "unsafe" in data.get("fix", {}):
         fields["fix_unsafe"] = data["fix"]["unsafe"]
+    if "agent" in data.get("fix", {}):
+        fields["agent_fix"] = AgentFix(**data["fix"]["agent"])
+    budget = data.get("budget", {})
+    if "agent" in budget:
+        fields["agent_budget"] = _limits(budget["agent"], DEFAULT_AGENT_LIMITS)
+    if "recipe" in budget:
+        fields["recipe_budget"] = _limits(budget["recipe"], Limits())
     if "commands" in verify:
         fields["verify_commands"] = tuple(verify["commands"])
     if "timeout" in verify:
@@ -418,6 +449,21 @@ def _build(data: dict[str, Any], source: Path, builtin: bool) -> Recipe:
         source=source,
         builtin=builtin,
         **fields,
+    )
+
+
+def _limits(given: dict[str, Any], defaults: Limits) -> Limits:
+    """A budget block over its defaults: a key left out keeps its default (fail closed)."""
+    turns, tokens = given.get("turns", defaults.turns), given.get("tokens", defaults.tokens)
+    dollars, seconds = (
+        given.get("dollars", defaults.dollars),
+        given.get("seconds", defaults.seconds),
+    )
+    return Limits(
+        turns=turns,
+        tokens=tokens,
+        dollars=None if dollars is None else float(dollars),
+        seconds=None if seconds is None else float(seconds),
     )
 
 

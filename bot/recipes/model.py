@@ -19,12 +19,42 @@ class FixtureCase:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """A budget: None means no limit of that kind at this level (another level may set one).
+
+    ``turns`` counts model responses, ``tokens`` every token sent or received (cached or
+    not), ``dollars`` the estimated price (bot.agents.budget.PRICES), ``seconds`` wall time.
+    """
+
+    turns: int | None = None
+    tokens: int | None = None
+    dollars: float | None = None
+    seconds: float | None = None
+
+
+# Per agent unless the recipe's ``budget.agent`` says otherwise: small on purpose, one
+# agent handles one finding (or one slice of files).
+DEFAULT_AGENT_LIMITS = Limits(tokens=300_000, dollars=1.0, seconds=600.0)
+
+
+@dataclass(frozen=True)
 class AgentFind:
-    """The ``find.agent`` block. Parsed and validated; run by the agents feature (issue 5)."""
+    """The ``find.agent`` block: a model reads slices of the recipe's files and reports findings."""
 
     instructions: str
     files_per_agent: int = 5
     max_findings: int = 5
+    model: str | None = None  # None: the config's agents.model
+    max_turns: int = 10
+
+
+@dataclass(frozen=True)
+class AgentFix:
+    """The ``fix.agent`` block: a model fixes one finding in its worktree, or gives up."""
+
+    instructions: str
+    model: str | None = None  # None: the config's agents.model
+    max_turns: int = 12
 
 
 @dataclass(frozen=True)
@@ -50,6 +80,9 @@ class Recipe:
     ruff_preview: bool = False
     detectors: tuple[str, ...] = ()
     agent_find: AgentFind | None = None
+    agent_fix: AgentFix | None = None
+    agent_budget: Limits = DEFAULT_AGENT_LIMITS  # each agent (its turns: max_turns)
+    recipe_budget: Limits = Limits()  # all of this recipe's agents in one night
     # Which ruff fix applicabilities may be applied: unsafe ones are still gated by tests.
     fix_unsafe: bool = False
     verify_commands: tuple[str, ...] | None = None  # None: the repository's test command
@@ -60,3 +93,8 @@ class Recipe:
     tests: tuple[FixtureCase, ...] = ()
     source: Path | None = None  # the YAML file it came from
     builtin: bool = False
+
+    @property
+    def fix_agent(self) -> AgentFix | None:
+        """Alias of ``agent_fix`` (the ``fix.agent`` block)."""
+        return self.agent_fix

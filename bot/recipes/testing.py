@@ -5,6 +5,12 @@ isolated=True)``, so no ruff configuration from a parent folder (or the user's h
 changes the outcome; ruff's defaults apply (e.g. its default target-version).
 A before/after case fixes one finding at a time, the first with edits, and searches
 again until nothing fixable remains, exactly as the night fixes findings one by one.
+
+Recipes whose fixes are made by an agent (``fix.agent``) cannot be tested this way without
+a model: for them only the finder runs. A before/after case must give the agent at least
+one finding to work on (else ``missing``); every case is then reported as ``needs-agent``,
+which does not count as a failure. The agent machinery itself is tested against a fake
+Messages API in ``tests/test_agents_*.py`` (see docs/agents.md).
 """
 
 from __future__ import annotations
@@ -22,7 +28,8 @@ from bot.model import EditError, Finding, apply_edits
 from bot.recipes.model import FixtureCase, Recipe
 
 MAX_ROUNDS = 50
-STATUSES = ("pass", "missing", "noisy", "wrong", "error")
+STATUSES = ("pass", "needs-agent", "missing", "noisy", "wrong", "error")
+NEEDS_AGENT = "needs-agent"
 
 
 @dataclass(frozen=True)
@@ -36,7 +43,8 @@ class CaseResult:
 
     @property
     def passed(self) -> bool:
-        return self.status == "pass"
+        """Not a failure: passed, or left to an agent (which these tests do not run)."""
+        return self.status in ("pass", NEEDS_AGENT)
 
 
 def run_fixture(recipe: Recipe, case: FixtureCase) -> CaseResult:
@@ -57,6 +65,8 @@ def run_fixture(recipe: Recipe, case: FixtureCase) -> CaseResult:
         target.write_bytes(case.before.encode("utf-8"))
         try:
             findings = find(recipe, root, [case.path], isolated=True)
+            if recipe.agent_fix is not None:
+                return _needs_agent(recipe, case, findings)
             if case.after is None:
                 noisy = [f for f in findings if f.edits]
                 return result("noisy", _describe(noisy[0])) if noisy else result("pass")
@@ -76,6 +86,19 @@ def run_fixture(recipe: Recipe, case: FixtureCase) -> CaseResult:
     if text != case.after:
         return result("wrong", "the result differs from `after`:\n" + _diff(case.after, text))
     return result("pass")
+
+
+def _needs_agent(recipe: Recipe, case: FixtureCase, findings: list[Finding]) -> CaseResult:
+    """An agent-fixed recipe's case: the finder must hand the agent something to judge."""
+    if case.after is not None and not findings:
+        return CaseResult(recipe.id, case.id, "missing", "no finding for the agent to fix")
+    decision = "fix" if case.after is not None else "leave alone"
+    return CaseResult(
+        recipe.id,
+        case.id,
+        NEEDS_AGENT,
+        f"{len(findings)} finding(s) for the agent to {decision}; not run without a model",
+    )
 
 
 def _describe(finding: Finding) -> str:
@@ -125,8 +148,11 @@ def format_results(results: list[CaseResult]) -> str:
                 f"{r.recipe_id} / {r.case_id}:",
                 *("  " + x for x in r.detail.split("\n")),
             ]
-    passed = sum(r.passed for r in results)
-    lines += ["", f"{passed} passed, {len(results) - passed} failed"]
+    passed = sum(r.status == "pass" for r in results)
+    agent = sum(r.status == NEEDS_AGENT for r in results)
+    failed = len(results) - passed - agent
+    needs = f", {agent} need an agent (not run)" if agent else ""
+    lines += ["", f"{passed} passed, {failed} failed{needs}"]
     return "\n".join(lines)
 
 
