@@ -170,6 +170,7 @@ def run_night(
         out_dir=str(out),
     )
     if opts.shard:
+        report.shard = opts.shard
         report.notes.append(f"shard {opts.shard[0]} of {opts.shard[1]}")
     night = _Night(
         repo, config, base_sha, out, report, progress, publisher or LocalPublisher(repo, out)
@@ -238,6 +239,7 @@ def _find_all(
             night.report.notes.append(f"recipe {recipe.id} could not search: {exc}")
             night.progress(f"recipe {recipe.id} could not search: {exc}")
             continue
+        night.report.recipes_searched.append(recipe.id)
         night.progress(f"{recipe.id}: {len(findings)} finding(s) in {len(scoped)} file(s)")
         night.report.findings.extend(findings)
         work.extend((recipe, f) for f in findings)

@@ -53,6 +53,8 @@ class NightReport:
     timings: dict[str, float] = field(default_factory=dict)
     out_dir: str | None = None
     suite_runs: int = 0  # full test-suite runs made to verify fixes (baselines not counted)
+    shard: tuple[int, int] | None = None  # (I, N) when this night ran one shard of N
+    recipes_searched: list[str] = field(default_factory=list)  # finders completed tonight
     agents: dict[str, Any] | None = None  # the agent session's totals, when agents ran
 
     def counts(self) -> dict[str, int]:
@@ -92,6 +94,8 @@ class NightReport:
             "prs": [r.url for r in self.fixes if r.url],
             "test_runs": [t.to_json() for t in self.test_runs],
             "suite_runs": self.suite_runs,
+            "shard": list(self.shard) if self.shard else None,
+            "recipes_searched": self.recipes_searched,
             "agents": self.agents,
             "notes": self.notes,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
