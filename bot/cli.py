@@ -51,6 +51,37 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="run the tests that import a fixed module before the full suite",
     )
+    run.add_argument(
+        "--shard",
+        type=_shard,
+        metavar="I/N",
+        help="run shard I of N: only the files whose path hashes to it (see `nightcrew plan`)",
+    )
+
+    sub.add_parser(
+        "action",
+        help="the GitHub Action's entry point: settings from INPUT_* and GITHUB_* variables",
+        description="Run by action.yml. Reads the action's inputs from INPUT_<NAME> variables "
+        "and GitHub's GITHUB_* variables, so it runs the same way outside Actions.",
+    )
+
+    plan = sub.add_parser("plan", help="print tonight's recipes x shards as an Actions matrix")
+    plan.add_argument("--repo", default=".", help="the git repository (default: .)")
+    plan.add_argument("--shards", type=int, default=1, metavar="N", help="shards per recipe")
+    plan.add_argument(
+        "--recipe",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="plan only this recipe (repeatable); ignores schedules",
+    )
+    plan.add_argument("--config", help="repo config file (default: <repo>/.github/nightcrew.yml)")
+
+    merge = sub.add_parser(
+        "merge-reports", help="merge shards' report.json files; print the Markdown summary"
+    )
+    merge.add_argument("out", metavar="OUT", help="where to write the merged report.json")
+    merge.add_argument("reports", nargs="+", metavar="REPORT.json")
 
     recipes = sub.add_parser("recipes", help="list, validate, test recipes; print their schema")
     rsub = recipes.add_subparsers(dest="recipes_command", required=True, parser_class=_Parser)
@@ -64,7 +95,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _shard(text: str) -> tuple[int, int]:
+    from bot.ghactions import parse_shard
+
+    return parse_shard(text, "--shard")
+
+
 def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "action":
+        from bot.action import cmd_action
+
+        return cmd_action(args)
+    if args.command == "plan":
+        from bot.plan import cmd_plan
+
+        return cmd_plan(args)
+    if args.command == "merge-reports":
+        from bot.plan import cmd_merge_reports
+
+        return cmd_merge_reports(args)
     if args.command == "run":
         from bot.night import cmd_run
 
