@@ -18,6 +18,7 @@ import tarfile
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 from ruff.__main__ import find_ruff_bin
@@ -67,10 +68,19 @@ def ruff_seconds(repo: Path) -> float:
     return time.perf_counter() - started
 
 
-def night(repo: Path, out: Path, max_fixes: int) -> tuple[dict, float]:
+def night(
+    repo: Path,
+    out: Path,
+    max_fixes: int,
+    recipes: Sequence[str] = RECIPES,
+    jobs: int | None = None,
+) -> tuple[dict, float]:
+    """One `nightcrew run` as a user would start it; the report and the wall time."""
     argv = [sys.executable, "-m", "bot.cli", "run", "--repo", str(repo), "--out", str(out),
             "--json", "--quiet", "--max-fixes", str(max_fixes)]  # fmt: skip
-    for recipe in RECIPES:
+    if jobs:
+        argv += ["--jobs", str(jobs)]
+    for recipe in recipes:
         argv += ["--recipe", recipe]
     started = time.perf_counter()
     done = subprocess.run(argv, capture_output=True, text=True, check=False)

@@ -15,34 +15,17 @@ grouped suite runs <= 40% of K + 1.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_engine import PACKAGES, RECIPES, make_repo, sdist
+from bench.bench_engine import PACKAGES, RECIPES, make_repo, night, sdist
 from bench.planted import make_planted_repo
 from bot.recipes.loader import builtin_recipes_dir
-
-
-def night(repo: Path, out: Path, jobs: int | None, *recipes: str) -> tuple[dict, float]:
-    argv = [sys.executable, "-m", "bot.cli", "run", "--repo", str(repo), "--out", str(out),
-            "--json", "--quiet", "--max-fixes", "1000"]  # fmt: skip
-    if jobs:
-        argv += ["--jobs", str(jobs)]
-    for recipe in recipes:
-        argv += ["--recipe", recipe]
-    started = time.perf_counter()
-    done = subprocess.run(argv, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"nightcrew exited {done.returncode} on {repo}:\n{done.stderr}")
-    return json.loads(done.stdout), wall
 
 
 def summary(data: dict, wall: float) -> dict:
@@ -61,7 +44,8 @@ def planted(work: Path, k: int, bad: int, seconds: float, jobs: int | None) -> d
     results = {}
     for mode in ("grouped", "each"):
         repo = make_planted_repo(work / f"k{k}-f{bad}-{mode}", k, bad, seconds, mode)
-        results[mode] = summary(*night(repo, work / f"k{k}-f{bad}-{mode}-out", jobs, "planted"))
+        out = work / f"k{k}-f{bad}-{mode}-out"
+        results[mode] = summary(*night(repo, out, 1000, ("planted",), jobs))
     return results
 
 
@@ -80,7 +64,7 @@ def package(work: Path, name: str, version: str, jobs: int | None) -> dict[str, 
         subprocess.run(["git", "add", "--all"], cwd=repo, check=True)
         subprocess.run(["git", "-c", "user.name=b", "-c", "user.email=b@example.invalid",
                         "commit", "--quiet", "-m", mode], cwd=repo, check=True)  # fmt: skip
-        results[mode] = summary(*night(repo, work / f"{name}-{mode}-out", jobs, *RECIPES))
+        results[mode] = summary(*night(repo, work / f"{name}-{mode}-out", 1000, RECIPES, jobs))
     return results
 
 

@@ -85,20 +85,30 @@ def test_an_unattributable_failure_is_found_by_bisection(tmp_path, capsys):
     assert data["suite_runs"] == 5 < 6
 
 
+FLAKY_TEST = """\
+import os
+from pathlib import Path
+
+
+def test_flaky():
+    counter = Path(os.environ["NIGHTCREW_FLAKY_COUNTER"])
+    runs = int(counter.read_text()) + 1 if counter.exists() else 1
+    counter.write_text(str(runs))
+    assert runs != 2, "fails on the first run after the baseline"
+"""
+
+
+def add_flaky_test(repo: Path) -> None:
+    (repo / "tests" / "test_flaky.py").write_text(FLAKY_TEST, encoding="utf-8")
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "-m", "flaky test")
+
+
 def test_a_flaky_test_never_rejects_a_good_fix_silently(tmp_path, capsys, monkeypatch):
     counter = tmp_path / "runs"
     monkeypatch.setenv("NIGHTCREW_FLAKY_COUNTER", str(counter))
     repo = make_planted_repo(tmp_path / "repo", 3, 0)
-    flaky = (
-        "import os\nfrom pathlib import Path\n\n\ndef test_flaky():\n"
-        "    counter = Path(os.environ['NIGHTCREW_FLAKY_COUNTER'])\n"
-        "    runs = int(counter.read_text()) + 1 if counter.exists() else 1\n"
-        "    counter.write_text(str(runs))\n"
-        "    assert runs != 2, 'fails on the first run after the baseline'\n"
-    )
-    (repo / "tests" / "test_flaky.py").write_text(flaky, encoding="utf-8")
-    git(repo, "add", "--all")
-    git(repo, "commit", "--quiet", "-m", "flaky test")
+    add_flaky_test(repo)
     data = night(repo, capsys)
     assert set(verdicts(data).values()) == {"verified"}
     assert any("flaky" in note and "test_flaky" in note for note in data["notes"])
@@ -108,16 +118,7 @@ def test_a_flaky_test_in_each_mode_is_rerun_once(tmp_path, capsys, monkeypatch):
     counter = tmp_path / "runs"
     monkeypatch.setenv("NIGHTCREW_FLAKY_COUNTER", str(counter))
     repo = make_planted_repo(tmp_path / "repo", 1, 0, mode="each")
-    flaky = (
-        "import os\nfrom pathlib import Path\n\n\ndef test_flaky():\n"
-        "    counter = Path(os.environ['NIGHTCREW_FLAKY_COUNTER'])\n"
-        "    runs = int(counter.read_text()) + 1 if counter.exists() else 1\n"
-        "    counter.write_text(str(runs))\n"
-        "    assert runs != 2\n"
-    )
-    (repo / "tests" / "test_flaky.py").write_text(flaky, encoding="utf-8")
-    git(repo, "add", "--all")
-    git(repo, "commit", "--quiet", "-m", "flaky test")
+    add_flaky_test(repo)
     data = night(repo, capsys)
     (fix,) = data["fixes"]
     assert fix["status"] == "verified"
