@@ -199,8 +199,9 @@ def _github_publisher(
     from bot.github.publisher import GitHubPublisher, PublishLimits
     from bot.github.state import Identity
 
-    limits = (
-        PublishLimits() if settings.max_prs is None else PublishLimits(max_new_prs=settings.max_prs)
+    limits = PublishLimits(
+        max_new_prs=config.max_new_prs if settings.max_prs is None else settings.max_prs,
+        max_open_prs=config.max_open_prs,
     )
     try:
         return GitHubPublisher(
@@ -210,6 +211,10 @@ def _github_publisher(
             base_branch(config.base, settings, event),
             token=settings.github_token,
             limits=limits,
+            labels=config.pr_labels,
+            reviewers=config.pr_reviewers,
+            assignees=config.pr_assignees,
+            draft=config.pr_draft,
             identity=Identity(config.author_name, config.author_email),
             base_sha=gitops.resolve_base(repo, config.base),
         )

@@ -60,6 +60,12 @@ class RepoConfig:
     max_changed_lines: int = 80
     test_timeout: float = 1800.0  # ceiling for any single test run, in seconds
     protected: tuple[str, ...] = ()  # on top of guard.DEFAULT_PROTECTED
+    pr_labels: tuple[str, ...] = ()
+    pr_reviewers: tuple[str, ...] = ()
+    pr_assignees: tuple[str, ...] = ()
+    pr_draft: bool = False
+    max_new_prs: int = 5  # per night
+    max_open_prs: int = 20  # at once
     author_name: str = "Nightcrew"
     author_email: str = "nightcrew@users.noreply.github.com"
     agents: AgentSettings = AgentSettings()
@@ -121,6 +127,16 @@ def _build(doc: Document, source: Path) -> RepoConfig:
     if "test_timeout" in fields:
         fields["test_timeout"] = float(fields["test_timeout"])
     fields |= data.get("git", {})
+    pr = data.get("pr", {})
+    for key in ("labels", "reviewers", "assignees"):
+        if key in pr:
+            fields[f"pr_{key}"] = tuple(pr[key])
+    if "draft" in pr:
+        fields["pr_draft"] = pr["draft"]
+    if "max_new" in pr:
+        fields["max_new_prs"] = pr["max_new"]
+    if "max_open" in pr:
+        fields["max_open_prs"] = pr["max_open"]
     if "agents" in data:
         fields["agents"] = _agent_settings(data["agents"])
     return RepoConfig(source=source, **fields)

@@ -308,3 +308,24 @@ def test_shards_publish_disjoint_prs_and_keep_each_others(site):
     assert opened  # the demo's fixes, in one shard or both
     heads = [p["head"] for p in site.github.open_pulls()]
     assert sorted(heads) == sorted(f["branch"] for f in opened)  # no shard closed another's
+
+
+def test_the_config_decides_labels_reviewers_assignees_draft_and_limits(site):
+    config = (
+        "version: 1\npr:\n  labels: [bot-cleanup]\n  reviewers: [octocat]\n"
+        "  assignees: [hubot]\n  draft: true\n  max_new: 2\n"
+    )
+    (site.repo / ".github").mkdir(exist_ok=True)
+    (site.repo / ".github" / "nightcrew.yml").write_text(config, encoding="utf-8")
+    git(site.repo, "add", "--all")
+    git(site.repo, "commit", "--quiet", "-m", "configure nightcrew")
+    git(site.repo, "push", "--quiet", str(site.tmp / f"{NAME}-origin.git"), "main")
+    run = action(site)
+    assert run.code == 0, run.err
+    pulls = site.github.pulls()
+    assert len(pulls) == 2  # pr.max_new
+    for pull in pulls:
+        assert pull["draft"] is True
+        assert {"bot-cleanup", "nightcrew", "performance"} <= set(pull["labels"])
+        assert pull["reviewers"] == ["octocat"]
+        assert pull["assignees"] == ["hubot"]
