@@ -24,6 +24,7 @@ from bot.errors import UserError
 from bot.ghactions import ActionSettings
 from bot.night import NightOptions, run_night, write_report
 from bot.publish import LocalPublisher, Publisher
+from bot.review.events import EVENTS as REVIEW_EVENTS
 
 SECRET_INPUTS = ("github-token", "anthropic-api-key")
 
@@ -108,10 +109,11 @@ def cmd_action(args: argparse.Namespace) -> int:
             "`workflow_dispatch` to run it elsewhere)",
             field="GITHUB_EVENT_NAME",
         )
-    if event_name not in ghactions.NIGHT_EVENTS:
+    if event_name not in ghactions.NIGHT_EVENTS | REVIEW_EVENTS:
         _say(
             f"nightcrew: the `{event_name}` event is not handled; `nightcrew action` runs a "
-            f"night on {' and '.join(sorted(ghactions.NIGHT_EVENTS))}, nothing to do"
+            f"night on {' and '.join(sorted(ghactions.NIGHT_EVENTS))} and answers reviewers "
+            f"on {', '.join(sorted(REVIEW_EVENTS))}; nothing to do"
         )
         return 0
     if env.get("GITHUB_ACTIONS") == "true":
@@ -120,6 +122,10 @@ def cmd_action(args: argparse.Namespace) -> int:
             secret = env.get(ghactions.input_env_name(name), "").strip()
             if secret:
                 _say(ghactions.add_mask(secret))
+    if event_name in REVIEW_EVENTS:
+        from bot.review.handler import run_from_env
+
+        return run_from_env(env)
     summary_path = Path(env["GITHUB_STEP_SUMMARY"]) if env.get("GITHUB_STEP_SUMMARY") else None
     try:
         settings = ghactions.settings_from_env(env)
@@ -188,7 +194,20 @@ def _night(settings: ActionSettings) -> int:
     finally:
         progress.close()
     data = write_report(report)
+    if not settings.dry_run:
+        _record_on_dashboard(publisher, data)
     return _finish(settings, data, report.to_markdown(), Path(report.out_dir or out))
+
+
+def _record_on_dashboard(publisher: Publisher, data: Mapping[str, Any]) -> None:
+    """Last night's summary into the dashboard issue; a failure there is only a warning."""
+    from bot.github.client import ApiError
+    from bot.review import board
+
+    try:
+        board.record_night(publisher.repo, data)  # type: ignore[attr-defined]
+    except (ApiError, board.DashboardBroken) as exc:
+        _say(ghactions.warning(f"the dashboard issue was not updated: {exc}"))
 
 
 def _github_publisher(
@@ -198,13 +217,14 @@ def _github_publisher(
     from bot.github.client import ApiError, connect
     from bot.github.publisher import GitHubPublisher, PublishLimits
     from bot.github.state import Identity
+    from bot.review import board
 
     limits = PublishLimits(
         max_new_prs=config.max_new_prs if settings.max_prs is None else settings.max_prs,
         max_open_prs=config.max_open_prs,
     )
     try:
-        return GitHubPublisher(
+        publisher = GitHubPublisher(
             connect(settings.github_token, settings.api_url),
             settings.repository,
             repo,
@@ -218,6 +238,8 @@ def _github_publisher(
             identity=Identity(config.author_name, config.author_email),
             base_sha=gitops.resolve_base(repo, config.base),
         )
+        # The dashboard's ignore rules (from `/nightcrew ignore ...`) come before anything else.
+        return board.IgnoringPublisher(publisher, board.load_rules(publisher.repo))
     except ApiError as exc:
         if exc.status in (401, 404):
             raise UserError(

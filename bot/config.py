@@ -60,6 +60,7 @@ class RepoConfig:
     max_changed_lines: int = 80
     test_timeout: float = 1800.0  # ceiling for any single test run, in seconds
     protected: tuple[str, ...] = ()  # on top of guard.DEFAULT_PROTECTED
+    bot_allow_bots: tuple[str, ...] = ()  # bot logins whose commands the review bot obeys
     pr_labels: tuple[str, ...] = ()
     pr_reviewers: tuple[str, ...] = ()
     pr_assignees: tuple[str, ...] = ()
@@ -127,6 +128,8 @@ def _build(doc: Document, source: Path) -> RepoConfig:
     if "test_timeout" in fields:
         fields["test_timeout"] = float(fields["test_timeout"])
     fields |= data.get("git", {})
+    if "allow_bots" in data.get("bot", {}):
+        fields["bot_allow_bots"] = tuple(data["bot"]["allow_bots"])
     pr = data.get("pr", {})
     for key in ("labels", "reviewers", "assignees"):
         if key in pr:

@@ -74,7 +74,7 @@ def read(path: str) -> str:
 # --- events -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("event", ["push", "issue_comment", "pull_request", "pull_request_review"])
+@pytest.mark.parametrize("event", ["push", "release", "check_run", "pull_request_review_comment"])
 def test_unhandled_event_exits_0_with_one_line(actions_env, monkeypatch, capsys, event):
     monkeypatch.setenv("GITHUB_EVENT_NAME", event)
     monkeypatch.setenv("GITHUB_EVENT_PATH", "/does/not/exist.json")  # not even read

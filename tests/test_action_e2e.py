@@ -14,9 +14,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import github
 import pytest
 
 from tests.conftest import DEMO_REPO, ROOT, git, init_repo
+from tests.fakes import webhooks
 from tests.fakes.github import FakeGitHub
 from tests.test_ghactions import parse_outputs
 
@@ -64,14 +66,22 @@ def site(tmp_path: Path) -> Iterator[Site]:
 
 
 def action(
-    site: Site, event: str = "schedule", *, api_url: str | None = None, **inputs: str
+    site: Site,
+    event: str = "schedule",
+    *,
+    api_url: str | None = None,
+    payload: dict | None = None,
+    **inputs: str,
 ) -> Run:
     """Run `nightcrew action` the way action.yml does, with fresh summary/output files."""
     site.runs += 1
     run_dir = site.tmp / f"run-{site.runs}"
     run_dir.mkdir()
     event_path = run_dir / "event.json"
-    shutil.copy(PAYLOAD, event_path)
+    if payload is None:
+        shutil.copy(PAYLOAD, event_path)
+    else:
+        event_path.write_text(json.dumps(payload), encoding="utf-8")
     env = {
         k: v
         for k, v in os.environ.items()
@@ -231,10 +241,10 @@ def test_the_token_never_shows(nights):
 
 
 def test_unhandled_event_exits_0_with_one_line(site):
-    run = action(site, event="issue_comment")
+    run = action(site, event="push")
     assert run.code == 0
     assert len(run.lines()) == 1
-    assert "the `issue_comment` event is not handled" in run.out
+    assert "the `push` event is not handled" in run.out
     assert run.err == "" and run.summary == "" and run.outputs == {}
     assert site.github.requests == []
 
@@ -329,3 +339,44 @@ def test_the_config_decides_labels_reviewers_assignees_draft_and_limits(site):
         assert {"bot-cleanup", "nightcrew", "performance"} <= set(pull["labels"])
         assert pull["reviewers"] == ["octocat"]
         assert pull["assignees"] == ["hubot"]
+
+
+# --- the review bot, through the same entry point -------------------------------------------------
+
+
+def say(site: Site, login: str, number: int, body: str) -> int:
+    """``login`` comments on #number through the API, as a person would; the comment's id."""
+    token = f"ghp_{login}_token000000000000000000"
+    site.github.add_token(token, login)
+    client = github.Github(base_url=site.github.api_url, auth=github.Auth.Token(token), retry=None)
+    return client.get_repo(f"{OWNER}/{NAME}").get_issue(number).create_comment(body).id
+
+
+def test_reviewers_steer_the_bot_through_the_action(site):
+    assert action(site).code == 0
+    number = site.github.open_pulls()[0]["number"]
+    repository = f"{OWNER}/{NAME}"
+
+    body = "/nightcrew explain"
+    explain = webhooks.comment(body, number=number, comment_id=say(site, "octocat", number, body),
+                               repository=repository)  # fmt: skip
+    run = action(site, event="issue_comment", payload=explain)
+    assert run.code == 0, run.out + run.err
+    answer = site.github.comments_on(number)[-1]
+    assert "Remove unnecessary data copies" in answer
+
+    body = "/nightcrew ignore"
+    stranger = webhooks.comment(body, number=number, comment_id=say(site, "mallory", number, body),
+                                login="mallory", repository=repository)  # fmt: skip
+    run = action(site, event="issue_comment", payload=stranger)
+    assert run.code == 0, run.out + run.err
+    assert "write access" in site.github.comments_on(number)[-1]
+    assert site.github.pull(number)["state"] == "open"
+
+    on_issue = webhooks.comment("/nightcrew help", number=number, comment_id=9003,
+                                on_pull=False, repository=repository)  # fmt: skip
+    before = len(site.github.writes())
+    run = action(site, event="issue_comment", payload=on_issue)
+    assert run.code == 0, run.out + run.err
+    assert len(run.lines()) == 2 and "not for Nightcrew" in run.lines()[1]  # after the mask
+    assert len(site.github.writes()) == before

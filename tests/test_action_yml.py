@@ -232,9 +232,14 @@ def test_docs_table_every_input_and_output(action):
 
 
 def test_docs_state_the_publishers_default_limits():
+    from bot.config import RepoConfig
     from bot.github.publisher import PublishLimits
 
     docs = DOCS.read_text(encoding="utf-8")
     limits = PublishLimits()
-    assert f"Empty: {limits.max_new_prs}." in docs
-    assert f"at most {limits.max_open_prs} of its PRs open at once" in docs
+    assert (limits.max_new_prs, limits.max_open_prs) == (
+        RepoConfig.max_new_prs,
+        RepoConfig.max_open_prs,
+    )
+    assert f"`pr.max_new` from the config (default {limits.max_new_prs})" in docs
+    assert f"at most `pr.max_open` (default {limits.max_open_prs}) of its PRs open" in docs

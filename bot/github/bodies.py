@@ -16,22 +16,14 @@ from collections.abc import Callable, Mapping, Sequence
 from bot.github import markers
 from bot.publish import Proposal
 from bot.results import Step
+from bot.review.commands import USAGE
 
 BODY_LIMIT = 60_000
 TITLE_LIMIT = 256  # GitHub rejects longer PR titles
 ZWSP = "\u200b"
 
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("rebase", "rebuild this fix on the latest base branch and verify it again"),
-    ("recreate", "throw this branch away and make the fix again from scratch"),
-    (
-        "ignore",
-        "close this PR and never propose this finding again "
-        "(closing the PR without merging does the same)",
-    ),
-    ("explain", "explain this change in more detail"),
-    ("help", "list the commands"),
-)
+# The PR body's steering section lists exactly what the bot understands.
+COMMANDS = USAGE
 
 # A mention starts at "@" not preceded by a word character (so e-mail addresses stay intact)
 # and followed by a user or team name.

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import git
 
+from bot.config import RepoConfig
 from bot.github import bodies, markers
 from bot.github.client import ApiError, CommitInfo, Connection, RepoApi
 from bot.github.push import LeaseRejected, PushError, PushRefused, push
@@ -48,8 +49,8 @@ PERMISSIONS_HINT = (
 
 @dataclass(frozen=True)
 class PublishLimits:
-    max_new_prs: int = 5  # new PRs per night
-    max_open_prs: int = 20  # open Nightcrew PRs at once
+    max_new_prs: int = RepoConfig.max_new_prs  # new PRs per night (config pr.max_new)
+    max_open_prs: int = RepoConfig.max_open_prs  # open Nightcrew PRs at once (pr.max_open)
     # An open PR is rebuilt when it conflicts with its base, or is this many commits behind.
     max_behind: int = 50
 

@@ -117,7 +117,9 @@ def to_pull_state(info: PullInfo, full_name: str, prefix: str = BRANCH_PREFIX) -
         base_sha=info.base_sha,
         fingerprint=marker.fingerprint,
         recipe=marker.recipe,
-        closed_by_nightcrew=marker.closed == "gone",
+        # Closed by Nightcrew (finding gone) or re-allowed by `/nightcrew unignore`: either
+        # way not a person's "don't propose this again".
+        closed_by_nightcrew=marker.closed is not None,
     )
 
 

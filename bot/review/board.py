@@ -1,0 +1,178 @@
+"""The dashboard issue on GitHub: find it (never two), read its rules, rewrite it.
+
+Also what the night needs from it: ``load_rules`` before publishing, ``IgnoringPublisher``
+to skip what the rules ignore, ``record_night`` to write the night's summary.
+
+One dashboard per repository: the oldest open-or-closed issue labelled ``nightcrew`` whose
+body has the dashboard marker (or, if the label was removed, any open one with it). Should
+two exist (two runs created one at once), the rules of both are merged into the oldest and
+the other is closed as a duplicate, its marker removed so it is never read again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from bot.errors import NightcrewError
+from bot.github.client import IssueInfo, PullInfo
+from bot.github.state import to_pull_state
+from bot.model import Finding
+from bot.publish import NotPublished, Proposal, Published, Publisher
+from bot.recipes.model import Recipe
+from bot.report import NightReport
+from bot.review import dashboard
+from bot.review.dashboard import Dashboard, NightSummary, OpenPull
+from bot.review.rules import IgnoreRules
+
+
+class IssuesApi(Protocol):
+    """The part of ``bot.github.client.GitHubRepo`` the dashboard uses."""
+
+    full_name: str
+
+    def list_pulls(self, state: str = "all", head: str | None = None) -> list[PullInfo]: ...
+    def list_issues(self, state: str = "open", labels: Sequence[str] = ()) -> list[IssueInfo]: ...
+    def create_issue(self, title: str, body: str, labels: Sequence[str] = ()) -> IssueInfo: ...
+    def edit_issue(
+        self, number: int, *, body: str | None = None, state: str | None = None
+    ) -> IssueInfo: ...
+
+
+@dataclass
+class DashboardBroken(NightcrewError):
+    """The rules block cannot be read as JSON: rewriting it could lose rules."""
+
+    number: int
+    problems: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return (
+            f"the rules block of the dashboard #{self.number} cannot be read "
+            f"({'; '.join(self.problems)}): fix it by hand, then try again"
+        )
+
+
+def find_dashboards(api: IssuesApi) -> list[IssueInfo]:
+    """Every dashboard issue, oldest first."""
+    found = [
+        i
+        for i in api.list_issues("all", [dashboard.LABEL])
+        if not i.is_pull and dashboard.is_dashboard(i.body)
+    ]
+    if not found:  # the label was removed by hand
+        found = [
+            i for i in api.list_issues("open") if not i.is_pull and dashboard.is_dashboard(i.body)
+        ]
+    return sorted(found, key=lambda i: i.number)
+
+
+def read(issues: Sequence[IssueInfo]) -> Dashboard:
+    """The dashboards' contents, merged (the oldest one's night)."""
+    boards = [dashboard.parse(i.body) for i in issues]
+    if not boards:
+        return Dashboard()
+    first = boards[0]
+    rules = first.rules
+    for other in boards[1:]:
+        rules = rules.merge(other.rules)
+    return Dashboard(
+        rules,
+        first.night,
+        tuple(p for b in boards for p in b.problems),
+        any(b.broken for b in boards),
+    )
+
+
+def load_rules(api: IssuesApi) -> IgnoreRules:
+    """The ignore rules the night must honour (none when there is no dashboard yet)."""
+    return read(find_dashboards(api)).rules
+
+
+def open_pulls(api: IssuesApi) -> list[OpenPull]:
+    pulls = []
+    for info in api.list_pulls("open"):
+        pull = to_pull_state(info, api.full_name)
+        if pull is not None:
+            pulls.append(OpenPull(pull.number, pull.url, pull.recipe, pull.fingerprint, info.title))
+    return pulls
+
+
+def update(
+    api: IssuesApi,
+    change: Callable[[IgnoreRules], IgnoreRules] | None = None,
+    *,
+    night: NightSummary | None = None,
+    create: bool = True,
+) -> tuple[IssueInfo | None, Dashboard]:
+    """Apply ``change`` to the rules (and record ``night``), then rewrite the dashboard.
+
+    Creates the dashboard when there is none (unless ``create`` is false). Raises
+    ``DashboardBroken`` instead of rewriting rules it could not read.
+    """
+    issues = find_dashboards(api)
+    current = read(issues)
+    if issues and current.broken:
+        raise DashboardBroken(issues[0].number, current.problems)
+    rules = change(current.rules) if change else current.rules
+    board = Dashboard(rules, night or current.night, tuple(rules.problems()))
+    if not issues and not create:
+        return None, board
+    body = dashboard.render(board, open_pulls(api))
+    if not issues:
+        created = api.create_issue(dashboard.TITLE, body, [dashboard.LABEL])
+        issues = find_dashboards(api)
+        if not issues or issues[0].number == created.number:
+            return created, board
+        return update(api, change, night=night)  # another run made one first: use the oldest
+    primary = issues[0]
+    if body != primary.body:
+        primary = api.edit_issue(primary.number, body=body)
+    for duplicate in issues[1:]:
+        note = f"Duplicate of #{primary.number}, Nightcrew's dashboard; its rules are there now."
+        api.edit_issue(duplicate.number, body=note, state="closed")
+    return primary, board
+
+
+def record_night(api: IssuesApi, report: Mapping[str, Any]) -> IssueInfo | None:
+    """Write a night's summary (``NightReport.to_json()``) into the dashboard."""
+    issue, _ = update(api, night=dashboard.night_summary(report))
+    return issue
+
+
+class IgnoringPublisher:
+    """A Publisher that first asks the dashboard's rules, then the publisher it wraps."""
+
+    def __init__(self, inner: Publisher, rules: IgnoreRules) -> None:
+        self.inner = inner
+        self.rules = rules
+        self.name = inner.name
+        self.ignored: list[tuple[str, str]] = []  # (fingerprint, reason)
+
+    def prior(self, recipe: Recipe, finding: Finding, branch: str) -> str | None:
+        reason = self.rules.ignores(recipe.id, finding.path, finding.fingerprint)
+        if reason is not None:
+            self.ignored.append((finding.fingerprint, reason))
+            return reason
+        return self.inner.prior(recipe, finding, branch)
+
+    def publish(self, proposal: Proposal) -> Published | NotPublished:
+        f = proposal.finding
+        reason = self.rules.ignores(proposal.recipe.id, f.path, f.fingerprint)
+        if reason is not None:
+            return NotPublished(reason)
+        return self.inner.publish(proposal)
+
+    def finish(self, report: NightReport) -> None:
+        if self.ignored:
+            report.notes.append(
+                f"dashboard: {len(self.ignored)} finding(s) skipped by the ignore rules"
+            )
+        self.inner.finish(report)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)  # published_urls(), actions, ... of the wrapped one
