@@ -91,6 +91,8 @@ def night(
 
 
 def reason_kind(reason: str) -> str:
+    if "checks whether the module is available" in reason:
+        return "import is an availability check"
     for key in ("new failing test", "timed out", "does not compile", "ruff", "guard",
                 "limit reached", "already proposed", "no automatic fix", "unsafe"):  # fmt: skip
         if key in reason:
