@@ -235,11 +235,16 @@ def _find_all(
             findings = find(recipe, tree, scoped)
             if recipe.agent_find is not None and night.agents is not None:
                 findings += night.agents.find(recipe, tree, scoped)
-        except CommandError as exc:
-            night.report.notes.append(f"recipe {recipe.id} could not search: {exc}")
-            night.progress(f"recipe {recipe.id} could not search: {exc}")
+        except UserError:
+            raise
+        except Exception as exc:  # one recipe's finder failing never stops the night
+            reason = f"{type(exc).__name__}: {exc}" if not isinstance(exc, CommandError) else exc
+            night.report.notes.append(f"recipe {recipe.id} could not search: {reason}")
+            night.progress(f"recipe {recipe.id} could not search: {reason}")
             continue
-        night.report.recipes_searched.append(recipe.id)
+        if recipe.agent_find is None:
+            # Agents' findings vary from night to night: a missing one proves nothing gone.
+            night.report.recipes_searched.append(recipe.id)
         night.progress(f"{recipe.id}: {len(findings)} finding(s) in {len(scoped)} file(s)")
         night.report.findings.extend(findings)
         work.extend((recipe, f) for f in findings)

@@ -132,6 +132,20 @@ class NightReport:
                     f"| {_cell(f.message)} ({f.rule}) | {outcome} |"
                 )
             lines.append("")
+        if self.agents:
+            a = self.agents
+            tokens = a.get("tokens", {})
+            lines += [
+                "## Agents",
+                "",
+                f"{a.get('agents', 0)} agents, {a.get('requests', 0)} requests; tokens: "
+                f"{tokens.get('input', 0)} input, {tokens.get('cache_read', 0)} cache read, "
+                f"{tokens.get('cache_write', 0)} cache write, {tokens.get('output', 0)} output; "
+                f"about ${a.get('dollars', 0):.4f} (an estimate).",
+                "",
+            ]
+            lines += [f"- skipped: {_cell(str(s))}" for s in a.get("skipped", [])]
+            lines.append("")
         if self.recipes_skipped:
             lines += ["## Recipes not run", ""]
             lines += [f"- `{i}`: {r}" for i, r in self.recipes_skipped]

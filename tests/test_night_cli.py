@@ -306,3 +306,37 @@ def test_a_night_can_be_limited_to_one_finding(make_repo, tmp_path):
     assert [r.finding.fingerprint for r in only.fixes] == [target]
     assert [r.status.value for r in only.fixes] == ["verified"]
     assert len(branches(repo)) == 1
+
+
+def test_without_a_claude_key_agent_recipes_are_skipped_and_the_rest_runs(
+    make_repo, capsys, monkeypatch
+):
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    repo = make_repo(files=FILES)
+    assert run(repo, "--recipe", "unnecessary-copies", "--recipe", "unnecessary-copies-deep") == 0
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    assert [f["status"] for f in data["fixes"]] == ["verified", "verified"]
+    assert {f["recipe"] for f in data["fixes"]} == {"unnecessary-copies"}
+    skipped = {s["id"]: s["reason"] for s in data["recipes_skipped"]}
+    assert "ANTHROPIC_API_KEY" in skipped["unnecessary-copies-deep"]
+    assert sum("ANTHROPIC_API_KEY" in line for line in captured.err.splitlines()) == 1
+    assert data["recipes_searched"] == ["unnecessary-copies"]
+    assert data["agents"] is None
+
+
+def test_the_markdown_report_shows_agent_costs():
+    from bot.report import NightReport
+
+    report = NightReport("r", "0" * 40, "now")
+    report.agents = {
+        "agents": 2,
+        "requests": 5,
+        "tokens": {"input": 100, "cache_read": 900, "cache_write": 50, "output": 40},
+        "dollars": 0.0123,
+        "skipped": ["pkg/a.py:3: the night's dollar budget is spent"],
+    }
+    text = report.to_markdown()
+    assert "2 agents, 5 requests" in text
+    assert "900 cache read" in text and "$0.0123" in text
+    assert "- skipped: pkg/a.py:3: the night's dollar budget is spent" in text

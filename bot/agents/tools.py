@@ -34,6 +34,7 @@ from bot.agents.untrusted import (
 from bot.environment import test_env
 from bot.errors import UserError
 from bot.globs import in_scope, matches
+from bot.model import split_lines
 
 MAX_READ_LINES = 400
 MAX_SEARCH_HITS = 60
@@ -337,7 +338,7 @@ class Toolbox:
                 f"{rel} is not one of the files given to you; report only in: "
                 f"{', '.join(sorted(self.report_paths))}"
             )
-        total = len(self.workspace.read_text(rel).splitlines())
+        total = len(split_lines(self.workspace.read_text(rel)))
         if not 1 <= line <= total:
             raise ToolError(f"{rel} has {total} lines: line {line} is not there")
         if any(r.path == rel and r.line == line for r in self.reported):
