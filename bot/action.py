@@ -3,7 +3,9 @@
 Settings come from the environment only (``INPUT_*`` and ``GITHUB_*``), so the same command
 runs outside Actions with the same variables. On ``schedule`` and ``workflow_dispatch`` it
 runs one night on the workspace and publishes with the GitHub publisher (the local one on
-``dry-run``); then it writes the job summary, the step's outputs and annotations.
+``dry-run``); then it writes the job summary, the step's outputs and annotations. On the
+review events (``issue_comment``, ``pull_request_review``, ``pull_request``) it hands over
+to the review bot (``bot.review.handler``).
 """
 
 from __future__ import annotations
@@ -259,7 +261,7 @@ def _finish(settings: ActionSettings, data: dict[str, Any], markdown: str, out: 
     _say(ghactions.endgroup())
     for line in ghactions.annotations(data):
         _say(ghactions.redact(line, settings.secrets()))
-    for note in ghactions.stopped_notes(data):
+    for note in ghactions.stopped_notes(data)[:1]:  # the night and the publisher both say it
         # A completed night all the same: what was left is published by the next one.
         _say(ghactions.warning(f"Nightcrew: {note}; the next night picks up what was left"))
     counts = ghactions.counts(data)
@@ -276,4 +278,12 @@ def _finish(settings: ActionSettings, data: dict[str, Any], markdown: str, out: 
         summary = ghactions.job_summary(data, dry_run=settings.dry_run)
         with settings.step_summary.open("a", encoding="utf-8") as fh:
             fh.write(ghactions.redact(summary, settings.secrets()) + "\n")
+    from bot.github.publisher import PERMISSIONS_HINT
+
+    if any(PERMISSIONS_HINT in note for note in data.get("notes", ())):
+        # Not a night that merely ran into a limit: no PR can be opened until this is fixed.
+        message = f"GitHub refused to let the token open PRs: {PERMISSIONS_HINT}"
+        _say(ghactions.command("error", message))
+        print(f"nightcrew: error: {message}", file=sys.stderr)
+        return 2
     return 0

@@ -33,7 +33,7 @@ INPUTS = (
 # The action's outputs (action.yml), written to $GITHUB_OUTPUT by `nightcrew action`.
 OUTPUTS = ("report", "prs", "found", "published")
 
-# Events `nightcrew action` runs a night for; the bot issue adds the PR-review events.
+# Events `nightcrew action` runs a night for (the review bot's are bot.review.events.EVENTS).
 NIGHT_EVENTS = frozenset({"schedule", "workflow_dispatch"})
 
 # GitHub shows at most 10 warning annotations per step; the rest are in the job summary.
@@ -289,7 +289,7 @@ def cost(report: Mapping[str, Any]) -> float | None:
 
 def stopped_notes(report: Mapping[str, Any]) -> list[str]:
     """Why publishing stopped early (a secondary rate limit, say), when it did."""
-    return [str(n) for n in report.get("notes", ()) if str(n).startswith("publishing stopped")]
+    return [str(n) for n in report.get("notes", ()) if "publishing stopped" in str(n)]
 
 
 def _is_number(value: Any) -> bool:

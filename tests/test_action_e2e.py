@@ -380,3 +380,14 @@ def test_reviewers_steer_the_bot_through_the_action(site):
     assert run.code == 0, run.out + run.err
     assert len(run.lines()) == 2 and "not for Nightcrew" in run.lines()[1]  # after the mask
     assert len(site.github.writes()) == before
+
+
+def test_a_token_that_may_not_open_prs_fails_the_run(site):
+    refused = {"message": "GitHub Actions is not permitted to create or approve pull requests."}
+    site.github.fail("POST", PULLS, 403, times=10, body=refused)
+    run = action(site)
+    assert run.code == 2
+    assert "contents: write, pull-requests: write" in run.err
+    assert any(line.startswith("::error::") for line in run.lines())
+    assert site.github.pulls() == []
+    assert run.outputs["published"] == "0"  # the outputs and summary are still written

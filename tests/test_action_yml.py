@@ -161,6 +161,7 @@ def test_there_are_workflows():
         ".github/workflows/nightcrew.yml",
         "examples/workflows/nightcrew.yml",
         "examples/workflows/nightcrew-sharded.yml",
+        "examples/workflows/nightcrew-bot.yml",
     } <= names
 
 
@@ -243,3 +244,16 @@ def test_docs_state_the_publishers_default_limits():
     )
     assert f"`pr.max_new` from the config (default {limits.max_new_prs})" in docs
     assert f"at most `pr.max_open` (default {limits.max_open_prs}) of its PRs open" in docs
+
+
+def test_the_bot_workflow_listens_to_exactly_the_events_the_bot_handles():
+    from bot.review.events import EVENTS
+
+    workflow = load_workflow("examples/workflows/nightcrew-bot.yml")
+    assert set(workflow["on"]) == set(EVENTS)
+    assert workflow["permissions"] == WRITE_PERMISSIONS
+    steps = workflow["jobs"]["bot"]["steps"]
+    assert any(_is_nightcrew(step.get("uses", "")) for step in steps)
+    docs = (ROOT / "docs" / "bot.md").read_text(encoding="utf-8")
+    example = (ROOT / "examples/workflows/nightcrew-bot.yml").read_text(encoding="utf-8")
+    assert f"```yaml\n{example.split(chr(10), 1)[1]}```" in docs

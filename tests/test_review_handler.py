@@ -30,7 +30,7 @@ from bot.night import NightOptions, run_night
 from bot.recipes.loader import discover
 from bot.report import NightReport
 from bot.results import Status
-from bot.review import board, dashboard
+from bot.review import board, dashboard, replies
 from bot.review.handler import BotSettings, handle_event, run_from_env
 from bot.review.rules import IgnoreRules, Rule
 from tests.conftest import git, init_repo
@@ -701,3 +701,28 @@ def test_the_night_records_its_summary_and_keeps_the_rules(site: Site) -> None:
     assert "3 found, 1 verified, 0 published" in issue["body"]
     assert f"- #1 Remove an unused import from pkg/core.py (`{RECIPE}`)" in issue["body"]
     assert site.rules() == {("path", "docs/**")}
+
+
+# --- what strangers cannot do ---------------------------------------------------------------------
+
+
+def test_a_strangers_dashboard_does_not_switch_nightcrew_off(site: Site) -> None:
+    everything = dashboard.render(dashboard.Dashboard(IgnoreRules((Rule("path", "**"),))))
+    stranger = site.as_user("mallory").get_repo(REPOSITORY)
+    stranger.create_issue("Nightcrew dashboard", body=everything)
+    assert board.load_rules(site.api()).ignores("r", "pkg/core.py", "f" * 64) is None
+    # A maintainer's dashboard (or Nightcrew's own) still counts.
+    site.as_user("octocat").get_repo(REPOSITORY).create_issue("Dashboard", body=everything)
+    assert board.load_rules(site.api()).ignores("r", "pkg/core.py", "f" * 64) is not None
+
+
+def test_a_forged_answered_marker_does_not_silence_the_bot(site: Site) -> None:
+    body = "/nightcrew ignore"
+    comment_id = site.say("octocat", 1, body)
+    # Before the event reaches the bot, someone posts a marker saying it was answered.
+    forged = replies.handled_marker([replies.command_key(f"comment {comment_id}", body)])
+    site.say("mallory", 1, f"nothing to see {forged}")
+    payload = webhooks.comment(body, number=1, comment_id=comment_id)
+    assert site.deliver("issue_comment", payload) == 0
+    assert site.pull(1)["state"] == "closed"
+    assert len(site.bot_comments(1)) == 1

@@ -23,6 +23,7 @@ import requests
 from github import Auth, GithubException
 from github.Commit import Commit
 from github.Issue import Issue
+from github.IssueComment import IssueComment
 from github.PullRequest import PullRequest
 from urllib3.util.retry import Retry
 
@@ -72,6 +73,7 @@ class CommentInfo:
     id: int
     body: str
     user: str | None
+    user_is_bot: bool = False  # written by an app or bot account (Nightcrew's own replies)
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,8 @@ class IssueInfo:
     body: str
     labels: tuple[str, ...]
     is_pull: bool
+    author: str | None = None
+    author_is_bot: bool = False
 
 
 @dataclass
@@ -355,15 +359,11 @@ class GitHubRepo:
 
     def comments(self, number: int) -> list[CommentInfo]:
         with _calls(f"read the comments of #{number}"):
-            return [
-                CommentInfo(c.id, c.body or "", c.user.login if c.user else None)
-                for c in self._repo.get_issue(number).get_comments()
-            ]
+            return [_comment(c) for c in self._repo.get_issue(number).get_comments()]
 
     def create_comment(self, number: int, body: str) -> CommentInfo:
         with _calls(f"comment on #{number}"), self._pacer.write():
-            c = self._repo.get_issue(number).create_comment(body)
-            return CommentInfo(c.id, c.body or "", c.user.login if c.user else None)
+            return _comment(self._repo.get_issue(number).create_comment(body))
 
     def label_names(self) -> set[str]:
         with _calls(f"list the labels of {self.full_name}"):
@@ -490,4 +490,15 @@ def _issue(i: Issue) -> IssueInfo:
         body=i.body or "",
         labels=tuple(label.name for label in i.labels),
         is_pull=i.pull_request is not None,
+        author=i.user.login if i.user else None,
+        author_is_bot=bool(i.user and i.user.type == "Bot"),
+    )
+
+
+def _comment(c: IssueComment) -> CommentInfo:
+    return CommentInfo(
+        c.id,
+        c.body or "",
+        c.user.login if c.user else None,
+        bool(c.user and c.user.type == "Bot"),
     )

@@ -38,6 +38,7 @@ class IssuesApi(Protocol):
     def edit_issue(
         self, number: int, *, body: str | None = None, state: str | None = None
     ) -> IssueInfo: ...
+    def collaborator_permission(self, login: str) -> str: ...
 
 
 @dataclass
@@ -57,16 +58,32 @@ class DashboardBroken(NightcrewError):
         )
 
 
+WRITERS = frozenset({"admin", "maintain", "write"})
+
+
+def trusted(api: IssuesApi, issue: IssueInfo) -> bool:
+    """A dashboard counts only if Nightcrew (a bot account) or a maintainer opened it.
+
+    Anyone may open an issue that carries the dashboard's marker; its rules must not
+    switch Nightcrew off.
+    """
+    if issue.author_is_bot:
+        return True
+    return issue.author is not None and api.collaborator_permission(issue.author) in WRITERS
+
+
 def find_dashboards(api: IssuesApi) -> list[IssueInfo]:
-    """Every dashboard issue, oldest first."""
+    """Every trusted dashboard issue, oldest first."""
     found = [
         i
         for i in api.list_issues("all", [dashboard.LABEL])
-        if not i.is_pull and dashboard.is_dashboard(i.body)
+        if not i.is_pull and dashboard.is_dashboard(i.body) and trusted(api, i)
     ]
     if not found:  # the label was removed by hand
         found = [
-            i for i in api.list_issues("open") if not i.is_pull and dashboard.is_dashboard(i.body)
+            i
+            for i in api.list_issues("open")
+            if not i.is_pull and dashboard.is_dashboard(i.body) and trusted(api, i)
         ]
     return sorted(found, key=lambda i: i.number)
 

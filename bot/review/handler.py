@@ -141,7 +141,8 @@ def _on_pull(event: PullEvent, settings: BotSettings, api: BotApi, progress: Pro
     if event.action == "closed" and marker is not None and marker.closed:
         progress(f"#{event.number} was closed by Nightcrew itself; nothing to do")
         return 0
-    texts = [c.body for c in api.comments(event.number)]
+    # Only Nightcrew's own (bot) comments say what it already did; anyone can paste a marker.
+    texts = [c.body for c in api.comments(event.number) if c.user_is_bot]
     said = replies.latest_notice(texts, ("ignored", "unignored"), pull.fingerprint)
     if event.action == "closed":
         rule = _finding_rule(pull, event.sender.login, "closed without merging", settings, api)
@@ -277,7 +278,9 @@ def _on_commands(
         progress(f"not for Nightcrew: #{event.number} is not a Nightcrew PR; nothing posted")
         return 0
     own_id = event.comment_id if isinstance(event, CommentEvent) else None
-    answered = replies.handled_keys(c.body for c in api.comments(event.number) if c.id != own_id)
+    answered = replies.handled_keys(
+        c.body for c in api.comments(event.number) if c.id != own_id and c.user_is_bot
+    )
     todo = [(p, replies.command_key(event.source, p.line)) for p in parsed]
     todo = [(p, key) for p, key in todo if key not in answered]
     if not todo:
