@@ -6,6 +6,7 @@ detached worktrees created in the system's temp folder, and only adds refs.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import tempfile
@@ -71,8 +72,30 @@ def tracked_files(repo: git.Repo, sha: str) -> list[str]:
     return [p for p in out.split("\0") if p]
 
 
+@contextmanager
+def night_lock(repo: git.Repo) -> Iterator[None]:
+    """One night at a time per repository (the kernel drops the lock of a killed run)."""
+    path = git_dir(repo) / "nightcrew" / "run.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UserError(
+                f"another Nightcrew run is working on {repo.working_tree_dir} "
+                f"(it holds {path}): let it finish, then run again"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def cleanup_stale_worktrees(repo: git.Repo) -> list[str]:
-    """Remove worktrees a killed run left behind; return their paths."""
+    """Remove worktrees a killed run left behind; return their paths.
+
+    Call it only while holding night_lock: then no live run owns a Nightcrew worktree.
+    """
     removed = []
     for block in repo.git.worktree("list", "--porcelain").split("\n\n"):
         line = block.splitlines()[0] if block.strip() else ""

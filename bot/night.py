@@ -5,7 +5,7 @@ Every finding is fixed alone in its own worktree off the base commit, and checke
 verified by the tests (in groups where the recipe allows, see bot/verifier.py), committed
 without a worktree, and handed to the publisher. A finding's failure of any kind is
 recorded on that finding and the night goes on; only bad input (exit 2) stops a night,
-and it does so before anything has been written.
+and it does so before any branch, patch or PR is made.
 """
 
 from __future__ import annotations
@@ -160,6 +160,8 @@ def run_night(
         raise UserError("must be 1 or more", field="--jobs")
     base_sha = gitops.resolve_base(repo, config.base)
     out = (opts.out or gitops.git_dir(repo) / "nightcrew").resolve()
+    if out.exists() and not out.is_dir():
+        raise UserError(f"{out} is a file: pass a folder (it is created if missing)", field="--out")
 
     report = NightReport(
         repo=str(top),
@@ -188,24 +190,25 @@ def run_night(
         )
         report.notes.append(note)
         progress(note)
-    stale = gitops.cleanup_stale_worktrees(repo)
-    if stale:
-        progress(f"removed {len(stale)} worktree(s) left by an interrupted run")
-    (out / "logs").mkdir(parents=True, exist_ok=True)
+    with gitops.night_lock(repo):
+        stale = gitops.cleanup_stale_worktrees(repo)
+        if stale:
+            progress(f"removed {len(stale)} worktree(s) left by an interrupted run")
+        (out / "logs").mkdir(parents=True, exist_ok=True)
 
-    with gitops.worktree(repo, base_sha, "base") as base_tree:
-        work = _find_all(night, chosen, base_tree, opts.shard)
-        if opts.only_fingerprints is not None:
-            work = [(r, f) for r, f in work if f.fingerprint in opts.only_fingerprints]
-        _run_baselines(night, work, base_tree)
-        report.timings["baseline"] = sum(
-            t.duration for t in report.test_runs if t.purpose == "baseline"
-        )
-        fix_started = time.monotonic()
-        jobs = opts.jobs or os.cpu_count() or 1
-        _fix_all(night, work, base_tree, max_fixes, jobs, opts.fail_fast)
-        report.timings["fixes"] = time.monotonic() - fix_started
-    night.publisher.finish(report)
+        with gitops.worktree(repo, base_sha, "base") as base_tree:
+            work = _find_all(night, chosen, base_tree, opts.shard)
+            if opts.only_fingerprints is not None:
+                work = [(r, f) for r, f in work if f.fingerprint in opts.only_fingerprints]
+            _run_baselines(night, work, base_tree)
+            report.timings["baseline"] = sum(
+                t.duration for t in report.test_runs if t.purpose == "baseline"
+            )
+            fix_started = time.monotonic()
+            jobs = opts.jobs or os.cpu_count() or 1
+            _fix_all(night, work, base_tree, max_fixes, jobs, opts.fail_fast)
+            report.timings["fixes"] = time.monotonic() - fix_started
+        night.publisher.finish(report)
     if night.agents is not None:
         report.agents = night.agents.summary()
     report.timings["total"] = time.monotonic() - started
@@ -264,7 +267,7 @@ def _run_baselines(night: _Night, work: list[tuple[Recipe, Finding]], tree: Path
     """Run each needed test command once on the base commit, before any fix is tried.
 
     A command that does not exist or hangs on the base commit is bad input: the night
-    stops here, before anything has been written.
+    stops here, before any branch, patch or PR is made.
     """
     needed = dict.fromkeys(
         cmd
@@ -607,7 +610,10 @@ def _conclude(night: _Night, c: Candidate, outcome: Outcome | None) -> FixResult
         ))  # fmt: skip
         if outcome.flaky:
             names = ", ".join(outcome.flaky)
-            evidence.append(f"{names} failed once and passed on a rerun (flaky?)")
+            evidence.append(
+                f"{names} failed once and passed on a rerun (a flaky test, or a failure only "
+                "together with another fix)"
+            )
             night.report.notes.append(f"flaky test(s) seen verifying {c.finding.path}: {names}")
     message = messages.commit_message(c.recipe, c.finding, evidence)
     sha = gitops.commit_patch(

@@ -340,3 +340,37 @@ def test_the_markdown_report_shows_agent_costs():
     assert "2 agents, 5 requests" in text
     assert "900 cache read" in text and "$0.0123" in text
     assert "- skipped: pkg/a.py:3: the night's dollar budget is spent" in text
+
+
+def test_out_that_is_a_file_is_bad_input(make_repo, tmp_path, capsys):
+    repo = make_repo(files=FILES)
+    (tmp_path / "taken").write_text("x", encoding="utf-8")
+    assert run(repo, out=tmp_path / "taken") == 2
+    err = capsys.readouterr().err
+    assert "--out: " in err and "is a file" in err and "Traceback" not in err
+
+
+def test_a_second_run_on_the_same_repository_waits_its_turn(make_repo, tmp_path):
+    slow = "import time\n\n\ndef test_slow():\n    time.sleep(2)\n"
+    repo = make_repo(files={**FILES, "tests/test_slow.py": slow})
+    argv = [sys.executable, "-m", "bot.cli", "run", "--repo", str(repo), "--json", "--quiet"]
+    first = subprocess.Popen(
+        [*argv, "--out", str(tmp_path / "a"), "--recipe", "unnecessary-copies"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not list((tmp_path / "a" / "logs").glob("baseline*.log")):
+        assert time.monotonic() < deadline, "the first night never started its baseline"
+        time.sleep(0.05)
+    second = subprocess.run(
+        [*argv, "--out", str(tmp_path / "b")], capture_output=True, text=True, check=False
+    )
+    assert second.returncode == 2
+    assert "another Nightcrew run is working on" in second.stderr
+    out, err = first.communicate(timeout=300)
+    assert first.returncode == 0, err
+    data = json.loads(out)
+    assert [f["status"] for f in data["fixes"]] == ["verified", "verified"]
+    assert len(git(repo, "worktree", "list").splitlines()) == 1
