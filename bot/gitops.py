@@ -34,6 +34,12 @@ def open_repo(path: Path) -> git.Repo:
     try:
         repo = git.Repo(path, search_parent_directories=False)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        try:
+            top = git.Repo(path, search_parent_directories=True).working_tree_dir
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            top = None
+        if top:
+            raise UserError(f"{path} is inside the git checkout {top}: pass --repo {top}") from None
         raise UserError(
             f"{path} is not a git repository: pass --repo with the top folder of a git checkout"
         ) from None

@@ -391,3 +391,53 @@ def test_a_token_that_may_not_open_prs_fails_the_run(site):
     assert any(line.startswith("::error::") for line in run.lines())
     assert site.github.pulls() == []
     assert run.outputs["published"] == "0"  # the outputs and summary are still written
+
+
+# --- state lives on GitHub: the same cases as the publisher's tests, through the action -----------
+
+
+def test_a_pr_closed_unmerged_is_not_proposed_again(site):
+    assert action(site).code == 0
+    closed = site.github.open_pulls()[0]
+    site.github.close_pull(closed["number"])
+    run = action(site)
+    assert run.code == 0, run.err
+    assert pr_creations(site.github) == 4  # nothing new, nothing reopened
+    assert site.github.pull(closed["number"])["state"] == "closed"
+    ignored = [f for f in run.report["fixes"] if f["reason"].startswith("ignored")]
+    assert len(ignored) == 1
+
+
+def test_lost_answers_and_a_run_dying_before_its_prs_leave_no_duplicates(site):
+    # Every PR creation fails: the branches are pushed, no PR exists (as after a kill).
+    site.github.fail("POST", PULLS, 500, times=50)
+    first = action(site)
+    assert first.code == 0, first.err
+    assert site.github.pulls() == []
+    pushed = [b for b in site.github.branches() if b.startswith("nightcrew/")]
+    assert len(pushed) == 4
+    # The next night repairs them; GitHub's answers to two creations are lost on the way.
+    site.github.clear_faults()
+    site.github.fail("POST", PULLS, 502, times=2, after=True)
+    second = action(site)
+    assert second.code == 0, second.err
+    pulls = site.github.pulls()
+    assert sorted(p["head"] for p in pulls) == sorted(pushed)  # one PR per branch, no more
+    assert action(site).code == 0
+    assert len(site.github.pulls()) == 4
+
+
+def test_ignore_rules_from_the_dashboard_reach_the_night(site):
+    assert action(site).code == 0
+    number = site.github.open_pulls()[0]["number"]
+    body = "/nightcrew ignore path inventory/**"
+    payload = webhooks.comment(body, number=number, comment_id=say(site, "octocat", number, body),
+                               repository=f"{OWNER}/{NAME}")  # fmt: skip
+    assert action(site, event="issue_comment", payload=payload).code == 0
+    for pull in site.github.open_pulls():  # a maintainer closes them all by merging elsewhere
+        site.github.close_pull(pull["number"])
+    git(site.repo, "commit", "--quiet", "--allow-empty", "-m", "later")
+    run = action(site)
+    assert run.code == 0, run.err
+    reasons = [f["reason"] for f in run.report["fixes"]]
+    assert reasons and all("path inventory/**" in r for r in reasons), reasons

@@ -374,3 +374,9 @@ def test_a_second_run_on_the_same_repository_waits_its_turn(make_repo, tmp_path)
     data = json.loads(out)
     assert [f["status"] for f in data["fixes"]] == ["verified", "verified"]
     assert len(git(repo, "worktree", "list").splitlines()) == 1
+
+
+def test_a_subfolder_of_a_checkout_names_the_top(make_repo, capsys):
+    repo = make_repo(files=FILES)
+    assert run(repo / "pkg") == 2
+    assert f"is inside the git checkout {repo}: pass --repo {repo}" in capsys.readouterr().err
