@@ -583,6 +583,7 @@ def _check_in(
         changes=texts,
         footprint=footprint(texts),
         commands=tuple(commands),
+        diff_lines=rejected.diff_lines,
         steps=list(steps),
         evidence=evidence,
         costs=dict(outcome.costs),
@@ -593,11 +594,7 @@ def _check_in(
 def _conclude(night: _Night, c: Candidate, outcome: Outcome | None) -> FixResult:
     """Record the verification; commit and publish a verified fix."""
     steps = [*c.steps, *(outcome.steps if outcome else ())]
-    diff_lines = sum(
-        1
-        for line in c.patch.splitlines()
-        if line[:1] in "+-" and not line.startswith(("+++", "---"))
-    )
+    diff_lines = c.diff_lines
     if outcome is not None and not outcome.ok:
         return FixResult(c.finding, Status.REJECTED, outcome.reason, diff_lines=diff_lines,
                          steps=steps, costs=c.costs)  # fmt: skip

@@ -39,6 +39,7 @@ class Candidate:
     changes: dict[str, tuple[str, str]]  # path -> (old text, new text)
     footprint: Footprint
     commands: tuple[str, ...]
+    diff_lines: int = 0  # lines added and removed, as the guard counted them
     steps: list[Step] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)
     costs: dict[str, float] = field(default_factory=dict)
