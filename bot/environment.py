@@ -58,7 +58,7 @@ SECRET_PREFIXES: tuple[str, ...] = ("INPUT_", "GIT_CONFIG_KEY_", "GIT_CONFIG_VAL
 KEPT_NAMES: frozenset[str] = frozenset({"PWD", "OLDPWD"})
 
 # ``scheme://user:password@host``: credentials inside a URL (``HTTPS_PROXY``, ``DATABASE_URL``).
-_URL_CREDENTIALS = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/@\s:]*:[^/@\s]+@")
+URL_CREDENTIALS = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/@\s:]*:[^/@\s]+@")
 
 
 def is_secret_name(name: str) -> bool:
@@ -75,7 +75,7 @@ def is_secret_name(name: str) -> bool:
 
 def is_secret(name: str, value: str) -> bool:
     """Whether a variable must not reach a test run: a secret name or a URL with a password."""
-    return is_secret_name(name) or _URL_CREDENTIALS.search(value) is not None
+    return is_secret_name(name) or URL_CREDENTIALS.search(value) is not None
 
 
 def secret_names(env: Mapping[str, str]) -> list[str]:
@@ -86,6 +86,46 @@ def secret_names(env: Mapping[str, str]) -> list[str]:
 def scrub_env(env: Mapping[str, str]) -> dict[str, str]:
     """A copy of ``env`` without anything that looks like a secret."""
     return {name: value for name, value in env.items() if not is_secret(name, value)}
+
+
+# Shorter values are too common to redact without mangling output ("true", "main", a port).
+MIN_REDACTED_LENGTH = 8
+
+
+def secret_values(env: Mapping[str, str]) -> dict[str, str]:
+    """Secret value -> the name of the variable that holds it, for :func:`redact`.
+
+    Names are judged as :func:`is_secret_name` does, except that the ``INPUT_`` prefix
+    alone does not make an Action input secret (``INPUT_DRAFT=true`` is not): the rest of
+    its name must say so (``INPUT_GITHUB-TOKEN``). Short values are left out.
+    """
+    found: dict[str, str] = {}
+    for name, value in env.items():
+        value = value.strip()
+        if len(value) < MIN_REDACTED_LENGTH:
+            continue
+        normal = name.upper().replace("-", "_")
+        judged = normal.removeprefix("INPUT_") if normal.startswith("INPUT_") else normal
+        if is_secret_name(judged) and judged not in KEPT_NAMES:
+            found.setdefault(value, name)
+    return found
+
+
+def redact(text: str, secrets: Mapping[str, str]) -> str:
+    """``text`` with every secret value replaced by ``[redacted NAME]``, longest first."""
+    for value in sorted(secrets, key=len, reverse=True):
+        if value in text:
+            text = text.replace(value, f"[redacted {secrets[value]}]")
+    return text
+
+
+def redact_env(text: str, env: Mapping[str, str] | None = None) -> str:
+    """:func:`redact` with the secrets of ``env`` (default: this process's environment).
+
+    Defence in depth behind the sandbox: whatever a test run prints, the report, a PR body
+    and an agent's tool results never carry a secret value verbatim.
+    """
+    return redact(text, secret_values(os.environ if env is None else env))
 
 
 def source_roots(worktree: Path) -> list[Path]:

@@ -13,6 +13,7 @@ import keyword
 import os
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -27,9 +28,11 @@ from typing import IO
 
 from ruff.__main__ import find_ruff_bin
 
-from bot.environment import source_roots, test_env
+from bot.environment import redact_env, source_roots, test_env
 from bot.errors import UserError
 from bot.junit import JUnitError, JUnitResult, parse_junit
+from bot.sandbox import NONE as NO_SANDBOX
+from bot.sandbox import Sandbox
 
 TAIL_LINES = 60
 _TAIL_BYTES = 64 * 1024
@@ -115,22 +118,58 @@ def run_command(
     log_path: Path | None = None,
     *,
     grace: float = KILL_GRACE,
+    sandbox: Sandbox = NO_SANDBOX,
+    writable: Sequence[Path] = (),
 ) -> CommandResult:
     """Run ``argv`` in its own process group, output to ``log_path``; never raises on failure.
 
     A missing executable gives ``not_found=True`` (exit 127). After the command ends, or
-    when ``timeout`` passes, every process left in its group is terminated.
+    when ``timeout`` passes, every process left in its group is terminated (unsandboxed, a
+    process that made a session of its own escapes that; sandboxed, nothing does: the
+    sandbox's PID namespace ends with the command).
+
+    With an active ``sandbox`` the command runs inside it, able to write only to ``cwd``,
+    ``writable`` and a private temporary folder (its ``TMPDIR``), removed afterwards.
     """
     argv = tuple(argv)
     if not argv:
         raise ValueError("empty command")
     if not cwd.is_dir():
         raise NotADirectoryError(f"working directory {cwd} does not exist")
+    with contextlib.ExitStack() as stack:
+        launch, env = list(argv), dict(env)
+        if sandbox.active:
+            if _which(argv[0], cwd, env) is None:
+                message = f"{argv[0]}: No such file or directory"
+                return CommandResult(argv, 127, 0.0, False, message, True, log_path)
+            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="nightcrew-tmp-")))
+            env.update(TMPDIR=str(tmp), TMP=str(tmp), TEMP=str(tmp))
+            launch = sandbox.wrap(argv, cwd, [cwd, tmp, *writable])
+        return _run_logged(argv, launch, cwd, env, timeout, log_path, grace)
+
+
+def _which(program: str, cwd: Path, env: Mapping[str, str]) -> str | None:
+    """Where ``program`` is, looked up as the exec would (PATH, or relative to ``cwd``)."""
+    if os.sep in program:
+        path = cwd / program
+        return str(path) if path.is_file() and os.access(path, os.X_OK) else None
+    return shutil.which(program, path=env.get("PATH", os.defpath))
+
+
+def _run_logged(
+    argv: tuple[str, ...],
+    launch: Sequence[str],
+    cwd: Path,
+    env: Mapping[str, str],
+    timeout: float,
+    log_path: Path | None,
+    grace: float,
+) -> CommandResult:
     with _open_log(log_path) as log:
         start = time.monotonic()
         try:
             proc = subprocess.Popen(
-                argv,
+                launch,
                 cwd=cwd,
                 env=dict(env),
                 stdin=subprocess.DEVNULL,
@@ -153,7 +192,8 @@ def run_command(
             duration = time.monotonic() - start
             _kill_group(proc, grace if timed_out or proc.returncode is None else 0.0)
             returncode = proc.wait()
-        return CommandResult(argv, returncode, duration, timed_out, _tail(log), False, log_path)
+        tail = redact_env(_tail(log))
+        return CommandResult(argv, returncode, duration, timed_out, tail, False, log_path)
 
 
 # --------------------------------------------------------------------------- test commands
@@ -316,7 +356,8 @@ def _read_junit(xml_path: Path) -> tuple[JUnitResult | None, str | None]:
     if not xml_path.is_file():
         return None, "pytest wrote no JUnit report"
     try:
-        return parse_junit(xml_path.read_text(encoding="utf-8", errors="replace")), None
+        xml_text = redact_env(xml_path.read_text(encoding="utf-8", errors="replace"))
+        return parse_junit(xml_text), None
     except JUnitError as exc:
         return None, str(exc)
 
@@ -331,6 +372,7 @@ def run_tests(
     *,
     python: str = sys.executable,
     extra_args: Sequence[str] = (),
+    sandbox: Sandbox = NO_SANDBOX,
 ) -> TestRun:
     """Run the test command in ``worktree``; its log and JUnit report go to ``log_dir``.
 
@@ -347,7 +389,10 @@ def run_tests(
     pytest = is_pytest(argv)
     if pytest:
         argv = with_junit(argv, xml_path)
-    result = run_command(argv, worktree, test_env(env_base, worktree, python), timeout, log_path)
+    env = test_env(env_base, worktree, python)
+    result = run_command(
+        argv, worktree, env, timeout, log_path, sandbox=sandbox, writable=[log_dir]
+    )
     junit, problem = _read_junit(xml_path) if pytest and not result.timed_out else (None, None)
     return TestRun(
         command=command,
@@ -385,8 +430,11 @@ def baseline(
     log_dir: Path,
     *,
     python: str = sys.executable,
+    sandbox: Sandbox = NO_SANDBOX,
 ) -> Baseline:
-    run = run_tests(command, base_tree, env_base, timeout, log_dir, "baseline", python=python)
+    run = run_tests(
+        command, base_tree, env_base, timeout, log_dir, "baseline", python=python, sandbox=sandbox
+    )
     return Baseline(run=run, failing=run.failed or frozenset(), duration=run.duration)
 
 
@@ -641,6 +689,7 @@ def module_origin(
     python: str = sys.executable,
     *,
     timeout: float = 60,
+    sandbox: Sandbox = NO_SANDBOX,
 ) -> str | None:
     """Where ``python`` in ``env`` imports a changed module from, run as the tests would.
 
@@ -650,7 +699,8 @@ def module_origin(
     name = module_name(worktree, path)
     if name is None:
         return None
-    result = run_command([python, "-c", _ORIGIN_SCRIPT, name], worktree, env, timeout)
+    argv = [python, "-c", _ORIGIN_SCRIPT, name]
+    result = run_command(argv, worktree, env, timeout, sandbox=sandbox)
     for line in reversed(result.output_tail.splitlines()):
         if line.startswith(_ORIGIN_MARKER):
             return line[len(_ORIGIN_MARKER) :] or None

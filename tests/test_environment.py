@@ -135,3 +135,39 @@ def test_test_env_makes_relative_worktree_absolute(tmp_path, monkeypatch):
     env = environment.test_env({}, Path("."), "/v/bin/python")
     assert env["PYTHONPATH"] == str(tmp_path)
     assert env["PATH"] == "/v/bin"
+
+
+# --- redaction: no secret value verbatim in output, whatever printed it ----------------------
+
+
+def test_secret_values_names_each_secret_value_and_skips_plain_inputs():
+    env = {
+        "GITHUB_TOKEN": "ghs_0123456789abcdef",
+        "INPUT_GITHUB-TOKEN": "ghs_0123456789abcdef",
+        "INPUT_ANTHROPIC-API-KEY": "sk-ant-api03-abcdefgh",
+        "INPUT_RECIPES": "unnecessary-copies",  # an input, but its name says nothing secret
+        "INPUT_DRAFT": "true",
+        "DEPLOY_TOKEN": "short",  # too short to redact without mangling output
+        "HOME": "/home/runner-abcdefgh",
+        "PWD": "/home/runner/work/project",
+    }
+    found = environment.secret_values(env)
+    assert found == {
+        "ghs_0123456789abcdef": "GITHUB_TOKEN",
+        "sk-ant-api03-abcdefgh": "INPUT_ANTHROPIC-API-KEY",
+    }
+
+
+def test_redact_replaces_every_occurrence_longest_first():
+    secrets = {"abcdefgh": "SHORT_TOKEN", "abcdefgh-longer": "LONG_TOKEN"}
+    text = "a abcdefgh-longer b abcdefgh c abcdefgh"
+    assert environment.redact(text, secrets) == (
+        "a [redacted LONG_TOKEN] b [redacted SHORT_TOKEN] c [redacted SHORT_TOKEN]"
+    )
+    assert environment.redact("nothing here", secrets) == "nothing here"
+
+
+def test_redact_env_reads_the_given_environment():
+    env = {"MY_API_KEY": "key-1234567890"}
+    assert environment.redact_env("got key-1234567890!", env) == "got [redacted MY_API_KEY]!"
+    assert environment.redact_env("got key-1234567890!", {}) == "got key-1234567890!"

@@ -104,6 +104,18 @@ def test_run_command_gives_no_stdin(tmp_path):
     assert "EOFError" in result.output_tail
 
 
+def test_run_command_redacts_secret_values_of_this_process(tmp_path, monkeypatch):
+    """Whatever a command prints, a secret of Nightcrew's environment never comes back."""
+    secret = "ghp_redactme0123456789"
+    script = f"print('token is {secret}')"
+    shown = run_command([sys.executable, "-c", script], tmp_path, {}, timeout=30)
+    assert secret in shown.output_tail  # the control: not a secret of this process yet
+    monkeypatch.setenv("DEPLOY_TOKEN", secret)
+    result = run_command([sys.executable, "-c", script], tmp_path, {}, timeout=30)
+    assert secret not in result.output_tail
+    assert "token is [redacted DEPLOY_TOKEN]" in result.output_tail
+
+
 def test_missing_executable_is_not_found(tmp_path):
     result = run_command(["nightcrew-no-such-command", "--x"], tmp_path, os.environ, 30)
     assert result.not_found
