@@ -9,6 +9,7 @@ base: main                          # default: HEAD
 limits: {max_fixes: 10, max_changed_lines: 80, test_timeout: 1800}
 protected: ["migrations/**"]
 git: {author_name: Nightcrew, author_email: nightcrew@users.noreply.github.com}
+sandbox: {mode: auto, hide: ["~/.config/private"]}   # where code under test runs
 agents:                             # Claude agents (recipes with find.agent / fix.agent)
   model: claude-sonnet-5-5
   budget: {dollars: 5, tokens: 3000000, seconds: 3600}   # the whole night's agents
@@ -70,6 +71,9 @@ class RepoConfig:
     author_name: str = "Nightcrew"
     author_email: str = "nightcrew@users.noreply.github.com"
     agents: AgentSettings = AgentSettings()
+    sandbox_mode: str = "auto"  # bot.sandbox.MODES: where code under test runs
+    sandbox_hide: tuple[str, ...] = ()  # more paths the sandbox masks
+    sandbox_line: int | None = field(default=None, compare=False, repr=False)  # of its mode
     source: Path | None = None  # the file it came from; None: defaults
     # Line of each entry of ``recipes``, for check_enabled's errors.
     recipe_lines: tuple[int, ...] = field(default=(), compare=False, repr=False)
@@ -142,6 +146,12 @@ def _build(doc: Document, source: Path) -> RepoConfig:
         fields["max_open_prs"] = pr["max_open"]
     if "agents" in data:
         fields["agents"] = _agent_settings(data["agents"])
+    sandbox = data.get("sandbox", {})
+    if "mode" in sandbox:
+        fields["sandbox_mode"] = sandbox["mode"]
+        fields["sandbox_line"] = doc.line(("sandbox", "mode"))
+    if "hide" in sandbox:
+        fields["sandbox_hide"] = tuple(sandbox["hide"])
     return RepoConfig(source=source, **fields)
 
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import git
 
-from bot import gitops, guard, messages, verify
+from bot import gitops, guard, messages, sandbox, verify
 from bot.config import RepoConfig, check_enabled, load_config
 from bot.environment import test_env
 from bot.errors import CommandError, UserError
@@ -39,8 +39,11 @@ from bot.model import Finding
 from bot.publish import LocalPublisher, NotPublished, Proposal, Publisher
 from bot.recipes.loader import discover
 from bot.recipes.model import Recipe
+from bot.recipes.yamlpos import display_path
 from bot.report import NightReport, TestRunRecord
 from bot.results import FixResult, Status, Step
+from bot.sandbox import NONE as NO_SANDBOX
+from bot.sandbox import Sandbox
 from bot.schedule import is_due
 from bot.verifier import Candidate, Outcome, Verifier
 
@@ -87,6 +90,7 @@ class _Night:
     progress: Progress
     publisher: Publisher
     agents: AgentSession | None = None
+    sandbox: Sandbox = NO_SANDBOX  # where code under test runs
     fixer: Fixer | None = None
     baselines: dict[str, verify.TestRun] = field(default_factory=dict)
     stopped: str = ""  # why publishing stopped early, when it did
@@ -178,10 +182,16 @@ def run_night(
         repo, config, base_sha, out, report, progress, publisher or LocalPublisher(repo, out)
     )
     night.fixer = opts.fixer
-    if any(_uses_agents(r) for r in chosen):
+    night.sandbox = _prepare_sandbox(config, top, out)
+    report.sandbox = night.sandbox.describe()
+    note = _sandbox_note(night.sandbox, any(_uses_agents(r) for r in chosen))
+    if note:
+        report.notes.append(note)
+        progress(note)
+    if any(_uses_agents(r) for r in chosen) and night.sandbox.agents_allowed:
         from bot.agents import AgentSession
 
-        night.agents = AgentSession.from_env(os.environ, config, progress)
+        night.agents = AgentSession.from_env(os.environ, config, progress, night.sandbox)
     if gitops.is_dirty(repo):
         report.dirty_worktree = True
         note = (
@@ -215,6 +225,42 @@ def run_night(
     return report
 
 
+def _prepare_sandbox(config: RepoConfig, top: Path, out: Path) -> Sandbox:
+    """The night's sandbox; a required one that cannot run stops the night before any work."""
+    scratch = out / "sandbox"
+    scratch.mkdir(parents=True, exist_ok=True)
+    try:
+        found = sandbox.prepare(
+            config.sandbox_mode,
+            repo=top,
+            scratch=scratch,
+            extra_hidden=config.sandbox_hide,
+            bwrap=os.environ.get("NIGHTCREW_BWRAP") or None,
+        )
+    except sandbox.SandboxUnavailable as exc:
+        source = display_path(config.source) if config.source else None
+        raise UserError(str(exc), source, config.sandbox_line, "sandbox.mode") from None
+    return found
+
+
+def _sandbox_note(found: Sandbox, agents_wanted: bool) -> str | None:
+    """One line for the report when tests run unsandboxed; None when they are sandboxed."""
+    if found.active:
+        return None
+    note = f"tests run unsandboxed: {found.problem}"
+    if agents_wanted and not found.agents_allowed:
+        note += "; so agent recipes are skipped"
+    if found.mode == "auto":
+        note += f" ({sandbox.INSTALL_HINT})"
+    return note
+
+
+_AGENTS_NEED_SANDBOX = (
+    "needs a sandbox for the code its agents write (see the note on the sandbox); "
+    "install bubblewrap, or set `sandbox: {mode: disabled}` to accept the risk"
+)
+
+
 def _find_all(
     night: _Night, recipes: Sequence[Recipe], tree: Path, shard: tuple[int, int] | None
 ) -> list[tuple[Recipe, Finding]]:
@@ -224,6 +270,9 @@ def _find_all(
     protected = guard.DEFAULT_PROTECTED + tuple(night.config.protected)
     work: list[tuple[Recipe, Finding]] = []
     for recipe in recipes:
+        if _uses_agents(recipe) and not night.sandbox.agents_allowed:
+            night.report.recipes_skipped.append((recipe.id, _AGENTS_NEED_SANDBOX))
+            continue
         if _uses_agents(recipe) and night.agents is None:
             night.report.recipes_skipped.append(
                 (recipe.id, "needs Claude agents: set ANTHROPIC_API_KEY to run it")
@@ -282,7 +331,13 @@ def _run_baselines(night: _Night, work: list[tuple[Recipe, Finding]], tree: Path
     for command in needed:
         night.progress(f"baseline: `{command}` on {night.base_sha[:10]}")
         run = verify.run_tests(
-            command, tree, env, night.config.test_timeout, night.out / "logs", "baseline"
+            command,
+            tree,
+            env,
+            night.config.test_timeout,
+            night.out / "logs",
+            "baseline",
+            sandbox=night.sandbox,
         )
         if run.not_found:
             raise UserError(
@@ -356,6 +411,7 @@ def _fix_all(
         fail_fast=fail_fast,
         record=lambda purpose, run: night.report.test_runs.append(_record(purpose, run)),
         progress=night.progress,
+        sandbox=night.sandbox,
     )
     published: Counter[str] = Counter()
     pending = list(enumerate(work))
@@ -659,7 +715,8 @@ def _origin_problem(
         if not path.endswith(".py"):
             continue
         if path not in night.origins:
-            origin = verify.module_origin(tree, path, test_env(os.environ, tree), sys.executable)
+            env = test_env(os.environ, tree)
+            origin = verify.module_origin(tree, path, env, sys.executable, sandbox=night.sandbox)
             if origin is None:
                 night.origins[path] = (True, "")
             elif Path(origin).resolve().is_relative_to(tree.resolve()):

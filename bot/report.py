@@ -56,6 +56,7 @@ class NightReport:
     shard: tuple[int, int] | None = None  # (I, N) when this night ran one shard of N
     recipes_searched: list[str] = field(default_factory=list)  # finders completed tonight
     agents: dict[str, Any] | None = None  # the agent session's totals, when agents ran
+    sandbox: str | None = None  # where code under test ran (bot.sandbox.Sandbox.describe)
 
     def counts(self) -> dict[str, int]:
         by_status = Counter(r.status for r in self.fixes)
@@ -97,6 +98,7 @@ class NightReport:
             "shard": list(self.shard) if self.shard else None,
             "recipes_searched": self.recipes_searched,
             "agents": self.agents,
+            "sandbox": self.sandbox,
             "notes": self.notes,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "out_dir": self.out_dir,
@@ -109,7 +111,9 @@ class NightReport:
             "",
             f"Started {self.started_at}; took {self.timings.get('total', 0.0):.1f}s. "
             f"Recipes: {', '.join(self.recipes) or 'none'}. "
-            f"Tests: `{self.test_command or 'none'}` ({len(self.test_runs)} runs).",
+            f"Tests: `{self.test_command or 'none'}` ({len(self.test_runs)} runs"
+            + (f"; sandbox: {self.sandbox}" if self.sandbox else "")
+            + ").",
             "",
             "| found | verified | rejected | skipped | errored |",
             "|---:|---:|---:|---:|---:|",

@@ -25,6 +25,8 @@ from bot.impact import ImportGraph
 from bot.model import Finding
 from bot.recipes.model import Recipe
 from bot.results import Step
+from bot.sandbox import NONE as NO_SANDBOX
+from bot.sandbox import Sandbox
 
 
 @dataclass
@@ -90,8 +92,10 @@ class Verifier:
         fail_fast: bool = False,
         record: RunRecorder | None = None,
         progress: Callable[[str], None] | None = None,
+        sandbox: Sandbox = NO_SANDBOX,
     ) -> None:
         self.repo, self.base_sha, self.baselines = repo, base_sha, baselines
+        self.sandbox = sandbox
         self.env, self.timeout, self.log_dir = env, timeout, log_dir
         self.graph, self.fail_fast = graph, fail_fast
         self.record = record or (lambda purpose, run: None)
@@ -313,6 +317,7 @@ class Verifier:
                 self.log_dir,
                 purpose,
                 extra_args=extra,
+                sandbox=self.sandbox,
             )
             self.suite_runs += 0 if extra else 1
             self.record(purpose, run)

@@ -92,6 +92,15 @@ def test_schema_defaults_match_the_dataclass() -> None:
     assert git["author_email"]["default"] == RepoConfig.author_email
 
 
+def test_sandbox_settings(repo: Path) -> None:
+    assert load_config(repo).sandbox_mode == "auto"  # no file: sandbox when it can
+    write_config(repo, "version: 1\nsandbox:\n  mode: required\n  hide: [~/.corp, /etc/x]\n")
+    config = load_config(repo)
+    assert (config.sandbox_mode, config.sandbox_line) == ("required", 3)
+    assert config.sandbox_hide == ("~/.corp", "/etc/x")
+    assert config_schema()["properties"]["sandbox"]["properties"]["mode"]["default"] == "auto"
+
+
 def test_config_schema_is_a_valid_json_schema() -> None:
     jsonschema.Draft202012Validator.check_schema(config_schema())
 
@@ -150,6 +159,20 @@ def test_config_schema_is_a_valid_json_schema() -> None:
             ".github/nightcrew.yml:2: duplicate key 'version' (first on line 1)",
         ),
         ("version: [1\n", ".github/nightcrew.yml:1: invalid YAML: expected ',' or ']'"),
+        (
+            "version: 1\nsandbox:\n  mode: off\n",  # YAML reads `off` as false
+            ".github/nightcrew.yml:3: sandbox.mode: expected a string, got false",
+        ),
+        (
+            "version: 1\nsandbox:\n  mode: strict\n",
+            ".github/nightcrew.yml:3: sandbox.mode: 'strict' is not supported: "
+            "use 'auto', 'required', 'disabled'",
+        ),
+        (
+            "version: 1\nsandbox:\n  hide: [.aws]\n",
+            ".github/nightcrew.yml:3: sandbox.hide[0]: '.aws' must be an absolute path or "
+            "start with ~/",
+        ),
     ],
     ids=lambda v: v.splitlines()[-1][:30] if "\n" in v else None,
 )

@@ -38,6 +38,8 @@ from bot.config import RepoConfig
 from bot.fixers import FixOutcome
 from bot.model import Finding, assign_fingerprints, split_lines
 from bot.recipes.model import Recipe
+from bot.sandbox import NONE as NO_SANDBOX
+from bot.sandbox import Sandbox
 
 MAX_INLINE_CHARS = 60_000  # a finder's files are sent inline up to this size, else read
 MAX_DIFF_CHARS = 12_000
@@ -68,8 +70,10 @@ class AgentSession:
         env: Mapping[str, str],
         progress: Callable[[str], None],
         clock: Callable[[], float] = time.monotonic,
+        sandbox: Sandbox = NO_SANDBOX,
     ) -> None:
         self.client = client
+        self.sandbox = sandbox  # where run_checks runs the code the agent edited
         self.config = config
         self.env = dict(env)
         self.progress = progress
@@ -85,7 +89,11 @@ class AgentSession:
 
     @classmethod
     def from_env(
-        cls, env: Mapping[str, str], config: RepoConfig, progress: Callable[[str], None]
+        cls,
+        env: Mapping[str, str],
+        config: RepoConfig,
+        progress: Callable[[str], None],
+        sandbox: Sandbox = NO_SANDBOX,
     ) -> AgentSession | None:
         """None (after one clear progress line) when ANTHROPIC_API_KEY is absent."""
         key = (env.get("ANTHROPIC_API_KEY") or "").strip()
@@ -98,7 +106,7 @@ class AgentSession:
         agents = config.agents
         base_url = (env.get("ANTHROPIC_BASE_URL") or "").strip() or None
         client = AnthropicClient(key, base_url, agents.max_retries, agents.request_timeout)
-        return cls(client, config, env, progress)
+        return cls(client, config, env, progress, sandbox=sandbox)
 
     # --- the interface the night uses -------------------------------------------------------
 
@@ -259,6 +267,7 @@ class AgentSession:
             tuple(self._check_commands(recipe, tree)),
             self.env,
             lambda: remaining_seconds(meters, self.config.test_timeout),
+            sandbox=self.sandbox,
         )
         toolbox = Toolbox(workspace, FIX_TOOLS, checks=checks)
         spec = AgentSpec(

@@ -35,6 +35,8 @@ from bot.environment import test_env
 from bot.errors import UserError
 from bot.globs import in_scope, matches
 from bot.model import split_lines
+from bot.sandbox import NONE as NO_SANDBOX
+from bot.sandbox import Sandbox
 
 MAX_READ_LINES = 400
 MAX_SEARCH_HITS = 60
@@ -151,6 +153,7 @@ class Checks:
     env: Mapping[str, str]
     timeout: Callable[[], float]  # seconds this run may take (the agent's remaining time)
     python: str = sys.executable
+    sandbox: Sandbox = NO_SANDBOX  # where the edited code runs
 
 
 @dataclass(frozen=True)
@@ -318,7 +321,9 @@ class Toolbox:
             if verify.is_pytest(argv):  # no .pytest_cache in the worktree
                 argv = verify.with_junit(argv, Path(scratch) / "junit.xml")
             env = test_env(checks.env, tree, checks.python)
-            result = verify.run_command(argv, tree, env, timeout)
+            result = verify.run_command(
+                argv, tree, env, timeout, sandbox=checks.sandbox, writable=[Path(scratch)]
+            )
         if result.not_found:
             verdict = "not found"
         elif result.timed_out:
