@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup sandbox demo test lint bench clean
 
 $(BIN)/.nightcrew-installed: pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Nightcrew needs Python 3.11+") if sys.version_info < (3, 11) else None'
@@ -14,14 +14,18 @@ $(BIN)/.nightcrew-installed: pyproject.toml
 
 setup: $(BIN)/.nightcrew-installed
 
-demo: setup
+# bubblewrap, for the sandbox code under test runs in (never fails; the night reports it).
+sandbox:
+	bash action/install-sandbox.sh
+
+demo: setup sandbox
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash examples/run-demo.sh
 
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+test: lint sandbox
 	$(BIN)/python -m pytest
 
 bench: setup

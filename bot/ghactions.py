@@ -29,6 +29,7 @@ INPUTS = (
     "dry-run",
     "python-version",
     "shard",
+    "sandbox-setup",
 )
 # The action's outputs (action.yml), written to $GITHUB_OUTPUT by `nightcrew action`.
 OUTPUTS = ("report", "prs", "found", "published")
@@ -73,6 +74,7 @@ class ActionSettings:
     dry_run: bool = False
     python_version: str = ""
     shard: tuple[int, int] | None = None
+    sandbox_setup: bool = True  # the action's own step uses it; validated here all the same
 
     @property
     def handled(self) -> bool:
@@ -118,6 +120,7 @@ def settings_from_env(env: Mapping[str, str]) -> ActionSettings:
         dry_run=parse_bool("dry-run", inp("dry-run")),
         python_version=inp("python-version"),
         shard=parse_shard(inp("shard"), "shard") if inp("shard") else None,
+        sandbox_setup=parse_bool("sandbox-setup", inp("sandbox-setup") or "true"),
     )
 
 
