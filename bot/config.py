@@ -73,6 +73,8 @@ class RepoConfig:
     agents: AgentSettings = AgentSettings()
     sandbox_mode: str = "auto"  # bot.sandbox.MODES: where code under test runs
     sandbox_hide: tuple[str, ...] = ()  # more paths the sandbox masks
+    sandbox_network: bool = False  # let code under test reach the network
+    sandbox_writable: tuple[str, ...] = ()  # folders code under test may write
     sandbox_line: int | None = field(default=None, compare=False, repr=False)  # of its mode
     source: Path | None = None  # the file it came from; None: defaults
     # Line of each entry of ``recipes``, for check_enabled's errors.
@@ -152,6 +154,10 @@ def _build(doc: Document, source: Path) -> RepoConfig:
         fields["sandbox_line"] = doc.line(("sandbox", "mode"))
     if "hide" in sandbox:
         fields["sandbox_hide"] = tuple(sandbox["hide"])
+    if "network" in sandbox:
+        fields["sandbox_network"] = sandbox["network"]
+    if "writable" in sandbox:
+        fields["sandbox_writable"] = tuple(sandbox["writable"])
     return RepoConfig(source=source, **fields)
 
 

@@ -236,6 +236,8 @@ def _prepare_sandbox(config: RepoConfig, top: Path, out: Path) -> Sandbox:
             scratch=scratch,
             extra_hidden=config.sandbox_hide,
             bwrap=os.environ.get("NIGHTCREW_BWRAP") or None,
+            network=config.sandbox_network,
+            writable=config.sandbox_writable,
         )
     except sandbox.SandboxUnavailable as exc:
         source = display_path(config.source) if config.source else None

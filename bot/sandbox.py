@@ -114,6 +114,8 @@ class Sandbox:
     hidden: tuple[Path, ...] = ()  # folders and files masked inside the sandbox
     masks: tuple[tuple[Path, Path], ...] = ()  # (replacement file, path it is bound over)
     empty: Path | None = None  # an empty read-only file that stands in for hidden files
+    network: bool = False  # share the host's network (config sandbox.network)
+    writable: tuple[Path, ...] = ()  # folders every run may write (config sandbox.writable)
 
     @property
     def active(self) -> bool:
@@ -126,7 +128,8 @@ class Sandbox:
 
     def describe(self) -> str:
         if self.active:
-            return "bubblewrap: no network, read-only filesystem, credentials hidden"
+            net = "network shared" if self.network else "no network"
+            return f"bubblewrap: {net}, read-only filesystem, credentials hidden"
         return f"none ({self.problem})"
 
     def wrap(self, argv: Sequence[str], cwd: Path, writable: Iterable[Path]) -> list[str]:
@@ -141,6 +144,7 @@ def _bwrap_args(sandbox: Sandbox, cwd: Path, writable: Iterable[Path]) -> list[s
         "--die-with-parent",
         "--new-session",
         "--unshare-all",  # user (if it can), pid, net, ipc, uts, cgroup (if it can)
+        *(["--share-net"] if sandbox.network else []),
         "--cap-drop",
         "ALL",
         "--ro-bind",
@@ -163,7 +167,8 @@ def _bwrap_args(sandbox: Sandbox, cwd: Path, writable: Iterable[Path]) -> list[s
     for path in sandbox.hidden:
         args += hide(path)
     # Writable next: a tree inside a hidden folder (a worktree under RUNNER_TEMP) reappears...
-    binds = [p for p in dict.fromkeys(Path(p).absolute() for p in writable) if p.is_dir()]
+    wanted = [*writable, *sandbox.writable]
+    binds = [p for p in dict.fromkeys(Path(p).absolute() for p in wanted) if p.is_dir()]
     for path in binds:
         args += ["--bind", str(path), str(path)]
     # ...but a bind takes its source from the host, so what is hidden inside it is hidden
@@ -199,11 +204,9 @@ def hidden_paths(
     if env.get("SSH_AUTH_SOCK"):
         candidates.append(Path(env["SSH_AUTH_SOCK"]))
     for given in extra:
-        if given == "~" or given.startswith("~/"):
-            if not home:
-                continue
-            given = home + given[1:]
-        candidates.append(Path(given))
+        path = _expand(given, env)
+        if path is not None:
+            candidates.append(path)
     seen: dict[Path, None] = {}
     for path in candidates:
         path = Path(os.path.normpath(path.absolute()))
@@ -211,6 +214,14 @@ def hidden_paths(
             continue
         seen.setdefault(path, None)
     return tuple(seen)
+
+
+def _expand(given: str, env: Mapping[str, str]) -> Path | None:
+    """``given`` with a leading ``~`` taken from ``env``'s HOME; None without a HOME."""
+    if given == "~" or given.startswith("~/"):
+        home = env.get("HOME")
+        return Path(home + given[1:]) if home else None
+    return Path(given)
 
 
 def _git_secret_keys(config: Path) -> list[str]:
@@ -311,6 +322,8 @@ def prepare(
     env: Mapping[str, str] | None = None,
     extra_hidden: Iterable[str] = (),
     bwrap: str | None = None,
+    network: bool = False,
+    writable: Iterable[str] = (),
 ) -> Sandbox:
     """The night's sandbox for ``mode`` (see :data:`MODES`).
 
@@ -341,6 +354,8 @@ def prepare(
         hidden=hidden_paths(env, extra_hidden, keep=[repo, Path(sys.prefix), Path(sys.executable)]),
         masks=tuple(masks),
         empty=_empty_file(scratch),
+        network=network,
+        writable=tuple(p for p in (_expand(w, env) for w in writable) if p is not None),
     )
 
 

@@ -182,3 +182,12 @@ def test_disabled_sandbox_is_said_in_the_report(tmp_path: Path) -> None:
     )
     assert report.sandbox == "none (disabled by `sandbox.mode` in the config)"
     assert "sandbox: none (disabled" in report.to_markdown()
+
+
+@needs_bwrap
+def test_sandbox_network_setting_reaches_the_nights_sandbox(tmp_path: Path) -> None:
+    repo = small_repo(tmp_path, "version: 1\nsandbox: {network: true}\n")
+    report = night.run_night(
+        night.NightOptions(repo, recipe_ids=("unused-imports",), out=tmp_path / "o"), lambda _: None
+    )
+    assert report.sandbox == "bubblewrap: network shared, read-only filesystem, credentials hidden"

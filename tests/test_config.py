@@ -94,9 +94,16 @@ def test_schema_defaults_match_the_dataclass() -> None:
 
 def test_sandbox_settings(repo: Path) -> None:
     assert load_config(repo).sandbox_mode == "auto"  # no file: sandbox when it can
-    write_config(repo, "version: 1\nsandbox:\n  mode: required\n  hide: [~/.corp, /etc/x]\n")
+    assert load_config(repo).sandbox_network is False
+    write_config(
+        repo, "version: 1\nsandbox:\n  mode: required\n  hide: [~/.corp, /etc/x]\n  network: true\n"
+    )
     config = load_config(repo)
-    assert (config.sandbox_mode, config.sandbox_line) == ("required", 3)
+    assert (config.sandbox_mode, config.sandbox_line, config.sandbox_network) == (
+        "required",
+        3,
+        True,
+    )
     assert config.sandbox_hide == ("~/.corp", "/etc/x")
     assert config_schema()["properties"]["sandbox"]["properties"]["mode"]["default"] == "auto"
 

@@ -98,8 +98,11 @@ def test_flaky():
 """
 
 
-def add_flaky_test(repo: Path) -> None:
+def add_flaky_test(repo: Path, state: Path) -> None:
+    """The flaky test keeps its run count in ``state``, which the sandbox lets it write."""
     (repo / "tests" / "test_flaky.py").write_text(FLAKY_TEST, encoding="utf-8")
+    config = repo / ".github" / "nightcrew.yml"
+    config.write_text(config.read_text() + f"sandbox:\n  writable: [{state}]\n")
     git(repo, "add", "--all")
     git(repo, "commit", "--quiet", "-m", "flaky test")
 
@@ -108,7 +111,7 @@ def test_a_flaky_test_never_rejects_a_good_fix_silently(tmp_path, capsys, monkey
     counter = tmp_path / "runs"
     monkeypatch.setenv("NIGHTCREW_FLAKY_COUNTER", str(counter))
     repo = make_planted_repo(tmp_path / "repo", 3, 0)
-    add_flaky_test(repo)
+    add_flaky_test(repo, tmp_path)
     data = night(repo, capsys)
     assert set(verdicts(data).values()) == {"verified"}
     assert any("flaky" in note and "test_flaky" in note for note in data["notes"])
@@ -118,7 +121,7 @@ def test_a_flaky_test_in_each_mode_is_rerun_once(tmp_path, capsys, monkeypatch):
     counter = tmp_path / "runs"
     monkeypatch.setenv("NIGHTCREW_FLAKY_COUNTER", str(counter))
     repo = make_planted_repo(tmp_path / "repo", 1, 0, mode="each")
-    add_flaky_test(repo)
+    add_flaky_test(repo, tmp_path)
     data = night(repo, capsys)
     (fix,) = data["fixes"]
     assert fix["status"] == "verified"

@@ -69,8 +69,14 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> dict:
     from tests.conftest import DEMO_REPO, init_repo
 
     base = tmp_path_factory.mktemp("night")
+    dumps = base / "dumps"
+    dumps.mkdir()
+    # The dump test writes outside its worktree: the sandbox must be told it may.
+    config = f"version: 1\nsandbox:\n  writable: [{dumps}]\n"
     repo = init_repo(
-        base / "inventory", {"tests/test_env_dump.py": ENV_DUMP_TEST}, source=DEMO_REPO
+        base / "inventory",
+        {"tests/test_env_dump.py": ENV_DUMP_TEST, ".github/nightcrew.yml": config},
+        source=DEMO_REPO,
     )
     # A human's work in progress: a stash, a staged change, an unstaged change, a new file.
     (repo / "inventory" / "io.py").write_text("# stashed\n", encoding="utf-8")
@@ -83,8 +89,6 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> dict:
     (repo / "notes.txt").write_text("untracked\n", encoding="utf-8")
     before = checkout_state(repo)
 
-    dumps = base / "dumps"
-    dumps.mkdir()
     env = {**os.environ, **SECRETS, "NIGHTCREW_E2E_DUMPS": str(dumps)}
     out = base / "out"
     first = nightcrew("run", "--repo", str(repo), "--out", str(out), "--json", env=env)

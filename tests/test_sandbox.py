@@ -245,6 +245,20 @@ def test_control_without_sandbox_connects_to_the_host(tree, listener):
 
 
 @needs_bwrap
+def test_sandbox_with_network_shared_reaches_the_host_but_still_hides_processes(
+    repo, scratch, tree, listener
+):
+    port, _accepted = listener
+    shared = prepare("auto", repo=repo, scratch=scratch, network=True)
+    assert shared.describe().startswith("bubblewrap: network shared")
+    result = run_py(shared, CONNECT_PROBE, tree, str(port))
+    assert result.output_tail == "CONNECTED"
+    script = "import os; print(sum(p.isdigit() for p in os.listdir('/proc')))"
+    processes = run_py(shared, script, tree)
+    assert int(processes.output_tail) <= 3, processes.output_tail  # still its own PID namespace
+
+
+@needs_bwrap
 def test_sandbox_has_a_working_loopback_of_its_own(box, tree):
     result = run_py(box, LOOPBACK_PROBE, tree)
     assert result.returncode == 0, result.output_tail
@@ -822,3 +836,23 @@ def test_exit_status_and_output_come_back(box, tree, tmp_path, sandboxed):
     assert result.log_path == log
     assert log.read_text() == expected + "\n"
     assert result.argv == (PY, "-c", RESULT_PROBE)
+
+
+@needs_bwrap
+def test_configured_writable_folders_are_writable_and_nothing_else(repo, scratch, tree, tmp_path):
+    shared, other = tmp_path / "shared-cache", tmp_path / "other"
+    shared.mkdir()
+    other.mkdir()
+    box = prepare("auto", repo=repo, scratch=scratch, writable=[str(shared)])
+    script = (
+        "import pathlib, sys\n"
+        "for d in sys.argv[1:]:\n"
+        "    try:\n"
+        "        (pathlib.Path(d) / 'x').write_text('1')\n"
+        "        print('wrote', d)\n"
+        "    except OSError as e:\n"
+        "        print('refused', d, e.errno)\n"
+    )
+    result = run_py(box, script, tree, str(shared), str(other))
+    assert result.output_tail.splitlines() == [f"wrote {shared}", f"refused {other} {errno.EROFS}"]
+    assert (shared / "x").read_text() == "1"
