@@ -204,6 +204,7 @@ def run_night(
         stale = gitops.cleanup_stale_worktrees(repo)
         if stale:
             progress(f"removed {len(stale)} worktree(s) left by an interrupted run")
+        sandbox.cleanup_stale_tmp()
         (out / "logs").mkdir(parents=True, exist_ok=True)
 
         with gitops.worktree(repo, base_sha, "base") as base_tree:

@@ -33,6 +33,8 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -103,7 +105,7 @@ class SandboxUnavailable(Exception):
 class Sandbox:
     """How the night runs code under test: in bubblewrap, or (``bwrap is None``) as is.
 
-    ``problem`` says why there is no sandbox when there is none (mode ``off``, or bwrap
+    ``problem`` says why there is no sandbox when there is none (mode ``disabled``, or bwrap
     missing or refused by the kernel); it is shown in the report and decides whether agent
     recipes may run.
     """
@@ -190,7 +192,7 @@ def hidden_paths(
     A folder that holds one of ``keep`` (the repository, the Python that runs the tests)
     is never masked whole: that would hide what the tests need.
     """
-    kept = [Path(p).absolute() for p in keep]
+    kept = [Path(os.path.realpath(p)) for p in keep]
     candidates: list[Path] = []
     home = env.get("HOME")
     if home:
@@ -209,10 +211,13 @@ def hidden_paths(
             candidates.append(path)
     seen: dict[Path, None] = {}
     for path in candidates:
-        path = Path(os.path.normpath(path.absolute()))
-        if not os.path.lexists(path) or any(k.is_relative_to(path) for k in kept):
+        if not path.exists():  # (through links: a dangling one hides nothing)
             continue
-        seen.setdefault(path, None)
+        # The real path: bwrap mounts over what a link points at, and two spellings of one
+        # place (/var/run/docker.sock, /run/docker.sock) become one entry.
+        path = Path(os.path.realpath(path))
+        if path != Path("/") and not any(k.is_relative_to(path) for k in kept):
+            seen.setdefault(path, None)
     return tuple(seen)
 
 
@@ -295,11 +300,18 @@ def git_configs(repo: Path, env: Mapping[str, str]) -> list[Path]:
 @cache
 def _probe(bwrap: str) -> str | None:
     """None when bwrap can build the sandbox here, else what it said."""
+    problem = _try(Sandbox(bwrap=bwrap), Path("/"))
+    if problem is None or problem.startswith("could not start"):
+        return None if problem is None else f"bubblewrap {problem}"
+    return f"bubblewrap cannot create the sandbox here: {problem}"
+
+
+def _try(sandbox: Sandbox, cwd: Path) -> str | None:
+    """Run ``true`` in ``sandbox``: None when it works, else bwrap's last word."""
     true = shutil.which("true") or "/bin/true"
-    probe = Sandbox(bwrap=bwrap)
     try:
         proc = subprocess.run(
-            probe.wrap([true], Path("/"), ()),
+            sandbox.wrap([true], cwd, ()),
             capture_output=True,
             text=True,
             timeout=30,
@@ -307,10 +319,10 @@ def _probe(bwrap: str) -> str | None:
             stdin=subprocess.DEVNULL,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"bubblewrap could not start: {exc}"
+        return f"could not start: {exc}"
     if proc.returncode != 0:
         said = proc.stderr.strip().splitlines()
-        return f"bubblewrap cannot create the sandbox here: {said[-1] if said else proc.returncode}"
+        return said[-1] if said else f"exit {proc.returncode}"
     return None
 
 
@@ -348,7 +360,7 @@ def prepare(
         clean = clean_git_config(config, scratch)
         if clean is not None:
             masks.append((clean, config))
-    return Sandbox(
+    made = Sandbox(
         bwrap=found,
         mode=mode,
         hidden=hidden_paths(env, extra_hidden, keep=[repo, Path(sys.prefix), Path(sys.executable)]),
@@ -357,6 +369,15 @@ def prepare(
         network=network,
         writable=tuple(p for p in (_expand(w, env) for w in writable) if p is not None),
     )
+    # The whole sandbox once, as every run will build it: a mask bwrap cannot apply here
+    # must not turn every test run of the night into a failure.
+    problem = _try(made, repo)
+    if problem is not None:
+        problem = f"bubblewrap cannot apply this sandbox ({problem})"
+        if mode == "required":
+            raise SandboxUnavailable(f"{problem}; fix or remove the path it names")
+        return Sandbox(mode=mode, problem=problem)
+    return made
 
 
 def _empty_file(scratch: Path) -> Path:
@@ -369,3 +390,26 @@ def _empty_file(scratch: Path) -> Path:
 
 
 NONE = Sandbox(mode="disabled", problem="not sandboxed")
+
+TMP_PREFIX = "nightcrew-tmp-"  # each sandboxed run's private TMPDIR (bot.verify.run_command)
+STALE_TMP_SECONDS = 24 * 3600
+
+
+def cleanup_stale_tmp(root: Path | None = None, max_age: float = STALE_TMP_SECONDS) -> list[Path]:
+    """Remove run folders a killed night left in the temp folder; return them.
+
+    A run removes its own folder when it ends; only a SIGKILLed night leaves one. Folders of
+    runs still going (on this repository or another) are younger than any test timeout,
+    so only those older than ``max_age`` go.
+    """
+    root = Path(tempfile.gettempdir()) if root is None else root
+    now, removed = time.time(), []
+    for path in root.glob(f"{TMP_PREFIX}*"):
+        try:
+            old = now - path.lstat().st_mtime > max_age
+        except OSError:
+            continue
+        if old and path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed

@@ -32,7 +32,7 @@ from bot.environment import redact_env, source_roots, test_env
 from bot.errors import UserError
 from bot.junit import JUnitError, JUnitResult, parse_junit
 from bot.sandbox import NONE as NO_SANDBOX
-from bot.sandbox import Sandbox
+from bot.sandbox import TMP_PREFIX, Sandbox
 
 TAIL_LINES = 60
 _TAIL_BYTES = 64 * 1024
@@ -142,7 +142,7 @@ def run_command(
             if _which(argv[0], cwd, env) is None:
                 message = f"{argv[0]}: No such file or directory"
                 return CommandResult(argv, 127, 0.0, False, message, True, log_path)
-            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="nightcrew-tmp-")))
+            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=TMP_PREFIX)))
             env.update(TMPDIR=str(tmp), TMP=str(tmp), TEMP=str(tmp))
             launch = sandbox.wrap(argv, cwd, [cwd, tmp, *writable])
         return _run_logged(argv, launch, cwd, env, timeout, log_path, grace)

@@ -32,6 +32,7 @@ from bot.sandbox import (
     NONE,
     Sandbox,
     SandboxUnavailable,
+    cleanup_stale_tmp,
     hidden_paths,
     prepare,
 )
@@ -856,3 +857,47 @@ def test_configured_writable_folders_are_writable_and_nothing_else(repo, scratch
     result = run_py(box, script, tree, str(shared), str(other))
     assert result.output_tail.splitlines() == [f"wrote {shared}", f"refused {other} {errno.EROFS}"]
     assert (shared / "x").read_text() == "1"
+
+
+def test_cleanup_removes_only_run_folders_older_than_a_day(tmp_path):
+    old, young = tmp_path / "nightcrew-tmp-old", tmp_path / "nightcrew-tmp-young"
+    other = tmp_path / "not-ours"
+    for folder in (old, young, other):
+        (folder / "sub").mkdir(parents=True)
+    day_ago = time.time() - 25 * 3600
+    os.utime(old, (day_ago, day_ago))
+    os.utime(other, (day_ago, day_ago))
+    assert cleanup_stale_tmp(tmp_path) == [old]
+    assert not old.exists() and young.is_dir() and other.is_dir()
+
+
+def _picky_bwrap(tmp_path: Path) -> str:
+    """A bwrap that builds the bare sandbox but refuses one mount, as a real one may."""
+    path = tmp_path / "picky-bin" / "bwrap"
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        "#!/bin/sh\n"
+        'for a in "$@"; do case "$a" in */refused-here) '
+        'echo "bwrap: Can\'t mount tmpfs on /newroot$a: Permission denied" >&2; exit 1;; '
+        "esac; done\n"
+        "exit 0\n"
+    )
+    path.chmod(0o755)
+    return str(path)
+
+
+@pytest.mark.parametrize("mode", ["auto", "required"])
+def test_a_sandbox_bwrap_cannot_build_whole_is_no_sandbox(repo, scratch, tmp_path, mode):
+    refused = tmp_path / "refused-here"
+    refused.mkdir()
+    kwargs = {"repo": repo, "scratch": scratch, "extra_hidden": [str(refused)]}
+    bwrap = _picky_bwrap(tmp_path)
+    if mode == "required":
+        with pytest.raises(SandboxUnavailable, match="cannot apply this sandbox"):
+            prepare(mode, bwrap=bwrap, **kwargs)
+        return
+    box = prepare(mode, bwrap=bwrap, **kwargs)
+    assert not box.active and not box.agents_allowed
+    assert "Can't mount tmpfs" in box.problem and "refused-here" in box.problem
+    # The same bwrap without that path makes a sandbox: the whole was what failed.
+    assert prepare(mode, repo=repo, scratch=scratch, bwrap=bwrap).active
