@@ -4,6 +4,10 @@ Everything above this module sees plain frozen values (``PullInfo``, ``CommitInf
 one exception, ``ApiError``. Retries: PyGithub's urllib3 ``Retry`` is the single retry
 layer for API calls, on 5xx and dropped connections only; 403/429 rate limits are not
 retried here but surface as ``ApiError.rate_limited`` so the publisher can stop cleanly.
+That layer repeats POSTs too, except one: a comment is posted through a second client whose
+``Retry`` never repeats a POST that may have reached GitHub, because a repeated comment is a
+duplicate on the PR. When such a POST fails (5xx, or no answer), ``create_comment`` looks
+for the comment among the PR's recent ones and posts once more only when it is not there.
 Content-creating requests go one at a time through a ``Pacer`` (GitHub asks for at least a
 second between them); PyGithub's own write throttle is off so the two do not add up.
 """
@@ -32,9 +36,16 @@ from bot.errors import NightcrewError
 DEFAULT_API_URL = "https://api.github.com"
 USER_AGENT = "nightcrew"
 RETRY_STATUSES = (500, 502, 503, 504)
-# POST is retried too: every POST Nightcrew makes is safe to repeat or detected when it
-# was not (a repeated "create PR" answers 422 "already exists", which the publisher reads).
+# POST is retried too, for the POSTs that are safe to repeat or whose repeat is detected: a
+# repeated "create PR" or "create label" answers 422 "already exists", which the publisher
+# reads; labels, reviewers, assignees and reactions are sets; a second dashboard issue made
+# by a repeated "create issue" is merged into the first by the next update (review/board.py).
+# Comments are none of these: ``create_comment`` uses ``retry_policy(repeat_posts=False)``.
 RETRY_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE", "POST"})
+# How long before its POST a comment found by ``create_comment``'s look-up may have been
+# created and still be the one whose answer was lost: created_at is in whole seconds, by
+# GitHub's clock, which the runner's may be a little ahead of.
+LOST_COMMENT_WINDOW = 60.0
 _RATE_LIMIT_WORDS = ("rate limit", "abuse detection", "please wait a few minutes")
 
 
@@ -113,6 +124,11 @@ class ApiError(NightcrewError):
     @property
     def rate_limited(self) -> bool:
         return self.retry_after is not None
+
+    @property
+    def maybe_done(self) -> bool:
+        """No answer, or a 5xx: GitHub may have carried out the request all the same."""
+        return self.status is None or self.status >= 500
 
     @property
     def already_exists(self) -> bool:
@@ -203,16 +219,24 @@ class Pacer:
                 self._last = self.clock()
 
 
-def retry_policy(total: int = 3, backoff: float = 1.0) -> Retry:
-    """The one retry layer for API calls: 5xx and connection failures, exponential backoff."""
+def retry_policy(total: int = 3, backoff: float = 1.0, *, repeat_posts: bool = True) -> Retry:
+    """The one retry layer for API calls: 5xx and connection failures, exponential backoff.
+
+    ``repeat_posts=False`` is the policy for comments: a POST is then repeated only when it
+    surely never reached GitHub (the connection could not be made). urllib3 does not repeat
+    a method outside ``allowed_methods`` on a 5xx or a read error (a timeout, a connection
+    dropped after the request was sent), but does on "other" errors (an SSL error, which
+    can come after the request was sent), hence ``other=0``.
+    """
     return Retry(
         total=total,
         connect=total,
         read=total,
         status=total,
+        other=None if repeat_posts else 0,
         backoff_factor=backoff,
         status_forcelist=RETRY_STATUSES,
-        allowed_methods=RETRY_METHODS,
+        allowed_methods=RETRY_METHODS if repeat_posts else RETRY_METHODS - {"POST"},
         # Rate limits stop publishing instead; a retry-after could also be hours long.
         respect_retry_after_header=False,
         # After the last retry, hand the response to PyGithub so it raises with GitHub's body.
@@ -251,14 +275,20 @@ class RepoApi(Protocol):
 
 
 class Connection:
-    """An authenticated PyGithub client; ``repo()`` binds it to one repository."""
+    """An authenticated PyGithub client; ``repo()`` binds it to one repository.
 
-    def __init__(self, gh: github.Github, pacer: Pacer) -> None:
+    ``once`` is a second client for the same account whose retry policy never repeats a
+    POST that may have reached GitHub (``retry_policy(repeat_posts=False)``): comments are
+    posted through it.
+    """
+
+    def __init__(self, gh: github.Github, pacer: Pacer, once: github.Github) -> None:
         self._gh = gh
+        self._once = once
         self.pacer = pacer
 
     def repo(self, full_name: str) -> GitHubRepo:
-        return GitHubRepo(self._gh, full_name, self.pacer)
+        return GitHubRepo(self._gh, full_name, self.pacer, once=self._once)
 
     def rate_limit(self) -> tuple[int, int]:
         """(remaining, limit) of the core REST budget."""
@@ -268,6 +298,8 @@ class Connection:
 
     def close(self) -> None:
         self._gh.close()
+        if self._once is not self._gh:
+            self._once.close()
 
 
 def connect(
@@ -281,26 +313,46 @@ def connect(
     per_page: int = 100,
 ) -> Connection:
     """Log in to the API at ``base_url`` (``GITHUB_API_URL``; GitHub Enterprise Server too)."""
-    gh = github.Github(
-        base_url=base_url.rstrip("/"),
-        auth=Auth.Token(token),
-        retry=retry_policy(retries, backoff),
-        timeout=timeout,
-        user_agent=USER_AGENT,
-        per_page=per_page,
-        seconds_between_requests=None,
-        seconds_between_writes=None,  # the Pacer spaces writes, with an injectable clock
-        lazy=True,  # no GET before every write: objects load only when read
+    auth = Auth.Token(token)
+
+    def client(retry: Retry) -> github.Github:
+        return github.Github(
+            base_url=base_url.rstrip("/"),
+            auth=auth,
+            retry=retry,
+            timeout=timeout,
+            user_agent=USER_AGENT,
+            per_page=per_page,
+            seconds_between_requests=None,
+            seconds_between_writes=None,  # the Pacer spaces writes, with an injectable clock
+            lazy=True,  # no GET before every write: objects load only when read
+        )
+
+    return Connection(
+        client(retry_policy(retries, backoff)),
+        pacer or Pacer(),
+        once=client(retry_policy(retries, backoff, repeat_posts=False)),
     )
-    return Connection(gh, pacer or Pacer())
 
 
 class GitHubRepo:
-    """``RepoApi`` over PyGithub's ``Repository``."""
+    """``RepoApi`` over PyGithub's ``Repository``.
 
-    def __init__(self, gh: github.Github, full_name: str, pacer: Pacer) -> None:
+    ``once`` is the client whose POSTs are never repeated blindly (see ``Connection``);
+    without it comments go through ``gh`` and its retry policy, like every other request.
+    """
+
+    def __init__(
+        self,
+        gh: github.Github,
+        full_name: str,
+        pacer: Pacer,
+        *,
+        once: github.Github | None = None,
+    ) -> None:
         self.full_name = full_name
         self._repo = gh.get_repo(full_name)
+        self._once_repo = once.get_repo(full_name) if once is not None else self._repo
         self._pacer = pacer
 
     @property
@@ -362,8 +414,44 @@ class GitHubRepo:
             return [_comment(c) for c in self._repo.get_issue(number).get_comments()]
 
     def create_comment(self, number: int, body: str) -> CommentInfo:
-        with _calls(f"comment on #{number}"), self._pacer.write():
-            return _comment(self._repo.get_issue(number).create_comment(body))
+        """Post ``body`` on issue/PR ``number``, once, even when GitHub's answer is lost.
+
+        The POST goes through the client that never repeats it blindly. When it fails with a
+        5xx or no answer, GitHub may have created the comment all the same (a 502 from a
+        proxy after the fact, a connection dropped after the request was sent): look for
+        it, and post once more only when it is not there. A second failure raises as usual;
+        rate limits and 4xx raise at once.
+        """
+        what = f"comment on #{number}"
+        started = time.time()
+        try:
+            with _calls(what), self._pacer.write():
+                return _comment(self._once_repo.get_issue(number).create_comment(body))
+        except ApiError as exc:
+            if not exc.maybe_done:
+                raise
+        with _calls(what):
+            posted = self._lost_comment(number, body, started - LOST_COMMENT_WINDOW)
+        if posted is not None:
+            return posted
+        with _calls(what), self._pacer.write():
+            return _comment(self._once_repo.get_issue(number).create_comment(body))
+
+    def _lost_comment(self, number: int, body: str, since: float) -> CommentInfo | None:
+        """The newest comment on ``number`` with exactly ``body``, created after ``since``.
+
+        Matched by body and time, not by author: the token's own login is not known cheaply
+        (an installation token, the recommended kind, may not read ``GET /user``), and a
+        person posting the very same text within the window is far less likely than the
+        duplicate this prevents. The window keeps an identical earlier comment (the same
+        reply to the same command yesterday) from being taken for the lost one.
+        """
+        found = None
+        for comment in self._repo.get_issue(number).get_comments():
+            created = comment.created_at
+            if comment.body == body and created is not None and created.timestamp() >= since:
+                found = comment
+        return _comment(found) if found is not None else None
 
     def label_names(self) -> set[str]:
         with _calls(f"list the labels of {self.full_name}"):
