@@ -254,7 +254,7 @@ def _sandbox_note(found: Sandbox, agents_wanted: bool) -> str | None:
     if agents_wanted and not found.agents_allowed:
         note += "; so agent recipes are skipped"
     if found.mode == "auto":
-        note += f" ({sandbox.INSTALL_HINT})"
+        note += f". To sandbox them, {sandbox.INSTALL_HINT}"
     return note
 
 

@@ -45,9 +45,7 @@ from bot.environment import URL_CREDENTIALS
 MODES = ("auto", "required", "disabled")
 INSTALL_HINT = (
     "install bubblewrap (Debian/Ubuntu: `apt-get install bubblewrap`; on Ubuntu 24.04 "
-    "also allow it user namespaces, see docs/verification.md#the-sandbox), "
-    "or set `sandbox: {mode: disabled}` in .github/nightcrew.yml to accept running "
-    "fixes unsandboxed"
+    "also allow it user namespaces: see docs/verification.md#the-sandbox)"
 )
 
 # Relative to $HOME: where tools keep credentials. Hidden when they exist.
@@ -352,7 +350,10 @@ def prepare(
     problem = "bubblewrap (`bwrap`) is not installed" if found is None else _probe(found)
     if problem is not None:
         if mode == "required":
-            raise SandboxUnavailable(f"{problem}; {INSTALL_HINT}")
+            raise SandboxUnavailable(
+                f"{problem}; {INSTALL_HINT}, or set `sandbox.mode` to auto to run tests "
+                "unsandboxed where it cannot"
+            )
         return Sandbox(mode=mode, problem=problem)
     assert found is not None
     masks = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -265,3 +267,33 @@ def test_a_complete_tool_call_before_cut_off_text_still_runs(tree: Path) -> None
         run(fake, tree)
     (answer,) = fake.requests[1].tool_results
     assert "is_error" not in answer and "pkg/calc.py:2:" in answer["content"]
+
+
+def test_parallel_agents_never_pass_the_nights_turn_budget(tmp_path: Path) -> None:
+    """Checking the budget and holding room for a turn is one step: four agents running at
+    once, each asking for turns forever, get exactly the night's six between them."""
+
+    def slow_forever(request: Request) -> dict:
+        time.sleep(0.1)  # every agent's request is in flight when the others decide
+        return reply(tool_use("read_file", path="pkg/calc.py"))
+
+    night = Meter("night", Limits(turns=6))
+    trees = []
+    for i in range(4):
+        (tmp_path / f"t{i}" / "pkg").mkdir(parents=True)
+        (tmp_path / f"t{i}" / "pkg/calc.py").write_text(CALC)
+        trees.append(tmp_path / f"t{i}")
+    with FakeMessagesAPI(slow_forever) as fake:
+        client = AnthropicClient("test-key", fake.url, 0, 30)
+        spec = AgentSpec(MODEL, prompts.system_blocks(prompts.SYSTEM_FIX, "Recipe: t"), "Fix.")
+
+        def one(tree: Path) -> AgentRun:
+            toolbox = Toolbox(Workspace(tree, ("**/*.py",), (), ()), FIX_TOOLS)
+            return run_agent(client, spec, toolbox, [Meter("agent", Limits(turns=50)), night])
+
+        with ThreadPoolExecutor(4) as pool:
+            runs = list(pool.map(one, trees))
+    assert night.used.turns == 6 == len(fake.requests)
+    assert all(r.status == "stopped" for r in runs)
+    assert all(r.message == "night turn limit reached (6 turns)" for r in runs)
+    assert (night.held_turns, night.held_tokens) == (0, 0)  # every hold was let go

@@ -9,7 +9,7 @@ most expensive one, so an unknown model can only make a budget run out sooner.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 
 from bot.recipes.model import Limits
@@ -118,35 +118,54 @@ def turn_usage(
     )
 
 
+# Checking every level and holding room for one turn is one step, across all meters, so
+# that parallel agents cannot all pass the check for the last turn the budget has room for.
+_RESERVING = threading.Lock()
+
+
 class Meter:
     """Spending against one level's limits (an agent, a recipe, the night).
 
     ``exhausted`` fails closed: it also says no when the *next* turn, estimated from the
-    last one, would pass a token or dollar limit.
+    last one, would pass a token or dollar limit, counting the turns other agents have
+    in flight at this level (held by :func:`reserve`).
     """
 
     def __init__(self, label: str, limits: Limits) -> None:
         self.label = label
         self.limits = limits
         self.used = Usage()
+        self.largest = Usage()  # the largest single turn charged here: the estimate of a turn
+        # Turns in flight at this level, as estimated when they started (see reserve).
+        self.held_turns, self.held_tokens, self.held_dollars = 0, 0, 0.0
         self._lock = threading.Lock()  # the recipe's and night's meters may be shared
 
     def charge(self, usage: Usage) -> None:
         with self._lock:
             self.used.add(usage)
+            if usage.turns and usage.tokens > self.largest.tokens:
+                self.largest = usage
+
+    def hold(self, turn: Usage, sign: int = 1) -> None:
+        """Count ``turn`` as in flight (``sign=-1``: no longer)."""
+        with self._lock:
+            self.held_turns += sign
+            self.held_tokens += sign * turn.tokens
+            self.held_dollars += sign * turn.dollars
 
     def exhausted(self, next_turn: Usage | None = None) -> str | None:
         """Why nothing more may start at this level, or None."""
         limits, used = self.limits, self.used
         ahead = next_turn or Usage()
-        if limits.turns is not None and used.turns >= limits.turns:
+        tokens, dollars = used.tokens + self.held_tokens, used.dollars + self.held_dollars
+        if limits.turns is not None and used.turns + self.held_turns >= limits.turns:
             return f"{self.label} turn limit reached ({limits.turns} turns)"
         if limits.tokens is not None and (
-            used.tokens >= limits.tokens or used.tokens + ahead.tokens > limits.tokens
+            used.tokens >= limits.tokens or tokens + ahead.tokens > limits.tokens
         ):
             return f"{self.label} token budget reached ({used.tokens} of {limits.tokens} tokens)"
         if limits.dollars is not None and (
-            used.dollars >= limits.dollars or used.dollars + ahead.dollars > limits.dollars
+            used.dollars >= limits.dollars or dollars + ahead.dollars > limits.dollars
         ):
             return (
                 f"{self.label} dollar budget reached "
@@ -164,6 +183,34 @@ class Meter:
 
 def first_exhausted(meters: Iterable[Meter], next_turn: Usage | None = None) -> str | None:
     return next((r for m in meters if (r := m.exhausted(next_turn)) is not None), None)
+
+
+def estimate_turn(meters: Sequence[Meter], last_turn: Usage | None) -> Usage:
+    """What the next turn will cost: the agent's last one, else the largest seen at any level
+    (an agent's first turn, once any agent of the night has had one), else nothing."""
+    if last_turn is not None:
+        return last_turn
+    return max((m.largest for m in meters), key=lambda u: u.tokens, default=Usage())
+
+
+def reserve(meters: Sequence[Meter], turn: Usage) -> str | None:
+    """If every level has room for one more ``turn``, hold it there and return None; else
+    say why not. :func:`settle` charges what the turn really cost and lets the hold go."""
+    with _RESERVING:
+        stop = first_exhausted(meters, turn)
+        if stop is None:
+            for meter in meters:
+                meter.hold(turn)
+        return stop
+
+
+def settle(meters: Sequence[Meter], held: Usage, actual: Usage) -> None:
+    """Charge ``actual`` and drop the hold on ``held``, as one step: between the two, a
+    parallel agent's check would otherwise see the turn counted nowhere."""
+    with _RESERVING:
+        for meter in meters:
+            meter.charge(actual)
+            meter.hold(held, sign=-1)
 
 
 def remaining_seconds(meters: Iterable[Meter], cap: float) -> float:

@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.agents import prompts
-from bot.agents.budget import Meter, Stopwatch, Usage, first_exhausted, remaining_seconds
+from bot.agents.budget import (
+    Meter,
+    Stopwatch,
+    Usage,
+    estimate_turn,
+    remaining_seconds,
+    reserve,
+    settle,
+)
 from bot.agents.client import ApiFailure, MessagesClient
 from bot.agents.tools import Toolbox, ToolResult
 
@@ -58,7 +66,8 @@ def run_agent(
     ]
     last_turn: Usage | None = None
     while True:
-        stop = first_exhausted(meters, last_turn)
+        turn = estimate_turn(meters, last_turn)
+        stop = reserve(meters, turn)
         if stop is not None:
             return AgentRun("stopped", stop, mine.used)
         params = {
@@ -69,14 +78,16 @@ def run_agent(
             "messages": with_breakpoint(messages),
         }
         timeout = max(MIN_REQUEST_SECONDS, remaining_seconds(meters, spec.request_timeout))
-        reply = client.send(params, timeout)
+        try:
+            reply = client.send(params, timeout)
+        except BaseException:
+            settle(meters, turn, Usage())
+            raise
         watch.tick()
         if isinstance(reply, ApiFailure):
-            for meter in meters:
-                meter.charge(Usage(requests=reply.requests))
+            settle(meters, turn, Usage(requests=reply.requests))
             return AgentRun("errored", reply.describe(), mine.used)
-        for meter in meters:
-            meter.charge(reply.usage)
+        settle(meters, turn, reply.usage)
         last_turn = reply.usage
         if reply.stop_reason == "refusal":
             return AgentRun("stopped", "the model declined to continue (refusal)", mine.used)
