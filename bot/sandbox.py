@@ -11,15 +11,16 @@ the night runs under `bubblewrap <https://github.com/containers/bubblewrap>`_ (`
 the sandbox Flatpak uses, with:
 
 - new PID, network, IPC and UTS namespaces: only the sandbox's own processes are visible
-  in ``/proc``; the network is loopback only; when the run ends or is killed, everything
-  it started dies with it (``--die-with-parent``);
-- the whole filesystem read-only, except the tree under test, the run's log folder and a
-  private temporary folder (``TMPDIR``); so no git hook, no installed package and no file
-  of the checkout can be planted for later;
+  in ``/proc``; the network is loopback only (unless ``sandbox.network``); when the run
+  ends or is killed, everything it started dies with it (``--die-with-parent``);
+- the whole filesystem read-only, except the tree under test, the run's log folder, a
+  private temporary folder (``TMPDIR``) and the config's ``sandbox.writable``; so no git
+  hook, no installed package and no file of the checkout can be planted for later;
 - credential stores hidden (:data:`HIDDEN_HOME`, :data:`HIDDEN_SYSTEM`, the Actions
   runner's temporary folder, where its step scripts, file commands and persisted
-  credentials live, and git config that carries an ``http.*.extraheader`` or a
-  credential helper), plus the config's ``sandbox.hide``;
+  credentials live), git config seen without credentials (a cleaned copy is mounted over
+  any that has an ``http.*.extraheader``, a credential helper, an include or a URL with a
+  password), plus the config's ``sandbox.hide``;
 - no capabilities, and a new session (no terminal to inject keystrokes into).
 
 The baseline runs in the same sandbox as the fixes, so a test that needs the network fails
