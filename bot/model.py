@@ -152,3 +152,13 @@ def assign_fingerprints(findings: Iterable[Finding], sources: dict[str, str]) ->
             )
         )
     return result
+
+
+def in_shard(path: str, shard: tuple[int, int] | None) -> bool:
+    """Whether shard ``(I, N)`` owns ``path``: files are split by a stable hash of their path,
+    so every shard of every night agrees (``None``: an unsharded night owns every file)."""
+    if shard is None:
+        return True
+    index, count = shard
+    digest = int.from_bytes(hashlib.sha256(path.encode("utf-8")).digest()[:8], "big")
+    return digest % count == index - 1

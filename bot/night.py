@@ -11,7 +11,6 @@ and it does so before any branch, patch or PR is made.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import sys
@@ -35,7 +34,7 @@ from bot.fixers import EditFixer, Fixer
 from bot.globs import in_scope, matches
 from bot.grouping import footprint
 from bot.impact import ImportGraph
-from bot.model import Finding
+from bot.model import Finding, in_shard
 from bot.publish import LocalPublisher, NotPublished, Proposal, Publisher
 from bot.recipes.loader import discover
 from bot.recipes.model import Recipe
@@ -121,15 +120,6 @@ def select_recipes(
         else:
             skipped.append((recipe.id, f"not due today (schedule {recipe.schedule!r})"))
     return chosen, skipped
-
-
-def in_shard(path: str, shard: tuple[int, int] | None) -> bool:
-    """Files are split between shards by a stable hash of their path."""
-    if shard is None:
-        return True
-    index, count = shard
-    digest = int.from_bytes(hashlib.sha256(path.encode("utf-8")).digest()[:8], "big")
-    return digest % count == index - 1
 
 
 def test_commands(recipe: Recipe, config: RepoConfig, tree: Path) -> list[str]:

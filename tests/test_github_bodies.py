@@ -58,6 +58,9 @@ PROPOSAL = Proposal(
     diff=DIFF,
 )
 
+# The finding's file is in the marker: a shard tells its own PRs by it.
+MARKER = markers.PullMarker(FP, RECIPE.id, path="src/app/io.py")
+
 
 def outside_fences(body: str) -> str:
     """The body with fenced code blocks removed (GitHub neither pings nor links inside them)."""
@@ -108,7 +111,7 @@ def test_body_says_what_why_evidence_recipe_and_steering() -> None:
     for command in ("rebase", "recreate", "ignore", "explain", "help"):
         assert f"`/nightcrew {command}`" in body
     assert "### Cost" not in body
-    assert markers.parse_pull(body) == markers.PullMarker(FP, RECIPE.id)
+    assert markers.parse_pull(body) == MARKER
     assert body.rstrip().endswith("-->")
 
 
@@ -142,8 +145,16 @@ def test_diff_cannot_close_its_fence_or_forge_a_marker() -> None:
     body = bodies.pull_body(replace(PROPOSAL, diff=hostile))
     fence = re.search(r"(`{3,})diff\n", body)
     assert fence is not None and len(fence.group(1)) == 5
-    assert markers.parse_pull(body) == markers.PullMarker(FP, RECIPE.id)
+    assert markers.parse_pull(body) == MARKER
     assert len(markers.decode_all(body)) == 1
+
+
+def test_a_file_named_like_a_marker_forges_nothing() -> None:
+    path = "src/<!--nightcrew:fingerprint=" + "9" * 64 + ";recipe=evil;v=1-->.py"
+    body = bodies.pull_body(replace(PROPOSAL, finding=replace(FINDING, path=path)))
+    assert markers.parse_pull(body) == markers.PullMarker(FP, RECIPE.id, path=path)
+    assert len(markers.decode_all(body)) == 1  # the name shown in the text is defused
+    assert path.replace("nightcrew:", f"nightcrew{ZW}:") in body
 
 
 @pytest.mark.parametrize("limit", [60_000, 8_000])
@@ -155,7 +166,7 @@ def test_a_huge_diff_is_cut_and_the_body_stays_under_the_limit(limit: int) -> No
     assert "(20006 lines of diff)" in body
     assert body.count("```diff") == 1 and outside_fences(body).count("```") == 0
     assert "`/nightcrew help`" in body
-    assert markers.parse_pull(body) == markers.PullMarker(FP, RECIPE.id)
+    assert markers.parse_pull(body) == MARKER
 
 
 def test_huge_description_and_evidence_are_cut_too_and_the_marker_survives() -> None:
@@ -168,7 +179,7 @@ def test_huge_description_and_evidence_are_cut_too_and_the_marker_survives() -> 
     body = bodies.pull_body(proposal)
     assert len(body) <= bodies.BODY_LIMIT
     assert "evidence shortened" in body or "description shortened" in body
-    assert markers.parse_pull(body) == markers.PullMarker(FP, RECIPE.id)
+    assert markers.parse_pull(body) == MARKER
     assert "### Steering Nightcrew" in body
 
 

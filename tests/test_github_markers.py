@@ -29,11 +29,46 @@ OTHER = "cd" * 32
             f"<!-- nightcrew:fingerprint={FP};recipe=odd%3Bid%3Dx%20--%3E;v=1 -->",
             id="hostile-recipe-id-is-encoded",
         ),
+        pytest.param(
+            PullMarker(FP, "tidy", path="pkg/a.py"),
+            f"<!-- nightcrew:fingerprint={FP};recipe=tidy;path=pkg%2Fa.py;v=1 -->",
+            id="with-path",
+        ),
+        pytest.param(
+            PullMarker(FP, "tidy", closed="gone", path="src/app/io.py"),
+            f"<!-- nightcrew:fingerprint={FP};recipe=tidy;path=src%2Fapp%2Fio.py;v=1;"
+            "closed=gone -->",
+            id="with-path-closed",
+        ),
+        pytest.param(
+            PullMarker(FP, "tidy", path="docs/a b;path=x/c=d --!><!-- nightcrew:é.py"),
+            f"<!-- nightcrew:fingerprint={FP};recipe=tidy;"
+            "path=docs%2Fa%20b%3Bpath%3Dx%2Fc%3Dd%20--%21%3E%3C%21--%20nightcrew%3A%C3%A9.py;"
+            "v=1 -->",
+            id="hostile-path-is-encoded",
+        ),
     ],
 )
 def test_render_and_parse_round_trip(marker: PullMarker, text: str) -> None:
     assert marker.render() == text
     assert markers.parse_pull(f"Some body.\n\n{text}\n") == marker
+    assert len(markers.decode_all(text)) == 1  # no value ends the comment or adds a marker
+
+
+def test_a_marker_without_a_path_still_parses_and_one_with_a_path_reads_as_before() -> None:
+    old = f"<!-- nightcrew:fingerprint={FP};recipe=tidy;v=1 -->"  # written before paths
+    parsed = markers.parse_pull(old)
+    assert parsed == PullMarker(FP, "tidy") and parsed.path is None
+    new = PullMarker(FP, "tidy", path="pkg/a.py").render()
+    # What a reader that knows no paths takes from it: the same fields as ever.
+    (fields,) = markers.decode_all(new)
+    assert {k: fields[k] for k in ("fingerprint", "recipe", "v")} == {
+        "fingerprint": FP,
+        "recipe": "tidy",
+        "v": "1",
+    }
+    empty = f"<!-- nightcrew:fingerprint={FP};recipe=tidy;path=;v=1 -->"
+    assert markers.parse_pull(empty) == PullMarker(FP, "tidy")  # an empty path is no path
 
 
 @pytest.mark.parametrize(
@@ -116,3 +151,20 @@ def test_replace_pull_marker(body: str, expected: str) -> None:
     assert result == expected
     parsed = markers.parse_pull(result)
     assert parsed is not None and parsed.closed == "gone"
+
+
+def test_replacing_a_marker_keeps_the_path_of_the_same_finding() -> None:
+    closed = PullMarker(FP, "r", closed="gone", path="pkg/a.py")
+    body = "Text\n\n" + closed.render() + "\n"
+    # An open PR's marker that does not name the file (the review bot reopening a PR)
+    # keeps it...
+    kept = markers.parse_pull(markers.replace_pull_marker(body, PullMarker(FP, "r")))
+    assert kept == PullMarker(FP, "r", path="pkg/a.py")
+    # ...a closed one is written as given...
+    unignored = PullMarker(FP, "r", closed="unignored")
+    assert markers.parse_pull(markers.replace_pull_marker(body, unignored)) == unignored
+    # ...one that names a file says so, and another finding's marker takes nothing from it.
+    moved = markers.replace_pull_marker(body, PullMarker(FP, "r", path="pkg/b.py"))
+    assert markers.parse_pull(moved) == PullMarker(FP, "r", path="pkg/b.py")
+    other = markers.replace_pull_marker(body, PullMarker(OTHER, "r"))
+    assert markers.parse_pull(other) == PullMarker(OTHER, "r")

@@ -18,12 +18,14 @@ from bot.github import markers
 from bot.github.client import Pacer
 from bot.github.publisher import GitHubPublisher, PublishLimits, is_shard, searched_recipes
 from bot.github.push import push
+from bot.model import in_shard
 from bot.publish import NotPublished, Proposal, Published
 from bot.report import NightReport
-from tests.fakes.fixtures import RECIPE, TOKEN, Hub, make_hub
+from tests.fakes.fixtures import NAME, OWNER, RECIPE, TOKEN, Hub, make_hub
 
 PULLS = r"/repos/octo-org/demo/pulls"
 CREATE_ORDER = ("pkg/a.py", "pkg/b.py", "pkg/c.py")
+WITH_FINDINGS = ("pkg/a.py", "pkg/b.py", "pkg/c.py", "pkg/d.py")  # files with a list([...])
 
 
 @pytest.fixture
@@ -65,6 +67,31 @@ def marker_of(pull: dict) -> markers.PullMarker | None:
     return markers.parse_pull(pull["body"])
 
 
+def shard_of(path: str, count: int) -> tuple[int, int]:
+    """The shard of ``count`` that searches ``path`` (as ``nightcrew run --shard`` splits files)."""
+    (shard,) = [(i, count) for i in range(1, count + 1) if in_shard(path, (i, count))]
+    return shard
+
+
+def fixed_by_hand(hub: Hub, path: str) -> None:
+    """A person fixes the finding in ``path`` on main: it is gone from the base."""
+    text = (hub.workspace / path).read_text(encoding="utf-8")
+    hub.advance_base(path, text.replace("list([", "[").replace("])", "]"), "fixed by hand")
+
+
+def as_written_before_paths(hub: Hub, number: int) -> None:
+    """Rewrite the PR's marker the way Nightcrew wrote it before markers named the file."""
+    body = hub.gh.pull(number)["body"]
+    marker = marker_of(hub.gh.pull(number))
+    assert marker is not None and marker.path is not None
+    old = markers.PullMarker(marker.fingerprint, marker.recipe).render()
+    assert "path=" not in old
+    hub.connection().repo(f"{OWNER}/{NAME}").edit_pull(
+        number, body=body.replace(marker.render(), old)
+    )
+    assert marker_of(hub.gh.pull(number)) == markers.PullMarker(marker.fingerprint, marker.recipe)
+
+
 def test_one_pr_per_fix_with_labels_marker_and_body(hub: Hub) -> None:
     proposals = [hub.proposal(path) for path in CREATE_ORDER]
     publisher = hub.publisher()
@@ -77,7 +104,9 @@ def test_one_pr_per_fix_with_labels_marker_and_body(hub: Hub) -> None:
         assert pull["base"] == "main" and pull["draft"] is False
         assert pull["title"] == proposal.title
         assert pull["labels"] == ["nightcrew", "cleanup"]
-        assert marker_of(pull) == markers.PullMarker(proposal.finding.fingerprint, RECIPE.id)
+        assert marker_of(pull) == markers.PullMarker(
+            proposal.finding.fingerprint, RECIPE.id, path=proposal.finding.path
+        )
         assert proposal.recipe.description.splitlines()[0] in pull["body"]
         assert "3 tests, no new failures" in pull["body"]
         assert "`/nightcrew ignore`" in pull["body"]
@@ -305,7 +334,7 @@ def test_a_finding_gone_closes_its_pr_deletes_its_branch_and_is_not_ignored(hub:
     (comment,) = hub.gh.comments_on(2)
     assert "no longer finds this on `main`" in comment
     assert markers.parse_pull(closed["body"]) == markers.PullMarker(
-        gone.finding.fingerprint, RECIPE.id, closed="gone"
+        gone.finding.fingerprint, RECIPE.id, closed="gone", path="pkg/b.py"
     )
     assert [a.kind for a in publisher.actions] == ["closed"]
     assert any(n.startswith("GitHub: closed (finding gone): #2") for n in report.notes)
@@ -319,13 +348,88 @@ def test_nothing_is_closed_for_a_recipe_that_did_not_search(hub: Hub) -> None:
     proposal = hub.proposal()
     publish_all(hub.publisher(), [proposal])
     failed = night_report(hub, [], recipes_searched=[])  # its finders crashed
-    sharded = night_report(hub, [], shard=(1, 3))
+    # The same in the shard of the PR's file: a crashed finder proves nothing gone.
+    failed_shard = night_report(hub, [], recipes_searched=[], shard=shard_of("pkg/a.py", 3))
     other = night_report(hub, [], recipes=["another-recipe"], recipes_searched=["another-recipe"])
-    for report in (failed, sharded, other):
+    for report in (failed, failed_shard, other):
         hub.publisher().finish(report)
     assert hub.gh.pull(1)["state"] == "open"
     assert searched_recipes(failed) == set()
-    assert any("unsharded" in n for n in sharded.notes)
+
+
+def test_a_shard_closes_only_the_prs_of_its_own_files(hub: Hub) -> None:
+    shard = (1, 2)
+    mine = next(p for p in WITH_FINDINGS if in_shard(p, shard))
+    theirs = next(p for p in WITH_FINDINGS if not in_shard(p, shard))
+    gone, elsewhere = hub.proposal(mine), hub.proposal(theirs)
+    publish_all(hub.publisher(), [gone, elsewhere])  # #1 for mine, #2 for theirs
+    fixed_by_hand(hub, mine)
+
+    # The shard searched only its files: neither finding is in its report.
+    publisher = hub.publisher()
+    report = night_report(hub, [], shard=shard)
+    publisher.finish(report)
+
+    closed = hub.gh.pull(1)
+    assert closed["state"] == "closed" and hub.gh.branch_sha(gone.branch) is None
+    assert marker_of(closed) == markers.PullMarker(
+        gone.finding.fingerprint, RECIPE.id, closed="gone", path=mine
+    )
+    (comment,) = hub.gh.comments_on(1)
+    assert "no longer finds this on `main`" in comment
+    # Another shard's PR is not this shard's to judge: untouched, not even commented on.
+    assert hub.gh.pull(2)["state"] == "open"
+    assert hub.gh.branch_sha(elsewhere.branch) == elsewhere.commit
+    assert hub.gh.comments_on(2) == []
+    assert [(a.kind, a.number) for a in publisher.actions] == [("closed", 1)]
+    assert any(n.startswith("GitHub: closed (finding gone): #1") for n in report.notes)
+    assert not any("unsharded" in n for n in report.notes)  # it left nothing undecided
+
+    # The shard that searches the other file still finds its finding and keeps its PR.
+    other = hub.publisher()
+    other.finish(night_report(hub, [elsewhere], shard=shard_of(theirs, 2)))
+    assert hub.gh.pull(2)["state"] == "open"
+    assert other.actions == []
+
+
+@pytest.mark.parametrize("whole", [None, (1, 1)], ids=["unsharded", "one-shard-of-one"])
+def test_a_pr_whose_marker_has_no_path_waits_for_an_unsharded_night(
+    hub: Hub, whole: tuple[int, int] | None
+) -> None:
+    proposal = hub.proposal("pkg/c.py")
+    publish_all(hub.publisher(), [proposal])
+    as_written_before_paths(hub, 1)
+    fixed_by_hand(hub, "pkg/c.py")
+
+    notes = []
+    for index in (1, 2):  # the shard of its file and the other: neither can tell
+        publisher = hub.publisher()
+        report = night_report(hub, [], shard=(index, 2))
+        publisher.finish(report)
+        assert hub.gh.pull(1)["state"] == "open"
+        assert hub.gh.comments_on(1) == []
+        assert publisher.actions == []
+        notes += [n for n in report.notes if n.startswith("GitHub:")]
+    # Every shard says the same, so merge-reports shows it once.
+    assert (
+        notes
+        == [
+            "GitHub: a shard tidies only the PRs of its own files; 1 PR(s) opened before "
+            "Nightcrew recorded the finding's file (#1) wait for an unsharded night"
+        ]
+        * 2
+    )
+
+    publisher = hub.publisher()
+    report = night_report(hub, [], shard=whole)
+    publisher.finish(report)
+    closed = hub.gh.pull(1)
+    assert closed["state"] == "closed" and hub.gh.branch_sha(proposal.branch) is None
+    assert marker_of(closed) == markers.PullMarker(
+        proposal.finding.fingerprint, RECIPE.id, closed="gone"
+    )
+    assert [(a.kind, a.number) for a in publisher.actions] == [("closed", 1)]
+    assert not any("unsharded" in n for n in report.notes)
 
 
 def test_an_abandoned_branch_whose_finding_is_gone_is_deleted(hub: Hub) -> None:
@@ -335,6 +439,23 @@ def test_an_abandoned_branch_whose_finding_is_gone_is_deleted(hub: Hub) -> None:
     publisher.finish(night_report(hub, []))
     assert hub.gh.branch_sha(proposal.branch) is None
     assert [a.kind for a in publisher.actions] == ["deleted"]
+
+
+def test_a_shard_leaves_an_abandoned_branch_to_an_unsharded_night(hub: Hub) -> None:
+    # Its commits name the finding and recipe but not the file: no shard can tell it is its own.
+    proposal = hub.proposal("pkg/c.py")
+    push(hub.workspace, proposal.commit, proposal.branch, expect=None, token=TOKEN)
+    publisher = hub.publisher()
+    report = night_report(hub, [], shard=shard_of("pkg/c.py", 2))
+    publisher.finish(report)
+    assert hub.gh.branch_sha(proposal.branch) == proposal.commit
+    assert publisher.actions == []
+    assert (
+        "GitHub: a shard tidies only the PRs of its own files; 1 branch(es) without a PR "
+        "wait for an unsharded night"
+    ) in report.notes
+    hub.publisher().finish(night_report(hub, []))
+    assert hub.gh.branch_sha(proposal.branch) is None
 
 
 def test_two_runs_racing_on_one_finding_open_exactly_one_pr(hub: Hub) -> None:

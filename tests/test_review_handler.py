@@ -614,13 +614,15 @@ def test_a_pr_nightcrew_closed_itself_is_not_ignored(site: Site) -> None:
 
 def test_unignore_after_the_branch_was_deleted(site: Site) -> None:
     fingerprint = site.fingerprint(1)
+    opened = markers.parse_pull(site.pull(1)["body"])
     site.comment("octocat", 1, "/nightcrew ignore")
     site.as_user("octocat").get_repo(REPOSITORY).get_git_ref(f"heads/{site.branch(1)}").delete()
     code, _ = site.comment("octocat", 1, "/nightcrew unignore")
     assert code == 0
     assert "proposes it again in a new PR" in site.bot_comments(1)[-1]
     marker = markers.parse_pull(site.pull(1)["body"])
-    assert marker == markers.PullMarker(fingerprint, RECIPE, closed="unignored")
+    assert opened is not None and opened.path  # the file is recorded, and kept
+    assert marker == markers.PullMarker(fingerprint, RECIPE, closed="unignored", path=opened.path)
     assert site.rules() == set()
 
 

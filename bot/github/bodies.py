@@ -79,7 +79,8 @@ def title(proposal: Proposal) -> str:
 
 
 def pull_marker(proposal: Proposal) -> markers.PullMarker:
-    return markers.PullMarker(proposal.finding.fingerprint, proposal.recipe.id)
+    finding = proposal.finding
+    return markers.PullMarker(finding.fingerprint, proposal.recipe.id, path=finding.path)
 
 
 def pull_body(proposal: Proposal, *, limit: int = BODY_LIMIT) -> str:
@@ -117,7 +118,10 @@ def _marker(proposal: Proposal) -> str:
 
 def _what(proposal: Proposal) -> str:
     f = proposal.finding
-    text = f"**{clean(f.message)[:1000]}** ({code(f.rule)}) in {code(f.path)}, line {f.start_line}."
+    # A file name is text from the repository too: a code span keeps mentions inert, and
+    # defusing keeps a name shaped like a marker from reading as one.
+    where = code(markers.defuse(f.path))
+    text = f"**{clean(f.message)[:1000]}** ({code(f.rule)}) in {where}, line {f.start_line}."
     if f.fix_title:
         text += f" Change: {clean(f.fix_title)[:500]}."
     return text

@@ -2,9 +2,12 @@
 
 A marker is an HTML comment GitHub does not render::
 
-    <!-- nightcrew:fingerprint=<sha256>;recipe=<id>;v=1 -->
+    <!-- nightcrew:fingerprint=<sha256>;recipe=<id>;path=<file>;v=1 -->
 
-Values are percent-encoded, so a marker survives any recipe id or reason. Text copied
+Values are percent-encoded, so a marker survives any recipe id, path or reason (``/``
+becomes ``%2F``; ``;``, ``=``, ``<``, ``>``, ``!``, spaces and non-ASCII are encoded too, so
+no value can end the comment or forge a field). Readers ignore fields they do not know,
+so a field added later (``path``) is optional: markers without it still parse. Text copied
 from a repository can contain marker-like strings (Nightcrew's own tests do), so bodies
 neutralise them (``defuse``) and ``parse`` reads the *last* marker, the one Nightcrew
 appends after everything else.
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import quote, unquote
 
 VERSION = 1
@@ -57,13 +60,15 @@ class PullMarker:
     recipe: str
     version: int = VERSION
     closed: str | None = None  # "gone": closed by Nightcrew because the finding disappeared
+    # The finding's file (repo-relative POSIX path), so a shard can tell the PR is its own.
+    # None in markers written before paths were recorded.
+    path: str | None = None
 
     def render(self) -> str:
-        fields: dict[str, str | int] = {
-            "fingerprint": self.fingerprint,
-            "recipe": self.recipe,
-            "v": self.version,
-        }
+        fields: dict[str, str | int] = {"fingerprint": self.fingerprint, "recipe": self.recipe}
+        if self.path:
+            fields["path"] = self.path
+        fields["v"] = self.version
         if self.closed:
             fields["closed"] = self.closed
         return encode(fields)
@@ -79,7 +84,13 @@ def parse_pull(text: str | None) -> PullMarker | None:
             version = int(fields.get("v", "1"))
         except ValueError:
             continue
-        return PullMarker(fingerprint, recipe, version, fields.get("closed") or None)
+        return PullMarker(
+            fingerprint,
+            recipe,
+            version,
+            closed=fields.get("closed") or None,
+            path=fields.get("path") or None,
+        )
     return None
 
 
@@ -96,10 +107,20 @@ def has_notice(text: str | None, kind: str, fingerprint: str) -> bool:
 
 
 def replace_pull_marker(body: str | None, marker: PullMarker) -> str:
-    """``body`` with its PR marker swapped for ``marker`` (appended if it had none)."""
+    """``body`` with its PR marker swapped for ``marker`` (appended if it had none).
+
+    An open PR's ``marker`` (no ``closed``) that names no file keeps the file of the marker
+    it replaces when both name the same finding (the fingerprint covers the file): the
+    review bot rewrites the marker of a reopened PR, and a shard needs the file to judge it.
+    A closed marker is written as given (only open PRs are ever judged).
+    """
     text = body or ""
     matches = [m for m in _MARKER.finditer(text) if parse_pull(m.group(0))]
     if not matches:
         return f"{text.rstrip()}\n\n{marker.render()}\n"
     last = matches[-1]
+    old = parse_pull(last.group(0))
+    unnamed = marker.path is None and marker.closed is None
+    if unnamed and old is not None and old.fingerprint == marker.fingerprint:
+        marker = replace(marker, path=old.path)
     return text[: last.start()] + marker.render() + text[last.end() :]

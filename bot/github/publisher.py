@@ -33,7 +33,7 @@ from bot.github.state import (
     to_pull_state,
     trailer,
 )
-from bot.model import Finding
+from bot.model import Finding, in_shard
 from bot.publish import NotPublished, Proposal, Published
 from bot.recipes.model import Recipe
 from bot.report import NightReport
@@ -178,10 +178,6 @@ class GitHubPublisher:
             report.notes.append(
                 f"GitHub: publishing stopped early ({self._stop_reason}); {left}stale PRs "
                 "were left for the next night"
-            )
-        elif is_shard(report):
-            report.notes.append(
-                "GitHub: stale PRs are tidied only by an unsharded night (this was a shard)"
             )
         else:
             try:
@@ -329,6 +325,7 @@ class GitHubPublisher:
                 base_sha=proposal.base,
                 fingerprint=fingerprint,
                 recipe=proposal.recipe.id,
+                path=proposal.finding.path,
             )
         )
         problems = self._decorate(info.number, proposal)
@@ -357,7 +354,10 @@ class GitHubPublisher:
             self._skip(pull.branch, reason, pull)
             return NotPublished(reason)
         self._commits.pop(pull.number, None)
-        self.state.replace(replace(pull, head_sha=proposal.commit, base_sha=proposal.base))
+        rebuilt = replace(
+            pull, head_sha=proposal.commit, base_sha=proposal.base, path=proposal.finding.path
+        )
+        self.state.replace(rebuilt)  # the new body's marker names the file, as new PRs do
         self.repo.edit_pull(pull.number, body=bodies.pull_body(proposal))
         self.repo.create_comment(pull.number, bodies.rebuilt_comment(proposal, self.base_branch))
         why = self._rebuild_why.pop(pull.fingerprint, "")
@@ -433,11 +433,32 @@ class GitHubPublisher:
     # finish()
 
     def _tidy(self, report: NightReport) -> None:
+        """Close PRs whose finding is gone and delete branches abandoned before their PR.
+
+        A shard searched only its files, so it judges only the PRs whose marker names a file
+        of its shard; PRs opened before markers named the file, and abandoned branches
+        (whose commits name no file), are left to an unsharded night.
+        """
         searched = searched_recipes(report)
         found = {f.fingerprint for f in report.findings}
+        shard = report.shard if is_shard(report) else None
+        unjudged: list[PullState] = []  # a shard cannot tell where their finding was
         for pull in self.state.open_pulls():
-            if pull.recipe in searched and pull.fingerprint not in found:
+            if pull.recipe not in searched:
+                continue
+            if shard is not None:
+                if pull.path is None:
+                    unjudged.append(pull)
+                    continue
+                if not in_shard(pull.path, shard):
+                    continue  # another shard's file: absent from this report, gone or not
+            if pull.fingerprint not in found:
                 self._close_gone(pull, report.base)
+        if shard is not None:
+            note = _unjudged_note(unjudged, len(self.state.never_proposed()))
+            if note:
+                report.notes.append(note)
+            return
         for branch, sha in self.state.never_proposed().items():
             commits = self.repo.compare(self.base_branch, sha).commits
             if not commits or foreign_commits(commits, self.identity):
@@ -456,7 +477,7 @@ class GitHubPublisher:
             return
         body = bodies.gone_comment(pull.fingerprint, self.base_branch, base_sha, pull.recipe)
         self._comment_once(pull, "gone", body)
-        closed = markers.PullMarker(pull.fingerprint, pull.recipe, closed="gone")
+        closed = markers.PullMarker(pull.fingerprint, pull.recipe, closed="gone", path=pull.path)
         current = self.repo.get_pull(pull.number).body
         self.repo.edit_pull(
             pull.number, body=markers.replace_pull_marker(current, closed), state="closed"
@@ -526,8 +547,30 @@ class GitHubPublisher:
 
 
 def is_shard(report: NightReport) -> bool:
-    """A shard sees only part of the files: it cannot tell that a finding is gone."""
+    """A shard sees only part of the files: it can tell a finding is gone only in those."""
     return report.shard is not None and report.shard[1] > 1
+
+
+def _unjudged_note(pulls: Sequence[PullState], branches: int, shown: int = 10) -> str:
+    """What a shard left for an unsharded night, or "" when it left nothing."""
+    parts = []
+    if pulls:
+        numbers = sorted(p.number for p in pulls)
+        listed = ", ".join(f"#{n}" for n in numbers[:shown])
+        more = f" and {len(numbers) - shown} more" if len(numbers) > shown else ""
+        parts.append(
+            f"{len(numbers)} PR(s) opened before Nightcrew recorded the finding's file "
+            f"({listed}{more})"
+        )
+    if branches:
+        parts.append(f"{branches} branch(es) without a PR")
+    if not parts:
+        return ""
+    return (
+        "GitHub: a shard tidies only the PRs of its own files; "
+        + " and ".join(parts)
+        + " wait for an unsharded night"
+    )
 
 
 def searched_recipes(report: NightReport) -> set[str]:

@@ -41,6 +41,7 @@ class PullState:
     fingerprint: str
     recipe: str
     closed_by_nightcrew: bool = False  # closed because the finding was gone: not "ignored"
+    path: str | None = None  # the finding's file; None when the marker predates paths
 
     @property
     def ignores_finding(self) -> bool:
@@ -120,6 +121,7 @@ def to_pull_state(info: PullInfo, full_name: str, prefix: str = BRANCH_PREFIX) -
         # Closed by Nightcrew (finding gone) or re-allowed by `/nightcrew unignore`: either
         # way not a person's "don't propose this again".
         closed_by_nightcrew=marker.closed is not None,
+        path=marker.path,
     )
 
 

@@ -20,7 +20,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -155,7 +155,7 @@ def _on_pull(event: PullEvent, settings: BotSettings, api: BotApi, progress: Pro
         return 0
     _change_rules(api, lambda rules: rules.remove("finding", pull.fingerprint), progress)
     if marker is not None and marker.closed:  # open again: a later close is a person's
-        fresh = markers.PullMarker(marker.fingerprint, marker.recipe, marker.version)
+        fresh = replace(marker, closed=None)  # the same finding, file and version, open
         api.edit_pull(event.number, body=markers.replace_pull_marker(event.body, fresh))
     if said == "ignored":
         api.create_comment(
@@ -428,7 +428,10 @@ def _unignore(ctx: _Context, command: Command) -> Outcome:
             ctx.api.edit_pull(pull.number, state="open")
         except ApiError as exc:
             body = markers.replace_pull_marker(
-                ctx.info.body, markers.PullMarker(pull.fingerprint, pull.recipe, closed="unignored")
+                ctx.info.body,
+                markers.PullMarker(
+                    pull.fingerprint, pull.recipe, closed="unignored", path=pull.path
+                ),
             )
             ctx.api.edit_pull(pull.number, body=body)
             text = (
