@@ -18,7 +18,7 @@ echo
 echo "== branches it made"
 git -C "$repo" branch --list 'nightcrew/*'
 echo
-first=$(ls "$out"/patches/*.patch 2>/dev/null | head -n 1 || true)
+first=$(find "$out/patches" -name '*.patch' 2>/dev/null | sort | head -n 1 || true)
 if [ -n "$first" ]; then
   echo "== one of the patches: $first"
   sed -n '1,60p' "$first"

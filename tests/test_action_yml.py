@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -11,7 +13,7 @@ import pytest
 import yaml
 
 from bot import ghactions
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SANDBOX_PROBLEM
 
 ACTION = ROOT / "action.yml"
 FEATHER_ICONS_USED = {"moon"}  # the Marketplace takes Feather icon names
@@ -116,6 +118,39 @@ def test_installs_nightcrew_from_the_action_directory(action):
     assert len(setup) == 1
     assert re.fullmatch(r"actions/setup-python@v\d+", setup[0]["uses"]), "pin a major version"
     assert setup[0]["with"]["python-version"] == "${{ inputs.python-version }}"
+
+
+def test_sets_up_the_sandbox_on_linux_before_running_nightcrew(action):
+    steps = action["runs"]["steps"]
+    names = [s.get("name") for s in steps]
+    setup = steps[names.index("Set up the sandbox")]
+    assert setup["if"] == "runner.os == 'Linux' && inputs.sandbox-setup == 'true'"
+    assert setup["run"] == 'bash "$GITHUB_ACTION_PATH/action/install-sandbox.sh"'
+    assert names.index("Set up the sandbox") < steps.index(run_step(action))
+    assert action["inputs"]["sandbox-setup"]["default"] == "true"
+
+
+def test_the_sandbox_setup_script_never_fails_and_says_what_it_found(tmp_path):
+    script = ROOT / "action" / "install-sandbox.sh"
+    assert subprocess.run(["bash", "-n", str(script)], check=False).returncode == 0
+    done = subprocess.run(
+        ["bash", str(script)], capture_output=True, text=True, timeout=600, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("nightcrew sandbox setup: ")
+    # Where the machine can sandbox (as CI's can), the script says so.
+    if shutil.which("bwrap") and SANDBOX_PROBLEM is None:
+        assert "bubblewrap works" in done.stdout
+    # No PATH with bwrap, no apt-get, no sudo: it still exits 0, saying what is missing.
+    bare = {"PATH": str(tmp_path), "HOME": str(tmp_path)}
+    (tmp_path / "uname").symlink_to(shutil.which("uname") or "/bin/uname")
+    (tmp_path / "id").symlink_to(shutil.which("id") or "/usr/bin/id")
+    done = subprocess.run(
+        [shutil.which("bash") or "/bin/bash", str(script)],
+        env=bare, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "no apt-get" in done.stdout
 
 
 def test_run_steps_declare_a_shell(action):
