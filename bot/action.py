@@ -197,19 +197,31 @@ def _night(settings: ActionSettings) -> int:
         progress.close()
     data = write_report(report)
     if not settings.dry_run:
-        _record_on_dashboard(publisher, data)
+        _record_on_dashboard(publisher, data, settings)
     return _finish(settings, data, report.to_markdown(), Path(report.out_dir or out))
 
 
-def _record_on_dashboard(publisher: Publisher, data: Mapping[str, Any]) -> None:
-    """Last night's summary into the dashboard issue; a failure there is only a warning."""
+def _record_on_dashboard(
+    publisher: Publisher, data: Mapping[str, Any], settings: ActionSettings
+) -> None:
+    """Last night's summary into the dashboard issue; a failure there is only a warning.
+
+    The workflow run's id goes with it: the shards of one run add up their numbers there.
+    """
     from bot.github.client import ApiError
     from bot.review import board
 
     try:
-        board.record_night(publisher.repo, data)  # type: ignore[attr-defined]
+        board.record_night(
+            publisher.repo,  # type: ignore[attr-defined]
+            data,
+            run_id=settings.run_id,
+            run_attempt=settings.run_attempt,
+        )
     except (ApiError, board.DashboardBroken) as exc:
         _say(ghactions.warning(f"the dashboard issue was not updated: {exc}"))
+    except board.ShardNotRecorded as exc:
+        _say(ghactions.warning(f"the dashboard issue was updated, but {exc}"))
 
 
 def _github_publisher(

@@ -75,6 +75,10 @@ class ActionSettings:
     python_version: str = ""
     shard: tuple[int, int] | None = None
     sandbox_setup: bool = True  # the action's own step uses it; validated here all the same
+    # The workflow run (GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT): the shards of one run share it,
+    # so their numbers add up on the dashboard. "" and 0 when unknown.
+    run_id: str = ""
+    run_attempt: int = 0
 
     @property
     def handled(self) -> bool:
@@ -101,6 +105,8 @@ def settings_from_env(env: Mapping[str, str]) -> ActionSettings:
 
     workspace = Path(env.get("GITHUB_WORKSPACE") or ".")
     config = inp("config")
+    run_id = env.get("GITHUB_RUN_ID", "").strip()  # set by the runner; only the dashboard uses it
+    attempt = env.get("GITHUB_RUN_ATTEMPT", "").strip()
     return ActionSettings(
         event_name=env.get("GITHUB_EVENT_NAME", "").strip(),
         event_path=path("GITHUB_EVENT_PATH"),
@@ -121,6 +127,8 @@ def settings_from_env(env: Mapping[str, str]) -> ActionSettings:
         python_version=inp("python-version"),
         shard=parse_shard(inp("shard"), "shard") if inp("shard") else None,
         sandbox_setup=parse_bool("sandbox-setup", inp("sandbox-setup") or "true"),
+        run_id=run_id,
+        run_attempt=int(attempt) if run_id and attempt.isdigit() else 0,
     )
 
 

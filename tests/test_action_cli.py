@@ -1,4 +1,5 @@
-"""`nightcrew action` in process: events, bad input, dry runs; no GitHub needed here."""
+"""`nightcrew action` in process: events, bad input, dry runs; the fake GitHub only for the
+shards of one workflow run recording their night on the dashboard."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from bot.action import base_branch, load_event
 from bot.cli import main
 from bot.errors import UserError
 from bot.ghactions import settings_from_env
+from bot.review import dashboard
 from tests.conftest import ROOT, git
+from tests.fakes.github import FakeGitHub
 from tests.test_ghactions import parse_outputs
 
 TOKEN = "ghs_actionCliSecretToken0000"
@@ -241,3 +244,40 @@ def test_dry_run_log_groups_and_annotations(dry_run):
         "::warning file=pkg/core.py,line=6,title=Nightcrew unnecessary-copies ruff%3AC419::"
     )
     assert "rejected" in warnings[0]
+
+
+# --- the shards of one workflow run, publishing -------------------------------------------------
+
+
+def test_the_shards_of_one_run_add_up_on_the_dashboard(actions_env, make_repo, monkeypatch, capsys):
+    repo = make_repo("project", FILES)
+    owner, name = actions_env["GITHUB_REPOSITORY"].split("/")
+    with FakeGitHub(repo.parent / "project-origin.git", owner, name, TOKEN) as gh:
+        git(repo, "remote", "set-url", "origin", gh.clone_url)
+        for variable, value in {
+            "GITHUB_WORKSPACE": str(repo),
+            "GITHUB_API_URL": gh.api_url,
+            "GITHUB_REF": "refs/heads/main",
+            "GITHUB_RUN_ID": "4242",
+            "GITHUB_RUN_ATTEMPT": "3",
+            "INPUT_RECIPES": "unnecessary-copies",
+        }.items():
+            monkeypatch.setenv(variable, value)
+        for shard in ("2/2", "1/2"):  # the matrix jobs of run 4242, one after the other
+            monkeypatch.setenv("INPUT_SHARD", shard)
+            code = main(["action"])
+            captured = capsys.readouterr()
+            assert code == 0, captured.err
+            assert "the dashboard issue was not updated" not in captured.out
+        (issue,) = [i for i in gh.items.values() if dashboard.is_dashboard(i["body"])]
+        night = dashboard.parse(issue["body"]).night
+        assert night is not None
+        assert (night.run_id, night.run_attempt, night.shards) == ("4242", 3, ("1/2", "2/2"))
+        assert night.counts["found"] == 2  # both findings are in pkg/core.py, in one shard
+        (pull,) = gh.pulls()  # names(): verified and published; check_all(): rejected
+        assert night.prs == (f"{gh.html_repo}/pull/{pull['number']}",)
+        assert (
+            "Sharded night (workflow run 4242, attempt 3): shards 1/2, 2/2 of 2 reported"
+            in (issue["body"])
+        )
+        assert not gh.crashes

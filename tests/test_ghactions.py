@@ -126,6 +126,21 @@ def test_shard_input():
         ghactions.settings_from_env(env(INPUT_SHARD="5/4"))
 
 
+@pytest.mark.parametrize(
+    ("variables", "run"),
+    [
+        ({"GITHUB_RUN_ID": "9876543210", "GITHUB_RUN_ATTEMPT": "2"}, ("9876543210", 2)),
+        ({"GITHUB_RUN_ID": " 17 "}, ("17", 0)),
+        ({"GITHUB_RUN_ID": "17", "GITHUB_RUN_ATTEMPT": "second"}, ("17", 0)),
+        ({"GITHUB_RUN_ATTEMPT": "1"}, ("", 0)),  # an attempt of no known run
+        ({}, ("", 0)),
+    ],
+)
+def test_the_workflow_run(variables, run):
+    s = ghactions.settings_from_env(env(**variables))
+    assert (s.run_id, s.run_attempt) == run
+
+
 def test_bad_repository():
     with pytest.raises(UserError, match="GITHUB_REPOSITORY: expected owner/name"):
         ghactions.settings_from_env(env(GITHUB_REPOSITORY="just-a-name"))

@@ -7,6 +7,10 @@ One dashboard per repository: the oldest open-or-closed issue labelled ``nightcr
 body has the dashboard marker (or, if the label was removed, any open one with it). Should
 two exist (two runs created one at once), the rules of both are merged into the oldest and
 the other is closed as a duplicate, its marker removed so it is never read again.
+
+The shards of one sharded night (one workflow run) each record their numbers: each adds
+them to the run's summary (``dashboard.add_night``), then reads the dashboard back to check
+it is still counted (see ``record_night`` on what a race can still lose).
 """
 
 from __future__ import annotations
@@ -58,7 +62,30 @@ class DashboardBroken(NightcrewError):
         )
 
 
+@dataclass
+class ShardNotRecorded(NightcrewError):
+    """Other shards' writes replaced this shard's numbers on the dashboard each time."""
+
+    number: int | None
+    shard: str
+    run_id: str
+    attempts: int
+
+    def __post_init__(self) -> None:
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f"dashboard #{self.number}" if self.number is not None else "dashboard"
+        return (
+            f"other shards of workflow run {self.run_id} wrote the {where} at the same time "
+            f"{self.attempts} times; its last night may miss shard {self.shard}'s numbers "
+            "(this job's summary has them)"
+        )
+
+
 WRITERS = frozenset({"admin", "maintain", "write"})
+# Writes of a shard's summary, each checked by reading the dashboard back (record_night).
+RECORD_ATTEMPTS = 3
 
 
 def trusted(api: IssuesApi, issue: IssueInfo) -> bool:
@@ -125,18 +152,22 @@ def update(
     *,
     night: NightSummary | None = None,
     create: bool = True,
+    record: Callable[[NightSummary | None], NightSummary] | None = None,
 ) -> tuple[IssueInfo | None, Dashboard]:
     """Apply ``change`` to the rules (and record ``night``), then rewrite the dashboard.
 
-    Creates the dashboard when there is none (unless ``create`` is false). Raises
-    ``DashboardBroken`` instead of rewriting rules it could not read.
+    ``record``, instead of ``night``: the new last night from the one the dashboard holds
+    (read just before the write), e.g. a shard's numbers added to its run's. Creates the
+    dashboard when there is none (unless ``create`` is false). Raises ``DashboardBroken``
+    instead of rewriting rules it could not read.
     """
     issues = find_dashboards(api)
     current = read(issues)
     if issues and current.broken:
         raise DashboardBroken(issues[0].number, current.problems)
     rules = change(current.rules) if change else current.rules
-    board = Dashboard(rules, night or current.night, tuple(rules.problems()))
+    last = record(current.night) if record else night or current.night
+    board = Dashboard(rules, last, tuple(rules.problems()))
     if not issues and not create:
         return None, board
     body = dashboard.render(board, open_pulls(api))
@@ -145,7 +176,8 @@ def update(
         issues = find_dashboards(api)
         if not issues or issues[0].number == created.number:
             return created, board
-        return update(api, change, night=night)  # another run made one first: use the oldest
+        # Another run made one first: use the oldest (``record`` adds to its night).
+        return update(api, change, night=night, record=record)
     primary = issues[0]
     if body != primary.body:
         primary = api.edit_issue(primary.number, body=body)
@@ -155,10 +187,42 @@ def update(
     return primary, board
 
 
-def record_night(api: IssuesApi, report: Mapping[str, Any]) -> IssueInfo | None:
-    """Write a night's summary (``NightReport.to_json()``) into the dashboard."""
-    issue, _ = update(api, night=dashboard.night_summary(report))
-    return issue
+def record_night(
+    api: IssuesApi, report: Mapping[str, Any], *, run_id: str = "", run_attempt: int = 0
+) -> IssueInfo | None:
+    """Write a night's summary (``NightReport.to_json()``) into the dashboard.
+
+    ``run_id``/``run_attempt`` (GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT) name the workflow run. A
+    shard's report adds to the summary of the other shards of the same run already there
+    (``dashboard.add_night``); anything else replaces the summary. The rules are kept as
+    they are (read again before each write).
+
+    GitHub has no compare-and-swap for issue bodies: two shards finishing at once may both
+    read the dashboard, then both write it, the second write dropping the first one's
+    numbers. So after writing, a shard reads the dashboard back and, if its shard is no
+    longer counted (another shard's write won), adds its numbers again and writes again, at
+    most ``RECORD_ATTEMPTS`` times, then raises ``ShardNotRecorded``. This narrows the race;
+    it cannot close it: a shard whose read-back saw its numbers can still lose them to a
+    write that another shard based on an older read and lands after that read-back. In that
+    worst case the dashboard misses that shard's numbers until the next night (each job's
+    own summary and report still have them).
+    """
+    mine = dashboard.night_summary(report, run_id=run_id, run_attempt=run_attempt)
+
+    def add(current: NightSummary | None) -> NightSummary:
+        return dashboard.add_night(current, mine)
+
+    issue: IssueInfo | None = None
+    for _ in range(RECORD_ATTEMPTS):
+        issue, _board = update(api, record=add)
+        if not (mine.shards and mine.run_id):
+            return issue  # nothing adds up with it: it simply replaced the summary
+        now = read(find_dashboards(api)).night
+        if now is not None and now.covers(mine):
+            return issue
+    raise ShardNotRecorded(
+        issue.number if issue else None, mine.shards[0], mine.run_id, RECORD_ATTEMPTS
+    )
 
 
 class IgnoringPublisher:
