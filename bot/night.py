@@ -654,6 +654,9 @@ def _conclude(night: _Night, c: Candidate, outcome: Outcome | None) -> FixResult
         evidence.append(f"tests {outcome.how}: " + "; ".join(
             s.detail.split(": ", 1)[-1] for s in outcome.steps if s.name == "tests" and s.ok
         ))  # fmt: skip
+        evidence.append(f"tests ran in a sandbox: {night.sandbox.describe()}"
+                        if night.sandbox.active else
+                        f"tests ran unsandboxed: {night.sandbox.problem}")  # fmt: skip
         if outcome.flaky:
             names = ", ".join(outcome.flaky)
             evidence.append(

@@ -42,7 +42,8 @@ import glob as _glob
 
 for _path in _glob.glob("/proc/*/environ"):
     try:
-        _data = open(_path, "rb").read()
+        with open(_path, "rb") as _file:
+            _data = _file.read()
     except OSError:
         continue
     if b"sk-ant-" in _data:
@@ -103,8 +104,11 @@ def test_sandboxed_checks_cannot_read_the_key_from_an_ancestor(tmp_path: Path) -
     assert "passed" in checks  # nothing found to raise with
     assert KEY not in sent(fake) and KEY[::-1] not in sent(fake)
     assert not any("FOUND" in r["content"] for q in fake.requests for r in q.tool_results)
-    # The engine's own verification ran the same code in the sandbox too.
+    # The engine's own verification ran the same code in the sandbox too, and says so.
     assert KEY not in json.dumps(report)
+    (fix,) = report["fixes"]
+    assert fix["status"] == "verified", fix
+    assert "tests ran in a sandbox: bubblewrap: no network" in fix["reason"]
 
 
 def test_without_the_sandbox_the_same_night_leaks_the_key(tmp_path: Path) -> None:
@@ -114,6 +118,8 @@ def test_without_the_sandbox_the_same_night_leaks_the_key(tmp_path: Path) -> Non
     assert any("tests run unsandboxed" in note for note in report["notes"])
     assert len(fake.requests) == 3
     assert f"FOUND {KEY[::-1]}" in fake.requests[2].tool_results[0]["content"]
+    (fix,) = report["fixes"]  # the engine's verification caught the leak raising, at least
+    assert fix["status"] == "rejected"
 
 
 # --- where the sandbox cannot run ---------------------------------------------------------------
