@@ -71,6 +71,8 @@ def commit_message(recipe: Recipe, finding: Finding, evidence: list[str]) -> str
         "",
         f"Nightcrew-Recipe: {recipe.id}@{recipe.version}",
         f"Nightcrew-Rule: {finding.rule}",
-        f"Nightcrew-Fingerprint: {finding.fingerprint}",
     ]
+    if finding.path.isprintable() and finding.path.strip() == finding.path:
+        body.append(f"Nightcrew-Path: {finding.path}")  # a shard tells its own branches by it
+    body.append(f"Nightcrew-Fingerprint: {finding.fingerprint}")
     return "\n".join(body) + "\n"

@@ -7,7 +7,9 @@ the fake's smart-HTTP endpoint with the token, so auth is exercised on every pus
 from __future__ import annotations
 
 import logging
+import os
 import re
+import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +23,7 @@ from bot.github.push import push
 from bot.model import in_shard
 from bot.publish import NotPublished, Proposal, Published
 from bot.report import NightReport
-from tests.fakes.fixtures import NAME, OWNER, RECIPE, TOKEN, Hub, make_hub
+from tests.fakes.fixtures import IDENTITY, NAME, OWNER, RECIPE, TOKEN, Hub, make_hub, run_git
 
 PULLS = r"/repos/octo-org/demo/pulls"
 CREATE_ORDER = ("pkg/a.py", "pkg/b.py", "pkg/c.py")
@@ -441,14 +443,42 @@ def test_an_abandoned_branch_whose_finding_is_gone_is_deleted(hub: Hub) -> None:
     assert [a.kind for a in publisher.actions] == ["deleted"]
 
 
-def test_a_shard_leaves_an_abandoned_branch_to_an_unsharded_night(hub: Hub) -> None:
-    # Its commits name the finding and recipe but not the file: no shard can tell it is its own.
+def test_a_shard_deletes_only_its_own_abandoned_branches(hub: Hub) -> None:
     proposal = hub.proposal("pkg/c.py")
+    assert "\nNightcrew-Path: pkg/c.py\n" in run_git(
+        hub.workspace, "log", "-1", "--format=%B", proposal.commit
+    )
     push(hub.workspace, proposal.commit, proposal.branch, expect=None, token=TOKEN)
+    (i, n) = shard_of("pkg/c.py", 2)
+    other = night_report(hub, [], shard=(3 - i, n))
+    hub.publisher().finish(other)
+    assert hub.gh.branch_sha(proposal.branch) == proposal.commit  # not the other shard's
+    publisher = hub.publisher()
+    publisher.finish(night_report(hub, [], shard=(i, n)))
+    assert hub.gh.branch_sha(proposal.branch) is None
+    assert [a.kind for a in publisher.actions] == ["deleted"]
+
+
+def test_a_shard_leaves_an_abandoned_branch_without_a_path_to_an_unsharded_night(
+    hub: Hub,
+) -> None:
+    # Made before commits named their file: no shard can tell it is its own.
+    proposal = hub.proposal("pkg/c.py")
+    message = run_git(hub.workspace, "log", "-1", "--format=%B", proposal.commit)
+    old_style = "".join(line for line in message.splitlines(True) if "Nightcrew-Path" not in line)
+    tree = run_git(hub.workspace, "rev-parse", f"{proposal.commit}^{{tree}}").strip()
+    name, email = IDENTITY
+    env = {**os.environ, "GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email,
+           "GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": email}  # fmt: skip
+    old = subprocess.run(
+        ["git", "commit-tree", tree, "-p", proposal.base, "-m", old_style],
+        cwd=hub.workspace, env=env, capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    push(hub.workspace, old, proposal.branch, expect=None, token=TOKEN)
     publisher = hub.publisher()
     report = night_report(hub, [], shard=shard_of("pkg/c.py", 2))
     publisher.finish(report)
-    assert hub.gh.branch_sha(proposal.branch) == proposal.commit
+    assert hub.gh.branch_sha(proposal.branch) == old
     assert publisher.actions == []
     assert (
         "GitHub: a shard tidies only the PRs of its own files; 1 branch(es) without a PR "

@@ -25,6 +25,7 @@ from bot.github.push import LeaseRejected, PushError, PushRefused, push
 from bot.github.state import (
     BRANCH_PREFIX,
     FINGERPRINT_TRAILER,
+    PATH_TRAILER,
     RECIPE_TRAILER,
     Identity,
     PullState,
@@ -436,8 +437,9 @@ class GitHubPublisher:
         """Close PRs whose finding is gone and delete branches abandoned before their PR.
 
         A shard searched only its files, so it judges only the PRs whose marker names a file
-        of its shard; PRs opened before markers named the file, and abandoned branches
-        (whose commits name no file), are left to an unsharded night.
+        of its shard, and the abandoned branches whose commit's ``Nightcrew-Path`` trailer
+        does; PRs and branches made before those named the file are left to an unsharded
+        night.
         """
         searched = searched_recipes(report)
         found = {f.fingerprint for f in report.findings}
@@ -454,21 +456,28 @@ class GitHubPublisher:
                     continue  # another shard's file: absent from this report, gone or not
             if pull.fingerprint not in found:
                 self._close_gone(pull, report.base)
-        if shard is not None:
-            note = _unjudged_note(unjudged, len(self.state.never_proposed()))
-            if note:
-                report.notes.append(note)
-            return
+        unjudged_branches = 0
         for branch, sha in self.state.never_proposed().items():
             commits = self.repo.compare(self.base_branch, sha).commits
             if not commits or foreign_commits(commits, self.identity):
                 continue
             fingerprint = trailer(commits[-1].message, FINGERPRINT_TRAILER) or ""
             recipe = (trailer(commits[-1].message, RECIPE_TRAILER) or "").split("@", 1)[0]
+            path = trailer(commits[-1].message, PATH_TRAILER)
+            if shard is not None and recipe in searched:
+                if path is None:  # made before commits named their file
+                    unjudged_branches += 1
+                    continue
+                if not in_shard(path, shard):
+                    continue
             if recipe in searched and fingerprint not in found:
                 self.repo.delete_branch(branch)
                 self.state.branches.pop(branch, None)
                 self._act("deleted", branch, reason="its finding is gone; no PR was opened")
+        if shard is not None:
+            note = _unjudged_note(unjudged, unjudged_branches)
+            if note:
+                report.notes.append(note)
 
     def _close_gone(self, pull: PullState, base_sha: str) -> None:
         commits = self._pull_commits(pull.number)

@@ -19,6 +19,7 @@ from bot.github.client import CommitInfo, PullInfo, RepoApi
 BRANCH_PREFIX = "nightcrew/"
 FINGERPRINT_TRAILER = "Nightcrew-Fingerprint"
 RECIPE_TRAILER = "Nightcrew-Recipe"
+PATH_TRAILER = "Nightcrew-Path"
 
 
 @dataclass(frozen=True)
