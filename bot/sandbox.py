@@ -296,6 +296,11 @@ def git_configs(repo: Path, env: Mapping[str, str]) -> list[Path]:
     return [path for path in dict.fromkeys(found) if path.is_file()]
 
 
+def problem_with(bwrap: str | None) -> str | None:
+    """Why the bubblewrap at ``bwrap`` (None: none found) cannot sandbox here, or None."""
+    return "bubblewrap (`bwrap`) is not installed" if bwrap is None else _probe(bwrap)
+
+
 @cache
 def _probe(bwrap: str) -> str | None:
     """None when bwrap can build the sandbox here, else what it said."""
@@ -348,7 +353,7 @@ def prepare(
     if mode == "disabled":
         return Sandbox(mode=mode, problem="disabled by `sandbox.mode` in the config")
     found = bwrap or shutil.which("bwrap", path=env.get("PATH"))
-    problem = "bubblewrap (`bwrap`) is not installed" if found is None else _probe(found)
+    problem = problem_with(found)
     if problem is not None:
         if mode == "required":
             raise SandboxUnavailable(

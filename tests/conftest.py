@@ -58,8 +58,7 @@ def _sandbox_problem() -> str | None:
     """Why bubblewrap cannot sandbox here, or None when it works."""
     from bot import sandbox
 
-    found = shutil.which("bwrap")
-    return "bubblewrap (`bwrap`) is not installed" if found is None else sandbox._probe(found)
+    return sandbox.problem_with(shutil.which("bwrap"))
 
 
 SANDBOX_PROBLEM = _sandbox_problem()

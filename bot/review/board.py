@@ -150,14 +150,13 @@ def update(
     api: IssuesApi,
     change: Callable[[IgnoreRules], IgnoreRules] | None = None,
     *,
-    night: NightSummary | None = None,
     create: bool = True,
     record: Callable[[NightSummary | None], NightSummary] | None = None,
 ) -> tuple[IssueInfo | None, Dashboard]:
-    """Apply ``change`` to the rules (and record ``night``), then rewrite the dashboard.
+    """Apply ``change`` to the rules (and ``record`` to the last night), rewrite the dashboard.
 
-    ``record``, instead of ``night``: the new last night from the one the dashboard holds
-    (read just before the write), e.g. a shard's numbers added to its run's. Creates the
+    ``record`` gives the new last night from the one the dashboard holds (read just before
+    the write), e.g. a shard's numbers added to its run's. Creates the
     dashboard when there is none (unless ``create`` is false). Raises ``DashboardBroken``
     instead of rewriting rules it could not read.
     """
@@ -166,7 +165,7 @@ def update(
     if issues and current.broken:
         raise DashboardBroken(issues[0].number, current.problems)
     rules = change(current.rules) if change else current.rules
-    last = record(current.night) if record else night or current.night
+    last = record(current.night) if record else current.night
     board = Dashboard(rules, last, tuple(rules.problems()))
     if not issues and not create:
         return None, board
@@ -177,7 +176,7 @@ def update(
         if not issues or issues[0].number == created.number:
             return created, board
         # Another run made one first: use the oldest (``record`` adds to its night).
-        return update(api, change, night=night, record=record)
+        return update(api, change, record=record)
     primary = issues[0]
     if body != primary.body:
         primary = api.edit_issue(primary.number, body=body)
