@@ -21,9 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.agents import AgentSession  # noqa: E402
+from bot.agents.session import AgentSession  # noqa: E402
 from bot.config import RepoConfig  # noqa: E402
-from bot.finders import find  # noqa: E402
+from bot.find.search import find  # noqa: E402
 from bot.recipes.loader import builtin_recipes_dir, load_recipe  # noqa: E402
 from tests.fakes.messages_api import (  # noqa: E402
     FakeMessagesAPI,

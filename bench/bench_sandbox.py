@@ -20,8 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot import sandbox, verify
-from bot.environment import test_env
+from bot.sandbox import bwrap
+from bot.sandbox.environment import test_env
+from bot.verify.runs import run_command
 
 
 def make_suite(root: Path, tests: int) -> None:
@@ -37,10 +38,10 @@ def make_suite(root: Path, tests: int) -> None:
     subprocess.run(["git", "init", "-q", str(root)], check=True)
 
 
-def timed(argv: list[str], tree: Path, box: sandbox.Sandbox) -> float:
+def timed(argv: list[str], tree: Path, box: bwrap.Sandbox) -> float:
     env = test_env(os.environ, tree)
     start = time.perf_counter()
-    result = verify.run_command(argv, tree, env, 300, sandbox=box)
+    result = run_command(argv, tree, env, 300, sandbox=box)
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed: {result.output_tail}")
@@ -57,7 +58,7 @@ def main() -> None:
         tree.mkdir()
         scratch.mkdir()
         make_suite(tree, args.tests)
-        box = sandbox.prepare("required", repo=tree, scratch=scratch)
+        box = bwrap.prepare("required", repo=tree, scratch=scratch)
         cases = {
             "python -c pass": [sys.executable, "-c", "pass"],
             f"pytest, {args.tests} tests": [
@@ -74,7 +75,7 @@ def main() -> None:
         for name, argv in cases.items():
             plain, boxed = [], []
             for _ in range(args.repeat):
-                plain.append(timed(argv, tree, sandbox.NONE))
+                plain.append(timed(argv, tree, bwrap.NONE))
                 boxed.append(timed(argv, tree, box))
             p, b = statistics.median(plain), statistics.median(boxed)
             print(f"{name:<24} {p * 1000:>7.0f}ms {b * 1000:>8.0f}ms {b / p:>6.2f}x "

@@ -96,22 +96,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _shard(text: str) -> tuple[int, int]:
-    from bot.ghactions import parse_shard
+    from bot.actions.workflow import parse_shard
 
     return parse_shard(text, "--shard")
 
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "action":
-        from bot.action import cmd_action
+        from bot.actions.main import cmd_action
 
         return cmd_action(args)
     if args.command == "plan":
-        from bot.plan import cmd_plan
+        from bot.actions.matrix import cmd_plan
 
         return cmd_plan(args)
     if args.command == "merge-reports":
-        from bot.plan import cmd_merge_reports
+        from bot.actions.matrix import cmd_merge_reports
 
         return cmd_merge_reports(args)
     if args.command == "run":
@@ -120,7 +120,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         return cmd_run(args)
     if args.command == "recipes":
         if args.recipes_command == "test":
-            from bot.recipes.testing import cmd_test
+            from bot.recipes.fixtures import cmd_test
 
             return cmd_test(args)
         from bot.recipes import commands

@@ -19,7 +19,7 @@ from pathlib import Path
 import git
 
 from bot.errors import UserError
-from bot.guard import FileChange
+from bot.fix.guard import FileChange
 
 WORKTREE_PREFIX = "nightcrew-wt-"
 # `git worktree add/remove` update shared metadata under .git/worktrees: one at a time.

@@ -25,29 +25,38 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import git
 
-from bot import gitops, guard, messages, sandbox, verify
+from bot import gitops
 from bot.config import RepoConfig, check_enabled, load_config
-from bot.environment import test_env
 from bot.errors import CommandError, UserError
-from bot.finders import find
-from bot.fixers import EditFixer, Fixer
+from bot.find.search import find
+from bot.fix import guard
+from bot.fix.fixers import EditFixer, Fixer
 from bot.globs import in_scope, matches
-from bot.grouping import footprint
-from bot.impact import ImportGraph
 from bot.model import Finding, in_shard
-from bot.publish import LocalPublisher, NotPublished, Proposal, Publisher
+from bot.publish import messages
+from bot.publish.local import LocalPublisher
+from bot.publish.proposal import NotPublished, Proposal, Publisher
 from bot.recipes.loader import discover
 from bot.recipes.model import Recipe
+from bot.recipes.schedule import is_due
 from bot.recipes.yamlpos import display_path
-from bot.report import NightReport, TestRunRecord
-from bot.results import FixResult, Status, Step
-from bot.sandbox import NONE as NO_SANDBOX
-from bot.sandbox import Sandbox
-from bot.schedule import is_due
-from bot.verifier import Candidate, Outcome, Verifier
+from bot.report.document import NightReport, TestRunRecord
+from bot.report.results import FixResult, Status, Step
+from bot.sandbox import bwrap
+from bot.sandbox.bwrap import NONE as NO_SANDBOX
+from bot.sandbox.bwrap import Sandbox
+from bot.sandbox.environment import test_env
+from bot.verify.command import default_test_command
+from bot.verify.compare import derive_timeout
+from bot.verify.footprint import footprint
+from bot.verify.grouped import Candidate, Outcome, Verifier
+from bot.verify.impact import ImportGraph
+from bot.verify.lint import RuffReport, compare_ruff, compile_check, ruff_check
+from bot.verify.origin import module_origin
+from bot.verify.runs import TestRun, run_tests
 
 if TYPE_CHECKING:
-    from bot.agents import AgentSession
+    from bot.agents.session import AgentSession
 
 Progress = Callable[[str], None]
 
@@ -91,9 +100,9 @@ class _Night:
     agents: AgentSession | None = None
     sandbox: Sandbox = NO_SANDBOX  # where code under test runs
     fixer: Fixer | None = None
-    baselines: dict[str, verify.TestRun] = field(default_factory=dict)
+    baselines: dict[str, TestRun] = field(default_factory=dict)
     stopped: str = ""  # why publishing stopped early, when it did
-    base_lint: verify.RuffReport | None = None  # ruff on the base, for the files fixes touch
+    base_lint: RuffReport | None = None  # ruff on the base, for the files fixes touch
     linted: frozenset[str] = frozenset()
     origins: dict[str, tuple[bool, str]] = field(default_factory=dict)  # path -> inside, where
 
@@ -126,7 +135,7 @@ def test_commands(recipe: Recipe, config: RepoConfig, tree: Path) -> list[str]:
     """The commands that verify this recipe's fixes: the recipe's own, else the repo's."""
     if recipe.verify_commands:
         return list(recipe.verify_commands)
-    command = config.test_command or verify.default_test_command(tree)
+    command = config.test_command or default_test_command(tree)
     return [command] if command else []
 
 
@@ -179,7 +188,7 @@ def run_night(
         report.notes.append(note)
         progress(note)
     if any(_uses_agents(r) for r in chosen) and night.sandbox.agents_allowed:
-        from bot.agents import AgentSession
+        from bot.agents.session import AgentSession
 
         night.agents = AgentSession.from_env(os.environ, config, progress, night.sandbox)
     if gitops.is_dirty(repo):
@@ -194,7 +203,7 @@ def run_night(
         stale = gitops.cleanup_stale_worktrees(repo)
         if stale:
             progress(f"removed {len(stale)} worktree(s) left by an interrupted run")
-        sandbox.cleanup_stale_tmp()
+        bwrap.cleanup_stale_tmp()
         (out / "logs").mkdir(parents=True, exist_ok=True)
 
         with gitops.worktree(repo, base_sha, "base") as base_tree:
@@ -221,7 +230,7 @@ def _prepare_sandbox(config: RepoConfig, top: Path, out: Path) -> Sandbox:
     scratch = out / "sandbox"
     scratch.mkdir(parents=True, exist_ok=True)
     try:
-        found = sandbox.prepare(
+        found = bwrap.prepare(
             config.sandbox_mode,
             repo=top,
             scratch=scratch,
@@ -230,7 +239,7 @@ def _prepare_sandbox(config: RepoConfig, top: Path, out: Path) -> Sandbox:
             network=config.sandbox_network,
             writable=config.sandbox_writable,
         )
-    except sandbox.SandboxUnavailable as exc:
+    except bwrap.SandboxUnavailable as exc:
         source = display_path(config.source) if config.source else None
         raise UserError(str(exc), source, config.sandbox_line, "sandbox.mode") from None
     return found
@@ -244,7 +253,7 @@ def _sandbox_note(found: Sandbox, agents_wanted: bool) -> str | None:
     if agents_wanted and not found.agents_allowed:
         note += "; so agent recipes are skipped"
     if found.mode == "auto":
-        note += f". To sandbox them, {sandbox.INSTALL_HINT}"
+        note += f". To sandbox them, {bwrap.INSTALL_HINT}"
     return note
 
 
@@ -323,7 +332,7 @@ def _run_baselines(night: _Night, work: list[tuple[Recipe, Finding]], tree: Path
     env = test_env(os.environ, tree)
     for command in needed:
         night.progress(f"baseline: `{command}` on {night.base_sha[:10]}")
-        run = verify.run_tests(
+        run = run_tests(
             command,
             tree,
             env,
@@ -358,7 +367,7 @@ def _run_baselines(night: _Night, work: list[tuple[Recipe, Finding]], tree: Path
             )
 
 
-def _record(purpose: str, run: verify.TestRun) -> TestRunRecord:
+def _record(purpose: str, run: TestRun) -> TestRunRecord:
     return TestRunRecord(
         purpose=purpose,
         command=run.command,
@@ -396,7 +405,7 @@ def _fix_all(
         os.environ,
         lambda c, cmd: (
             c.recipe.verify_timeout
-            or verify.derive_timeout(night.baselines[cmd].duration, night.config.test_timeout)
+            or derive_timeout(night.baselines[cmd].duration, night.config.test_timeout)
         ),
         night.out / "logs",
         jobs=jobs,
@@ -480,7 +489,7 @@ def _fixer(night: _Night, recipe: Recipe, finding: Finding) -> Fixer:
     return EditFixer()
 
 
-# How an agent's ending maps onto the night's statuses (bot.agents.AgentOutcome.status).
+# How an agent's ending maps onto the night's statuses (bot.agents.session.AgentOutcome.status).
 _AGENT_STATUS = {"gave_up": Status.SKIPPED, "skipped": Status.SKIPPED, "errored": Status.ERRORED}
 
 
@@ -519,9 +528,9 @@ def _lint_base(night: _Night, base_tree: Path, findings: Sequence[Finding]) -> N
     """Ruff on the base once for every file these findings may change (reused per fix)."""
     paths = sorted({f.path for f in findings} - night.linted)
     if paths:
-        report = verify.ruff_check(base_tree, paths)
-        old = night.base_lint or verify.RuffReport()
-        night.base_lint = verify.RuffReport(
+        report = ruff_check(base_tree, paths)
+        old = night.base_lint or RuffReport()
+        night.base_lint = RuffReport(
             {**old.counts, **report.counts},
             {**old.examples, **report.examples},
             report.error or old.error,
@@ -580,7 +589,7 @@ def _check_in(
         return rejected
 
     paths = [c.path for c in changes]
-    compile_error = verify.compile_check(tree, paths)
+    compile_error = compile_check(tree, paths)
     steps.append(Step("compile", compile_error is None, compile_error or "compiles"))
     if compile_error:
         rejected.reason = f"the fixed code does not compile: {compile_error}"
@@ -589,10 +598,10 @@ def _check_in(
     base_lint = (
         night.base_lint
         if night.base_lint is not None and night.linted.issuperset(paths)
-        else verify.ruff_check(base_tree, paths)
+        else ruff_check(base_tree, paths)
     )
-    fix_lint = verify.ruff_check(tree, paths)
-    regressions = verify.compare_ruff(base_lint, fix_lint)
+    fix_lint = ruff_check(tree, paths)
+    regressions = compare_ruff(base_lint, fix_lint)
     lint_detail = "no new violations"
     if base_lint.error and fix_lint.error:
         lint_detail = (
@@ -712,7 +721,7 @@ def _origin_problem(
             continue
         if path not in night.origins:
             env = test_env(os.environ, tree)
-            origin = verify.module_origin(tree, path, env, sys.executable, sandbox=night.sandbox)
+            origin = module_origin(tree, path, env, sys.executable, sandbox=night.sandbox)
             if origin is None:
                 night.origins[path] = (True, "")
             elif Path(origin).resolve().is_relative_to(tree.resolve()):

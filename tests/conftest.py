@@ -56,9 +56,9 @@ def demo_repo(make_repo: Callable[..., Path]) -> Path:
 
 def _sandbox_problem() -> str | None:
     """Why bubblewrap cannot sandbox here, or None when it works."""
-    from bot import sandbox
+    from bot.sandbox import bwrap
 
-    return sandbox.problem_with(shutil.which("bwrap"))
+    return bwrap.problem_with(shutil.which("bwrap"))
 
 
 SANDBOX_PROBLEM = _sandbox_problem()

@@ -17,10 +17,10 @@ from bot.cli import main
 from bot.config import RepoConfig
 from bot.model import Finding, TextEdit
 from bot.night import _Night, _prepare
-from bot.publish import LocalPublisher
+from bot.publish.local import LocalPublisher
 from bot.recipes.model import Recipe
-from bot.report import NightReport
-from bot.results import Status
+from bot.report.document import NightReport
+from bot.report.results import Status
 from tests.conftest import git
 
 CORE = """\
@@ -326,7 +326,7 @@ def test_without_a_claude_key_agent_recipes_are_skipped_and_the_rest_runs(
 
 
 def test_the_markdown_report_shows_agent_costs():
-    from bot.report import NightReport
+    from bot.report.document import NightReport
 
     report = NightReport("r", "0" * 40, "now")
     report.agents = {

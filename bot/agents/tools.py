@@ -22,7 +22,6 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from bot import verify
 from bot.agents import prompts
 from bot.agents.untrusted import (
     clean_untrusted,
@@ -31,12 +30,14 @@ from bot.agents.untrusted import (
     numbered,
     reveal_invisible,
 )
-from bot.environment import test_env
 from bot.errors import UserError
 from bot.globs import in_scope, matches
 from bot.model import split_lines
-from bot.sandbox import NONE as NO_SANDBOX
-from bot.sandbox import Sandbox
+from bot.sandbox.bwrap import NONE as NO_SANDBOX
+from bot.sandbox.bwrap import Sandbox
+from bot.sandbox.environment import test_env
+from bot.verify.command import is_pytest, parse_test_command, resolve_python, with_junit
+from bot.verify.runs import run_command
 
 MAX_READ_LINES = 400
 MAX_SEARCH_HITS = 60
@@ -313,15 +314,15 @@ class Toolbox:
         checks, tree = self.checks, self.workspace.tree
         assert checks is not None
         try:
-            argv = verify.resolve_python(verify.parse_test_command(command), checks.python)
+            argv = resolve_python(parse_test_command(command), checks.python)
         except UserError as exc:
             return f"`{command}`: cannot run it: {exc.message}"
         timeout = max(1.0, checks.timeout())
         with tempfile.TemporaryDirectory(prefix="nightcrew-checks-") as scratch:
-            if verify.is_pytest(argv):  # no .pytest_cache in the worktree
-                argv = verify.with_junit(argv, Path(scratch) / "junit.xml")
+            if is_pytest(argv):  # no .pytest_cache in the worktree
+                argv = with_junit(argv, Path(scratch) / "junit.xml")
             env = test_env(checks.env, tree, checks.python)
-            result = verify.run_command(
+            result = run_command(
                 argv, tree, env, timeout, sandbox=checks.sandbox, writable=[Path(scratch)]
             )
         if result.not_found:

@@ -38,8 +38,8 @@ from bot.recipes.model import (
     PrSettings,
     Recipe,
 )
+from bot.recipes.schedule import ScheduleError, parse_schedule
 from bot.recipes.yamlpos import Document, FieldPath, display_path, format_path, load_yaml
-from bot.schedule import ScheduleError, parse_schedule
 
 RECIPE_SUFFIXES = (".yml", ".yaml")
 REPO_RECIPES_DIR = ".nightcrew/recipes"
@@ -288,7 +288,7 @@ def _ruff_select_problem(selector: str, preview: bool, has_agent: bool) -> str |
 
 def detector_names() -> frozenset[str]:
     """Names of Nightcrew's detectors (``bot.detectors.REGISTRY``)."""
-    from bot.detectors import REGISTRY  # lazily: detectors pull in their own dependencies
+    from bot.find.detectors import REGISTRY  # lazily: detectors pull in their own dependencies
 
     return frozenset(REGISTRY)
 
@@ -355,7 +355,7 @@ def _detector_problem(name: str, known: Sequence[str]) -> str | None:
 
 def _needs_agent_problem(name: str, agent_fixes: bool) -> str | None:
     """Candidate-only detectors (no codemod of their own) are only useful with fix.agent."""
-    from bot.detectors import REGISTRY
+    from bot.find.detectors import REGISTRY
 
     if agent_fixes or not getattr(REGISTRY[name], "needs_agent", False):
         return None

@@ -28,30 +28,24 @@ from typing import Any, Protocol
 from git import GitCommandError
 
 from bot.config import RepoConfig, load_config
-from bot.errors import NightcrewError, UserError
-from bot.github import markers
-from bot.github.client import ApiError, CommentInfo, CommitInfo, IssueInfo, Pacer, PullInfo
-from bot.github.state import (
+from bot.dashboard import board, markers
+from bot.dashboard.rules import IgnoreRules, Rule
+from bot.dashboard.state import (
     Identity,
     PullState,
     foreign_commits,
     is_nightcrew_commit,
     to_pull_state,
 )
+from bot.errors import NightcrewError, UserError
+from bot.github.client import ApiError, CommentInfo, CommitInfo, IssueInfo, Pacer, PullInfo
 from bot.recipes.loader import discover
 from bot.recipes.model import Recipe
-from bot.review import board, replies
+from bot.review import replies
 from bot.review.commands import BadCommand, Command, help_text, parse_commands
-from bot.review.events import (
-    CommandEvent,
-    CommentEvent,
-    NotForNightcrew,
-    PullEvent,
-    parse_event,
-)
+from bot.review.events import CommandEvent, CommentEvent, NotForNightcrew, PullEvent, parse_event
 from bot.review.rebuild import RebuildSettings, rebuild
 from bot.review.replies import Outcome
-from bot.review.rules import IgnoreRules, Rule
 
 Progress = Callable[[str], None]
 SLOW = frozenset({"rebase", "recreate", "revise"})
@@ -538,14 +532,14 @@ def run_from_env(
     ``pacer`` spaces the bot's writes (GitHub's default of a second between them unless
     given; tests pass a faster one).
     """
-    from bot import ghactions
+    from bot.actions import workflow
     from bot.github.client import connect
 
-    settings = ghactions.settings_from_env(env)
+    settings = workflow.settings_from_env(env)
     secrets = settings.secrets()
 
     def say(line: str) -> None:
-        (progress or _print)(ghactions.redact(line, secrets))
+        (progress or _print)(workflow.redact(line, secrets))
 
     payload = _load_event(settings.event_path)
     event = parse_event(settings.event_name, payload)

@@ -27,22 +27,22 @@ from typing import TYPE_CHECKING, Protocol
 from bot import gitops
 from bot.agents.untrusted import clean_untrusted
 from bot.config import RepoConfig, load_config
+from bot.dashboard.state import Identity, PullState, foreign_commits
 from bot.errors import UserError
-from bot.fixers import EditFixer, FixOutcome
-from bot.github import bodies
+from bot.fix.fixers import EditFixer, FixOutcome
 from bot.github.client import ApiError, CommitInfo
 from bot.github.push import LeaseRejected, PushError, auth_env, push, remote_url
-from bot.github.state import Identity, PullState, foreign_commits
 from bot.model import Finding
 from bot.night import NightOptions, run_night
-from bot.publish import NotPublished, Proposal, Published
+from bot.publish import pr_text
+from bot.publish.proposal import NotPublished, Proposal, Published
 from bot.recipes.model import Recipe
-from bot.report import NightReport
-from bot.results import Status
+from bot.report.document import NightReport
+from bot.report.results import Status
 from bot.review.replies import Outcome
 
 if TYPE_CHECKING:
-    from bot.agents import AgentSession
+    from bot.agents.session import AgentSession
 
 Progress = Callable[[str], None]
 MODES = ("rebase", "recreate", "revise")
@@ -101,14 +101,14 @@ class PullRebuilder:
             )
         except LeaseRejected:
             return NotPublished(
-                f"{bodies.code(self.pull.branch)} changed on GitHub while Nightcrew worked, "
+                f"{pr_text.code(self.pull.branch)} changed on GitHub while Nightcrew worked, "
                 "so nothing was pushed; comment the command again to rebuild on top of it"
             )
         except PushError as exc:
             return NotPublished(str(exc))
         self.proposal = proposal
         try:
-            self.api.edit_pull(self.pull.number, body=bodies.pull_body(proposal))
+            self.api.edit_pull(self.pull.number, body=pr_text.pull_body(proposal))
         except ApiError as exc:
             self.note = f"The PR description could not be updated: {exc}."
         return Published(self.pull.branch, url=self.pull.url)
@@ -167,7 +167,7 @@ def rebuild(
     ours = [c for c in commits if c not in foreign]
     if mode == "rebase" and len(commits) == 1 and commits[0].parents[:1] == (base,):
         return Outcome(
-            f"This PR is already built on the latest base ({bodies.code(base[:10])}); "
+            f"This PR is already built on the latest base ({pr_text.code(base[:10])}); "
             "nothing to rebase. Comment `/nightcrew recreate` to make the fix again anyway."
         )
     fixer = None
@@ -212,7 +212,7 @@ def _revise_fixer(
             "branch yourself (Nightcrew then leaves the PR to you).",
             ok=False,
         )
-    from bot.agents import AgentSession
+    from bot.agents.session import AgentSession
 
     session = AgentSession.from_env(
         {**(env or os.environ), "ANTHROPIC_API_KEY": key}, config, progress
@@ -258,9 +258,11 @@ def _git(cwd: Path, *args: str) -> str:
 
 
 def _human_pushed(pull: PullState, foreign: list[CommitInfo], mode: str) -> str:
-    who = ", ".join(f"{bodies.code(c.sha[:10])} by {bodies.clean(c.author_name)}" for c in foreign)
+    who = ", ".join(
+        f"{pr_text.code(c.sha[:10])} by {pr_text.clean(c.author_name)}" for c in foreign
+    )
     return (
-        f"Someone other than Nightcrew has pushed to {bodies.code(pull.branch)} ({who}). "
+        f"Someone other than Nightcrew has pushed to {pr_text.code(pull.branch)} ({who}). "
         f"To {mode} it Nightcrew would have to throw that work away, so it left the branch "
         "as it is. Comment `/nightcrew recreate` to discard those commits and make the fix "
         "again from scratch, or update the branch yourself."
@@ -275,21 +277,21 @@ def _outcome(
     foreign: list[CommitInfo],
     summary: str = "",
 ) -> Outcome:
-    base = bodies.code(report.base[:10])
+    base = pr_text.code(report.base[:10])
     if pull.recipe in {r for r, _ in report.recipes_skipped}:
         why = dict(report.recipes_skipped)[pull.recipe]
-        return Outcome(f"Recipe {bodies.code(pull.recipe)} could not run: {why}.", ok=False)
+        return Outcome(f"Recipe {pr_text.code(pull.recipe)} could not run: {why}.", ok=False)
     result = next((r for r in report.fixes if r.finding.fingerprint == pull.fingerprint), None)
     if result is None:
         return Outcome(
-            f"Recipe {bodies.code(pull.recipe)} no longer finds this on {base}: the code "
+            f"Recipe {pr_text.code(pull.recipe)} no longer finds this on {base}: the code "
             "changed (fixed another way, or removed). There is nothing to rebuild; the next "
             "night closes this PR.",
             ok=False,
         )
     proposal = publisher.proposal
     if result.status is not Status.VERIFIED or proposal is None:
-        reason = bodies.clean(result.reason or result.status.value)
+        reason = pr_text.clean(result.reason or result.status.value)
         return Outcome(
             f"The {_noun(mode)} did not pass on {base}, so nothing was pushed and this PR is "
             f"unchanged:\n\n> {reason}",
@@ -300,13 +302,13 @@ def _outcome(
         "recreate": f"Made again from scratch on {base} and verified",
         "revise": f"Revised as asked, on {base}, and verified again",
     }[mode]
-    lines = [f"{done}; pushed to {bodies.code(pull.branch)}:", ""]
-    lines += [f"- {bodies.clean(e)}" for e in proposal.evidence]
+    lines = [f"{done}; pushed to {pr_text.code(pull.branch)}:", ""]
+    lines += [f"- {pr_text.clean(e)}" for e in proposal.evidence]
     if summary:
-        lines += ["", f"What the agent did: {bodies.clean(summary)}"]
+        lines += ["", f"What the agent did: {pr_text.clean(summary)}"]
     if foreign:
         gone = ", ".join(
-            f"{bodies.code(c.sha[:10])} by {bodies.clean(c.author_name)}" for c in foreign
+            f"{pr_text.code(c.sha[:10])} by {pr_text.clean(c.author_name)}" for c in foreign
         )
         lines += ["", f"Discarded as asked: {gone}. They are still in your clones and reflogs."]
     if publisher.note:

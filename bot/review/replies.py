@@ -5,7 +5,7 @@ per command made of where it came from (comment or review id) and a digest of it
 Before acting, the bot reads the PR's comments; a command whose key is already there has
 been answered, so a redelivered or edited comment never runs the same command twice,
 while a new command added by an edit still runs. All text goes through
-``bodies.comment_body``: mentions neutralised, marker look-alikes defused, size capped.
+``pr_text.comment_body``: mentions neutralised, marker look-alikes defused, size capped.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from bot.github import bodies, markers
+from bot.dashboard import markers
+from bot.publish import pr_text
 from bot.recipes.model import Recipe
 
 WRITE_PERMISSIONS = frozenset({"admin", "maintain", "write"})
@@ -67,10 +68,10 @@ def reply(answers: Sequence[tuple[str, Outcome]], keys: Iterable[str]) -> str:
     """One comment answering every command of a comment or review, with its markers."""
     parts = []
     for line, outcome in answers:
-        quoted = f"> {bodies.code(line)}\n\n" if line else ""
+        quoted = f"> {pr_text.code(line)}\n\n" if line else ""
         parts.append(quoted + outcome.text.strip())
     notices = [handled_marker(keys)] + [n for _, o in answers for n in o.notices]
-    return bodies.comment_body("\n\n---\n\n".join(parts), notice="\n".join(notices))
+    return pr_text.comment_body("\n\n---\n\n".join(parts), notice="\n".join(notices))
 
 
 def unauthorised(login: str, permission: str, repository: str) -> str:
@@ -83,7 +84,7 @@ def unauthorised(login: str, permission: str, repository: str) -> str:
 
 
 def not_understood(problems: Sequence[tuple[str, str]], help_text: str) -> str:
-    lines = [f"- {bodies.code(line)}: {problem}" for line, problem in problems]
+    lines = [f"- {pr_text.code(line)}: {problem}" for line, problem in problems]
     return "I did not understand:\n\n" + "\n".join(lines) + "\n\n" + help_text
 
 
@@ -104,7 +105,7 @@ def reopened_notice(fingerprint: str) -> tuple[str, str]:
 
 
 def notice_comment(text: str, marker: str) -> str:
-    return bodies.comment_body(text, notice=marker)
+    return pr_text.comment_body(text, notice=marker)
 
 
 @dataclass(frozen=True)
@@ -150,23 +151,23 @@ def explain(
 ) -> str:
     """Why the change is worthwhile (the recipe) and why it is safe (the verification record)."""
     parts = []
-    what = bodies.clean(record.summary) if record.summary else "(the commit does not say)"
+    what = pr_text.clean(record.summary) if record.summary else "(the commit does not say)"
     if record.change:
-        what += f" Change: {bodies.clean(record.change)}"
+        what += f" Change: {pr_text.clean(record.change)}"
     parts.append(f"**What changed.** {what}")
     if recipe is not None:
-        why = bodies.clean(recipe.description.strip()) or bodies.clean(recipe.title)
+        why = pr_text.clean(recipe.description.strip()) or pr_text.clean(recipe.title)
         parts.append(
-            f"**Why it is worthwhile.** From recipe {bodies.code(recipe.id)} "
-            f"(version {recipe.version}, {bodies.clean(recipe.title)}):\n\n{why}"
+            f"**Why it is worthwhile.** From recipe {pr_text.code(recipe.id)} "
+            f"(version {recipe.version}, {pr_text.clean(recipe.title)}):\n\n{why}"
         )
     else:
         parts.append(
-            f"**Why it is worthwhile.** Recipe {bodies.code(recipe_id)} is no longer in this "
+            f"**Why it is worthwhile.** Recipe {pr_text.code(recipe_id)} is no longer in this "
             "repository's recipes, so its description cannot be shown."
         )
     safe = [
-        f"**Why it is safe.** Nightcrew made this one change alone, on {bodies.code(base[:10])}, "
+        f"**Why it is safe.** Nightcrew made this one change alone, on {pr_text.code(base[:10])}, "
         "and kept it only because every check passed: the diff guard (only files in the "
         "recipe's scope, no protected paths such as CI config, a small diff, no test "
         "deleted, skipped or loosened), the code compiles, ruff reports nothing new, and "
@@ -174,12 +175,12 @@ def explain(
     ]
     if record.evidence:
         safe.append("The verification record:\n\n" + "\n".join(
-            f"- {bodies.clean(line)}" for line in record.evidence
+            f"- {pr_text.clean(line)}" for line in record.evidence
         ))  # fmt: skip
     if foreign:
         safe.append(
             "Commits by others are on this branch too ("
-            + ", ".join(bodies.code(s[:10]) for s in foreign)
+            + ", ".join(pr_text.code(s[:10]) for s in foreign)
             + "); Nightcrew did not verify them."
         )
     parts.append("\n\n".join(safe))

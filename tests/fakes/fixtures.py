@@ -14,13 +14,14 @@ from typing import Any
 
 import git
 
-from bot import gitops, messages
+from bot import gitops
 from bot.github.client import Connection, Pacer, connect
-from bot.github.publisher import GitHubPublisher
 from bot.model import Finding, fingerprint
-from bot.publish import Proposal
+from bot.publish import messages
+from bot.publish.proposal import Proposal
+from bot.publish.pulls import GitHubPublisher
 from bot.recipes.model import PrSettings, Recipe
-from bot.results import Step
+from bot.report.results import Step
 from tests.conftest import git as run_git
 from tests.conftest import init_repo
 from tests.fakes.github import FakeGitHub

@@ -1,0 +1,1 @@
+"""GitHub Actions glue: settings from the environment, workflow commands, `nightcrew action`."""

@@ -1,0 +1,17 @@
+"""Nightcrew's own detectors: pure ``source -> matches`` functions, one module each.
+
+Adding a detector is adding a module with ``name``, ``summary`` and ``detect`` (see
+``base.Detector``) and one entry below. Recipes name detectors by ``name``.
+"""
+
+from __future__ import annotations
+
+from bot.find.detectors import copy_before_iteration, copy_candidates, list_concat_in_loop
+from bot.find.detectors.base import Detector, Match
+
+REGISTRY: dict[str, Detector] = {
+    detector.name: detector
+    for detector in (list_concat_in_loop, copy_before_iteration, copy_candidates)
+}
+
+__all__ = ["REGISTRY", "Detector", "Match"]

@@ -1,0 +1,125 @@
+"""Cheap prefilter for the agent recipe: copies that *might* be unnecessary. No edits.
+
+Whether ``items.copy()`` or ``list(rows)`` is needed depends on what happens to the copy
+and to the original afterwards, in this function and beyond it: that is for an agent to
+judge (``fix.agent``). This detector only points at the spellings worth a look, inside
+functions (the agent is shown the enclosing function):
+
+- ``x.copy()``, ``x[:]``, ``copy.copy(x)``, ``copy.deepcopy(x)`` (also when imported by name)
+- ``list(x)``, ``dict(x)``, ``set(x)`` of an existing collection (a name, attribute, item, or
+  ``d.keys()``/``d.values()``/``d.items()``), not of a generator or a call's fresh result
+- ``x = x + [...]`` / ``x = x + y`` inside a loop (a new list on every pass)
+
+Candidates that the deterministic detectors already prove removable (``copy-before-iteration``,
+``list-concat-in-loop``) are left to them, so one piece of code never gets two pull requests.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from bot.find.detectors import copy_before_iteration, list_concat_in_loop, scope
+from bot.find.detectors.base import BOM, Match, Positions, parse
+
+name = "copy-candidates"
+summary = "candidate copies (`.copy()`, `list(x)`, `x[:]`, `deepcopy`, ...) for an agent to judge"
+needs_agent = True  # finds candidates only; a recipe using it must have fix.agent
+
+_CONSTRUCTORS = frozenset({"list", "dict", "set"})
+_VIEW_METHODS = frozenset({"keys", "values", "items"})
+_LOOPS = (ast.For, ast.AsyncFor, ast.While)
+
+
+def detect(source: str, path: str) -> list[Match]:
+    tree = parse(source)
+    if tree is None:
+        return []
+    info = scope.ModuleInfo(tree)
+    positions = Positions(source)
+    text = source.removeprefix(BOM)
+    proven = [
+        ((m.start_line, m.start_col), (m.end_line, m.end_col))
+        for detector in (copy_before_iteration, list_concat_in_loop)
+        for m in detector.detect(source, path)
+    ]
+    matches: list[Match] = []
+    for node in ast.walk(tree):
+        what = _candidate(node, info)
+        if what is None or not isinstance(node, ast.expr | ast.stmt):
+            continue
+        if _function_of(node, info) is None:
+            continue  # module or class level: no function for the agent to reason about
+        start, end = positions.start(node), positions.end(node)
+        if any(start < p_end and p_start < end for p_start, p_end in proven):
+            continue
+        segment = " ".join((ast.get_source_segment(text, node) or "").split())
+        if len(segment) > 80:
+            segment = segment[:77] + "..."
+        matches.append(positions.match(node, f"`{segment}` {what}", (), ""))
+    return sorted(matches, key=lambda m: (m.start_line, m.start_col))
+
+
+def _candidate(node: ast.AST, info: scope.ModuleInfo) -> str | None:
+    """What kind of copy ``node`` is, as the end of a sentence; None if it is none."""
+    match node:
+        case ast.Call(func=ast.Attribute(value=value, attr="copy"), args=[], keywords=[]):
+            if _collection(value):
+                return "copies a collection: is the copy needed?"
+        case ast.Subscript(value=value, slice=ast.Slice(None, None, None), ctx=ast.Load()):
+            if _collection(value):
+                return "copies a sequence with a full slice: is the copy needed?"
+        case ast.Call(func=func, args=[arg], keywords=[]) if _copy_function(func, info):
+            deep = "deep" if "deep" in ast.unparse(func) else "shallow"
+            return f"makes a {deep} copy: is it needed?"
+        case ast.Call(func=ast.Name(id=ctor), args=[arg], keywords=[]) if ctor in _CONSTRUCTORS:
+            if info.is_builtin(ctor) and (_collection(arg) or _view(arg)):
+                return f"copies into a new {ctor}: is the copy needed?"
+        case ast.Assign(
+            targets=[ast.Name(id=target)], value=ast.BinOp(left=ast.Name(id=left), op=ast.Add())
+        ) if target == left and _in_loop(node, info):
+            return "builds a new list on every pass of the loop: could it grow in place?"
+    return None
+
+
+def _collection(node: ast.expr) -> bool:
+    """A name, attribute or item: something that already exists (not a fresh result)."""
+    return isinstance(node, ast.Name | ast.Attribute | ast.Subscript)
+
+
+def _view(node: ast.expr) -> bool:
+    match node:
+        case ast.Call(func=ast.Attribute(value=value, attr=attr), args=[], keywords=[]):
+            return attr in _VIEW_METHODS and _collection(value)
+    return False
+
+
+def _copy_function(func: ast.expr, info: scope.ModuleInfo) -> bool:
+    """``copy.copy``, ``copy.deepcopy``, or ``copy``/``deepcopy`` imported from ``copy``."""
+    match func:
+        case ast.Attribute(value=ast.Name(id="copy"), attr="copy" | "deepcopy"):
+            return info.is_module_import("copy")
+        case ast.Name(id=("copy" | "deepcopy") as fname):
+            return any(
+                isinstance(b, ast.ImportFrom) and b.module == "copy"
+                for b in info.bindings.get(fname, ())
+            )
+    return False
+
+
+def _function_of(node: ast.AST, info: scope.ModuleInfo) -> scope.Function | None:
+    """The nearest enclosing function, through comprehensions and lambdas."""
+    for parent in info.ancestors(node):
+        if isinstance(parent, ast.FunctionDef | ast.AsyncFunctionDef):
+            return parent
+        if isinstance(parent, ast.ClassDef):
+            return None
+    return None
+
+
+def _in_loop(node: ast.AST, info: scope.ModuleInfo) -> bool:
+    for parent in info.ancestors(node):
+        if isinstance(parent, _LOOPS):
+            return True
+        if isinstance(parent, scope.NESTED_SCOPES):
+            return False
+    return False

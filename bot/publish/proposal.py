@@ -1,0 +1,67 @@
+"""Where verified fixes go (pure): the Publisher protocol and the values it takes and gives.
+
+The night calls ``prior`` for each finding before trying it (is it already proposed,
+ignored, or over a limit?), and ``publish`` for each verified fix, whose commit already
+exists (one commit on the base, authored by Nightcrew). A GitHub publisher pushes that
+commit and opens a PR; the local one makes a branch and writes a patch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from bot.model import Finding
+from bot.recipes.model import Recipe
+from bot.report.document import NightReport
+from bot.report.results import Step
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A verified fix, committed, ready to publish."""
+
+    recipe: Recipe
+    finding: Finding
+    branch: str
+    base: str  # the base commit's sha
+    commit: str  # the fix's commit sha (its parent is ``base``)
+    title: str
+    message: str  # the full commit message
+    evidence: tuple[str, ...]
+    steps: tuple[Step, ...]
+    diff: str  # `git diff base commit`
+    costs: dict[str, float] = field(default_factory=dict)  # agents: tokens, dollars
+    summary: str = ""  # an agent's own account of the change (untrusted: quote it)
+
+
+@dataclass(frozen=True)
+class Published:
+    branch: str
+    url: str | None = None  # a PR's address, when there is one
+    patch: str | None = None  # a patch file's path, when one was written
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class NotPublished:
+    """Publishing failed; ``stop`` asks the night to publish nothing more (rate limits)."""
+
+    reason: str
+    stop: bool = False
+
+
+class Publisher(Protocol):
+    name: str
+
+    def prior(self, recipe: Recipe, finding: Finding, branch: str) -> str | None:
+        """Why this finding must not be tried tonight, or None to go ahead."""
+        ...
+
+    def publish(self, proposal: Proposal) -> Published | NotPublished:
+        """Make the verified fix visible; never raises for expected failures."""
+        ...
+
+    def finish(self, report: NightReport) -> None:
+        """After the night: tidy what tonight's findings say is gone (close stale PRs)."""
+        ...

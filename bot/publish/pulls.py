@@ -1,0 +1,588 @@
+"""The GitHub publisher: one branch and one PR per verified fix, kept right across nights.
+
+State lives on GitHub only (``state.read_state``, once per night): an open PR for a
+finding means it is proposed; a PR closed without merging means it is ignored; a
+``nightcrew/`` branch without a PR is repaired. Every push is leased, so two runs at once
+cannot both publish a finding: the loser re-reads GitHub and skips. Nothing is ever
+pushed over a commit that Nightcrew did not make. A rate limit stops publishing for the
+night (``NotPublished(stop=True)``); whatever was left is found again the next night.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import git
+
+from bot.config import RepoConfig
+from bot.dashboard import markers
+from bot.dashboard.state import (
+    BRANCH_PREFIX,
+    FINGERPRINT_TRAILER,
+    PATH_TRAILER,
+    RECIPE_TRAILER,
+    Identity,
+    PullState,
+    foreign_commits,
+    read_state,
+    to_pull_state,
+    trailer,
+)
+from bot.github.client import ApiError, CommitInfo, Connection, RepoApi
+from bot.github.push import LeaseRejected, PushError, PushRefused, push
+from bot.model import Finding, in_shard
+from bot.publish import pr_text
+from bot.publish.proposal import NotPublished, Proposal, Published
+from bot.recipes.model import Recipe
+from bot.report.document import NightReport
+
+LABEL_COLOR = "5319e7"
+LABEL_DESCRIPTION = "Proposed by Nightcrew"
+PERMISSIONS_HINT = (
+    "check the token's permissions (contents: write, pull-requests: write; with the "
+    "workflow token, also the repository setting that allows GitHub Actions to create "
+    "pull requests)"
+)
+
+
+@dataclass(frozen=True)
+class PublishLimits:
+    max_new_prs: int = RepoConfig.max_new_prs  # new PRs per night (config pr.max_new)
+    max_open_prs: int = RepoConfig.max_open_prs  # open Nightcrew PRs at once (pr.max_open)
+    # An open PR is rebuilt when it conflicts with its base, or is this many commits behind.
+    max_behind: int = 50
+
+
+@dataclass(frozen=True)
+class Action:
+    """One thing the publisher did (or chose not to do), for the job summary."""
+
+    kind: str  # opened | repaired | rebuilt | closed | deleted | skipped | left | stopped | failed
+    branch: str
+    number: int | None = None
+    url: str | None = None
+    reason: str = ""
+
+
+class GitHubPublisher:
+    """``bot.publish.Publisher`` for GitHub: push with a lease, then open or update the PR."""
+
+    name = "github"
+
+    def __init__(
+        self,
+        api: Connection,
+        repo_full_name: str,
+        workspace: git.Repo,
+        base_branch: str,
+        *,
+        token: str | None = None,
+        limits: PublishLimits | None = None,
+        labels: Sequence[str] = (),
+        reviewers: Sequence[str] = (),
+        assignees: Sequence[str] = (),
+        draft: bool = False,
+        identity: Identity | None = None,
+        base_sha: str | None = None,
+        push_attempts: int = 3,
+        push_backoff: float = 2.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.repo: RepoApi = api.repo(repo_full_name)
+        self.workspace = Path(workspace.working_tree_dir or workspace.git_dir)
+        self.base_branch = base_branch
+        self.base_sha = base_sha or workspace.head.commit.hexsha
+        self.limits = limits or PublishLimits()
+        self.labels = tuple(labels)
+        self.reviewers = tuple(reviewers)
+        self.assignees = tuple(assignees)
+        self.draft = draft
+        self.identity = identity or Identity()
+        self.actions: list[Action] = []
+        self.new_prs = 0
+        self._token = token
+        self._push_attempts = push_attempts
+        self._push_backoff = push_backoff
+        self._sleep = sleep
+        self._stop_reason: str | None = None
+        self._left_after_stop = 0
+        self._commits: dict[int, list[CommitInfo]] = {}
+        self._known_labels: set[str] | None = None
+        self._rebuild_why: dict[str, str] = {}
+        self._lock = threading.RLock()  # the night may ask from several threads
+        self.state = read_state(self.repo)
+
+    # The Publisher protocol.
+
+    def prior(self, recipe: Recipe, finding: Finding, branch: str) -> str | None:
+        with self._lock:
+            return self._guarded_prior(recipe, finding, branch)
+
+    def publish(self, proposal: Proposal) -> Published | NotPublished:
+        with self._lock:
+            return self._guarded_publish(proposal)
+
+    def finish(self, report: NightReport) -> None:
+        """Close PRs whose finding is gone, delete abandoned branches, note what was done."""
+        with self._lock:
+            self._finish(report)
+
+    def _guarded_prior(self, recipe: Recipe, finding: Finding, branch: str) -> str | None:
+        if self._stop_reason:
+            return f"not tried: {self._stop_reason}"
+        try:
+            return self._prior(recipe, finding, branch)
+        except ApiError as exc:
+            if exc.rate_limited:
+                self._stop(exc)
+                return f"not tried: {self._stop_reason}"
+            return f"not tried: {exc}"
+
+    def _guarded_publish(self, proposal: Proposal) -> Published | NotPublished:
+        branch = proposal.branch
+        if self._stop_reason:
+            self._left_after_stop += 1
+            return NotPublished(f"not published: {self._stop_reason}", stop=True)
+        self.base_sha = proposal.base
+        try:
+            return self._publish(proposal)
+        except ApiError as exc:
+            if exc.rate_limited:
+                self._stop(exc)
+                self._left_after_stop += 1
+                return NotPublished(f"not published: {self._stop_reason}", stop=True)
+            if exc.status in (401, 403):  # every later write would be refused the same way
+                reason = f"{exc}; {PERMISSIONS_HINT}"
+                self._stop_reason = "GitHub refused a write"
+                self._act("stopped", branch, reason=reason)
+                return NotPublished(reason, stop=True)
+            self._act("failed", branch, reason=str(exc))
+            return NotPublished(f"{exc}; the next night tries again")
+        except PushRefused as exc:
+            reason = (
+                f"{exc}; check that the token may push branches (contents: write) "
+                f"and that no rule protects {BRANCH_PREFIX}* branches"
+            )
+            self._stop_reason = "git push was refused"
+            self._act("stopped", branch, reason=reason)
+            return NotPublished(reason, stop=True)
+        except PushError as exc:
+            self._act("failed", branch, reason=str(exc))
+            return NotPublished(f"{exc}; the next night tries again")
+
+    def _finish(self, report: NightReport) -> None:
+        if self._stop_reason:
+            left = f"{self._left_after_stop} verified fix(es) and " if self._left_after_stop else ""
+            report.notes.append(
+                f"GitHub: publishing stopped early ({self._stop_reason}); {left}stale PRs "
+                "were left for the next night"
+            )
+        else:
+            try:
+                self._tidy(report)
+            except ApiError as exc:
+                if exc.rate_limited:
+                    self._stop(exc)
+                else:
+                    self._act("failed", "", reason=str(exc))
+        summary = self.summary()
+        if summary:
+            report.notes.append(summary)
+
+    # What the summary shows.
+
+    def summary(self) -> str:
+        """One line: what the publisher did tonight."""
+        words = {
+            "opened": "opened",
+            "repaired": "opened after an interrupted run",
+            "rebuilt": "rebuilt on the new base",
+            "closed": "closed (finding gone)",
+            "deleted": "deleted abandoned branch",
+            "left": "left alone (a person pushed)",
+            "stopped": "stopped",
+            "failed": "failed",
+        }
+        parts = []
+        for kind, label in words.items():
+            done = [a for a in self.actions if a.kind == kind]
+            if not done:
+                continue
+            names = ", ".join(f"#{a.number}" if a.number else (a.branch or a.reason) for a in done)
+            parts.append(f"{label}: {names}")
+        skipped = sum(1 for a in self.actions if a.kind == "skipped")
+        if skipped:
+            parts.append(f"skipped: {skipped} (already open, ignored or over a limit)")
+        return "GitHub: " + "; ".join(parts) if parts else ""
+
+    def published_urls(self) -> list[str]:
+        kinds = ("opened", "repaired", "rebuilt")
+        return [a.url for a in self.actions if a.kind in kinds and a.url]
+
+    # prior()
+
+    def _prior(self, recipe: Recipe, finding: Finding, branch: str) -> str | None:
+        del recipe
+        fingerprint = finding.fingerprint
+        pull = self.state.open_pull(fingerprint)
+        if pull is not None:
+            commits = self._pull_commits(pull.number)
+            if foreign_commits(commits, self.identity, fingerprint):
+                self._leave(pull)
+                return f"a person pushed to #{pull.number}; left alone"
+            why = self._rebuild_reason(pull, commits)
+            if why is None:
+                return self._skip(pull.branch, f"already open as #{pull.number}", pull)
+            self._rebuild_why[fingerprint] = why
+            return None
+        ignoring = self.state.ignoring_pull(fingerprint)
+        if ignoring is not None:
+            reason = f"ignored: PR #{ignoring.number} was closed without merging"
+            return self._skip(branch, reason, ignoring)
+        orphan = self.state.orphan_sha(branch)
+        if orphan is not None and self._orphan_is_foreign(orphan, fingerprint):
+            return self._skip(branch, self._foreign_branch_reason(branch))
+        limit = self._limit_reason()
+        if limit:
+            return self._skip(branch, limit)
+        return None
+
+    def _rebuild_reason(self, pull: PullState, commits: list[CommitInfo]) -> str | None:
+        """Why an open PR needs rebuilding on tonight's base, or None when it is fine."""
+        built_on = commits[0].parents[0] if commits and commits[0].parents else None
+        if built_on == self.base_sha:
+            return None
+        info = self.repo.get_pull(pull.number)
+        if info.mergeable is False or info.mergeable_state == "dirty":
+            return "it conflicted with the base branch"
+        behind = self.repo.compare(self.base_branch, pull.head_sha).behind_by
+        if behind > self.limits.max_behind:
+            return f"it was {behind} commits behind the base branch"
+        return None
+
+    def _limit_reason(self) -> str | None:
+        if self.new_prs >= self.limits.max_new_prs:
+            return f"waiting for a free slot (limit: {self.limits.max_new_prs} new PRs per night)"
+        open_now = len(self.state.open_pulls())
+        if open_now >= self.limits.max_open_prs:
+            return (
+                f"waiting for a free slot (limit: {self.limits.max_open_prs} open Nightcrew "
+                f"PRs; {open_now} are open)"
+            )
+        return None
+
+    # publish()
+
+    def _publish(self, proposal: Proposal) -> Published | NotPublished:
+        fingerprint = proposal.finding.fingerprint
+        pull = self.state.open_pull(fingerprint)
+        if pull is not None:
+            return self._rebuild(pull, proposal)
+        ignoring = self.state.ignoring_pull(fingerprint)
+        if ignoring is not None:
+            return NotPublished(f"ignored: PR #{ignoring.number} was closed without merging")
+        limit = self._limit_reason()
+        if limit:
+            self._skip(proposal.branch, limit)
+            return NotPublished(limit)
+        branch = proposal.branch
+        expect = self.state.orphan_sha(branch)
+        if expect is not None and self._orphan_is_foreign(expect, fingerprint):
+            return NotPublished(self._skip(branch, self._foreign_branch_reason(branch)))
+        try:
+            self._push(proposal.commit, branch, expect)
+        except LeaseRejected:
+            return self._lost_race(branch)
+        self.state.branches[branch] = proposal.commit
+        try:
+            info = self.repo.create_pull(
+                head=branch,
+                base=self.base_branch,
+                title=pr_text.title(proposal),
+                body=pr_text.pull_body(proposal),
+                draft=self.draft or proposal.recipe.pr.draft,
+            )
+        except ApiError as exc:
+            if not exc.already_exists:
+                raise
+            existing = self._find_open(branch)
+            if existing is None:
+                raise
+            reason = f"already open as #{existing.number}"
+            self._skip(branch, reason, existing)
+            return Published(branch, url=existing.url, note=reason)
+        self.new_prs += 1
+        self.state.replace(
+            PullState(
+                number=info.number,
+                url=info.url,
+                status="open",
+                branch=branch,
+                head_sha=proposal.commit,
+                base_ref=self.base_branch,
+                base_sha=proposal.base,
+                fingerprint=fingerprint,
+                recipe=proposal.recipe.id,
+                path=proposal.finding.path,
+            )
+        )
+        problems = self._decorate(info.number, proposal)
+        kind = "repaired" if expect is not None else "opened"
+        note = f"opened #{info.number}" + (
+            " (its branch was left by an interrupted run)" if expect is not None else ""
+        )
+        if problems:
+            note += "; " + "; ".join(problems)
+        self._act(kind, branch, info.number, info.url, note)
+        return Published(branch, url=info.url, note=note)
+
+    def _rebuild(self, pull: PullState, proposal: Proposal) -> Published | NotPublished:
+        commits = self._pull_commits(pull.number)
+        if foreign_commits(commits, self.identity, pull.fingerprint):
+            self._leave(pull)
+            return NotPublished(f"a person pushed to #{pull.number}; left alone")
+        head = commits[-1].sha if commits else pull.head_sha
+        try:
+            self._push(proposal.commit, pull.branch, head)
+        except LeaseRejected:
+            reason = (
+                f"#{pull.number} changed on GitHub while Nightcrew worked; "
+                "left as it is for the next night to look at"
+            )
+            self._skip(pull.branch, reason, pull)
+            return NotPublished(reason)
+        self._commits.pop(pull.number, None)
+        rebuilt = replace(
+            pull, head_sha=proposal.commit, base_sha=proposal.base, path=proposal.finding.path
+        )
+        self.state.replace(rebuilt)  # the new body's marker names the file, as new PRs do
+        self.repo.edit_pull(pull.number, body=pr_text.pull_body(proposal))
+        self.repo.create_comment(pull.number, pr_text.rebuilt_comment(proposal, self.base_branch))
+        why = self._rebuild_why.pop(pull.fingerprint, "")
+        note = f"rebuilt #{pull.number} on {proposal.base[:10]}" + (f" ({why})" if why else "")
+        self._act("rebuilt", pull.branch, pull.number, pull.url, note)
+        return Published(pull.branch, url=pull.url, note=note)
+
+    def _lost_race(self, branch: str) -> NotPublished:
+        """Our lease failed: another run (or a person) got there first. Skip, never duplicate."""
+        existing = self._find_open(branch)
+        if existing is not None:
+            reason = f"already open as #{existing.number} (published by another run)"
+            return NotPublished(self._skip(branch, reason, existing))
+        reason = f"{branch} changed on GitHub while Nightcrew worked; left for the next night"
+        return NotPublished(self._skip(branch, reason))
+
+    def _find_open(self, branch: str) -> PullState | None:
+        for info in self.repo.list_pulls("open", head=f"{self.repo.owner}:{branch}"):
+            pull = to_pull_state(info, self.repo.full_name)
+            if pull is not None:
+                self.state.replace(pull)
+                return pull
+        return None
+
+    def _decorate(self, number: int, proposal: Proposal) -> list[str]:
+        """Labels, reviewers, assignees: the PR stands without them, so failures are notes."""
+        problems = []
+        labels = list(dict.fromkeys([*self.labels, *proposal.recipe.pr.labels]))
+        steps: list[tuple[str, Callable[[], None]]] = [
+            ("labels", lambda: self._add_labels(number, labels)),
+            ("reviewers", lambda: self.repo.request_reviewers(number, self.reviewers)),
+            ("assignees", lambda: self.repo.add_assignees(number, self.assignees)),
+        ]
+        wanted = {"labels": labels, "reviewers": self.reviewers, "assignees": self.assignees}
+        for name, step in steps:
+            if not wanted[name]:
+                continue
+            try:
+                step()
+            except ApiError as exc:
+                problems.append(f"{name} not set: {exc}")
+                if exc.rate_limited:
+                    self._stop(exc)
+                    break
+        return problems
+
+    def _add_labels(self, number: int, labels: list[str]) -> None:
+        if self._known_labels is None:
+            self._known_labels = self.repo.label_names()
+        for name in labels:
+            if name in self._known_labels:
+                continue
+            try:
+                self.repo.create_label(name, LABEL_COLOR, LABEL_DESCRIPTION)
+            except ApiError as exc:
+                if not exc.already_exists:
+                    raise
+            self._known_labels.add(name)
+        self.repo.add_labels(number, labels)
+
+    def _push(self, sha: str, branch: str, expect: str | None) -> None:
+        push(
+            self.workspace,
+            sha,
+            branch,
+            expect=expect,
+            token=self._token,
+            attempts=self._push_attempts,
+            backoff=self._push_backoff,
+            sleep=self._sleep,
+        )
+
+    # finish()
+
+    def _tidy(self, report: NightReport) -> None:
+        """Close PRs whose finding is gone and delete branches abandoned before their PR.
+
+        A shard searched only its files, so it judges only the PRs whose marker names a file
+        of its shard, and the abandoned branches whose commit's ``Nightcrew-Path`` trailer
+        does; PRs and branches made before those named the file are left to an unsharded
+        night.
+        """
+        searched = searched_recipes(report)
+        found = {f.fingerprint for f in report.findings}
+        shard = report.shard if is_shard(report) else None
+        unjudged: list[PullState] = []  # a shard cannot tell where their finding was
+        for pull in self.state.open_pulls():
+            if pull.recipe not in searched:
+                continue
+            if shard is not None:
+                if pull.path is None:
+                    unjudged.append(pull)
+                    continue
+                if not in_shard(pull.path, shard):
+                    continue  # another shard's file: absent from this report, gone or not
+            if pull.fingerprint not in found:
+                self._close_gone(pull, report.base)
+        unjudged_branches = 0
+        for branch, sha in self.state.never_proposed().items():
+            commits = self.repo.compare(self.base_branch, sha).commits
+            if not commits or foreign_commits(commits, self.identity):
+                continue
+            fingerprint = trailer(commits[-1].message, FINGERPRINT_TRAILER) or ""
+            recipe = (trailer(commits[-1].message, RECIPE_TRAILER) or "").split("@", 1)[0]
+            path = trailer(commits[-1].message, PATH_TRAILER)
+            if shard is not None and recipe in searched:
+                if path is None:  # made before commits named their file
+                    unjudged_branches += 1
+                    continue
+                if not in_shard(path, shard):
+                    continue
+            if recipe in searched and fingerprint not in found:
+                self.repo.delete_branch(branch)
+                self.state.branches.pop(branch, None)
+                self._act("deleted", branch, reason="its finding is gone; no PR was opened")
+        if shard is not None:
+            note = _unjudged_note(unjudged, unjudged_branches)
+            if note:
+                report.notes.append(note)
+
+    def _close_gone(self, pull: PullState, base_sha: str) -> None:
+        commits = self._pull_commits(pull.number)
+        if foreign_commits(commits, self.identity, pull.fingerprint):
+            self._leave(pull)  # a person's work is theirs to close
+            return
+        body = pr_text.gone_comment(pull.fingerprint, self.base_branch, base_sha, pull.recipe)
+        self._comment_once(pull, "gone", body)
+        closed = markers.PullMarker(pull.fingerprint, pull.recipe, closed="gone", path=pull.path)
+        current = self.repo.get_pull(pull.number).body
+        self.repo.edit_pull(
+            pull.number, body=markers.replace_pull_marker(current, closed), state="closed"
+        )
+        self.state.replace(replace(pull, status="closed", closed_by_nightcrew=True))
+        try:
+            self.repo.delete_branch(pull.branch)
+        except ApiError as exc:
+            if exc.status != 422:  # 422: the branch is already gone
+                raise
+        self.state.branches.pop(pull.branch, None)
+        reason = "its finding is gone from the base branch"
+        self._act("closed", pull.branch, pull.number, pull.url, reason)
+
+    # Shared.
+
+    def _pull_commits(self, number: int) -> list[CommitInfo]:
+        if number not in self._commits:
+            self._commits[number] = self.repo.pull_commits(number)
+        return self._commits[number]
+
+    def _orphan_is_foreign(self, sha: str, fingerprint: str) -> bool:
+        commits = self.repo.compare(self.base_branch, sha).commits
+        return bool(foreign_commits(commits, self.identity, fingerprint))
+
+    @staticmethod
+    def _foreign_branch_reason(branch: str) -> str:
+        return f"branch {branch} exists on GitHub with commits Nightcrew did not make; left alone"
+
+    def _leave(self, pull: PullState) -> None:
+        """A person has pushed to the PR: say so once, then never touch it."""
+        if any(a.kind == "left" and a.number == pull.number for a in self.actions):
+            return
+        self._comment_once(
+            pull, "human-push", pr_text.human_push_comment(pull.branch, pull.fingerprint)
+        )
+        self._act("left", pull.branch, pull.number, pull.url, "a person pushed to it")
+
+    def _comment_once(self, pull: PullState, kind: str, body: str) -> None:
+        said = any(
+            markers.has_notice(c.body, kind, pull.fingerprint)
+            for c in self.repo.comments(pull.number)
+        )
+        if not said:
+            self.repo.create_comment(pull.number, body)
+
+    def _stop(self, exc: ApiError) -> None:
+        if self._stop_reason is None:
+            wait = f", asked to wait {exc.retry_after:.0f}s" if exc.retry_after else ""
+            self._stop_reason = f"GitHub's rate limit was reached{wait}"
+            self._act("stopped", "", reason=str(exc))
+
+    def _skip(self, branch: str, reason: str, pull: PullState | None = None) -> str:
+        number, url = (pull.number, pull.url) if pull else (None, None)
+        self._act("skipped", branch, number, url, reason)
+        return reason
+
+    def _act(
+        self,
+        kind: str,
+        branch: str,
+        number: int | None = None,
+        url: str | None = None,
+        reason: str = "",
+    ) -> None:
+        self.actions.append(Action(kind, branch, number, url, reason))
+
+
+def is_shard(report: NightReport) -> bool:
+    """A shard sees only part of the files: it can tell a finding is gone only in those."""
+    return report.shard is not None and report.shard[1] > 1
+
+
+def _unjudged_note(pulls: Sequence[PullState], branches: int, shown: int = 10) -> str:
+    """What a shard left for an unsharded night, or "" when it left nothing."""
+    parts = []
+    if pulls:
+        numbers = sorted(p.number for p in pulls)
+        listed = ", ".join(f"#{n}" for n in numbers[:shown])
+        more = f" and {len(numbers) - shown} more" if len(numbers) > shown else ""
+        parts.append(
+            f"{len(numbers)} PR(s) opened before Nightcrew recorded the finding's file "
+            f"({listed}{more})"
+        )
+    if branches:
+        parts.append(f"{branches} branch(es) without a PR")
+    if not parts:
+        return ""
+    return (
+        "GitHub: a shard tidies only the PRs of its own files; "
+        + " and ".join(parts)
+        + " wait for an unsharded night"
+    )
+
+
+def searched_recipes(report: NightReport) -> set[str]:
+    """Recipes whose finders completed tonight: only their absent findings are really gone."""
+    return set(report.recipes_searched)

@@ -1,0 +1,163 @@
+"""The night's report, as JSON (for scripts) and Markdown (for people). Pure."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot import __version__
+from bot.model import Finding
+from bot.report.results import FixResult, Status
+
+
+@dataclass(frozen=True)
+class TestRunRecord:
+    """One run of a test command, for the report's `test_runs` list."""
+
+    purpose: str  # "baseline" or the short fingerprint of the fix it verified
+    command: str
+    returncode: int | None
+    duration: float
+    tests: int | None
+    failed: tuple[str, ...]
+    timed_out: bool
+    log: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "purpose": self.purpose,
+            "command": self.command,
+            "returncode": self.returncode,
+            "duration": round(self.duration, 3),
+            "tests": self.tests,
+            "failed": list(self.failed),
+            "timed_out": self.timed_out,
+            "log": self.log,
+        }
+
+
+@dataclass
+class NightReport:
+    repo: str
+    base: str
+    started_at: str
+    dirty_worktree: bool = False
+    test_command: str | None = None
+    recipes: list[str] = field(default_factory=list)
+    recipes_skipped: list[tuple[str, str]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    fixes: list[FixResult] = field(default_factory=list)
+    test_runs: list[TestRunRecord] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    out_dir: str | None = None
+    suite_runs: int = 0  # full test-suite runs made to verify fixes (baselines not counted)
+    shard: tuple[int, int] | None = None  # (I, N) when this night ran one shard of N
+    recipes_searched: list[str] = field(default_factory=list)  # finders completed tonight
+    agents: dict[str, Any] | None = None  # the agent session's totals, when agents ran
+    sandbox: str | None = None  # where code under test ran (bot.sandbox.Sandbox.describe)
+
+    def counts(self) -> dict[str, int]:
+        by_status = Counter(r.status for r in self.fixes)
+        return {"found": len(self.findings)} | {s.value: by_status.get(s, 0) for s in Status}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "nightcrew": __version__,
+            "repo": self.repo,
+            "base": self.base,
+            "started_at": self.started_at,
+            "dirty_worktree": self.dirty_worktree,
+            "test_command": self.test_command,
+            "recipes": self.recipes,
+            "recipes_skipped": [{"id": i, "reason": r} for i, r in self.recipes_skipped],
+            "summary": self.counts(),
+            "findings": [
+                {
+                    "fingerprint": f.fingerprint,
+                    "recipe": f.recipe,
+                    "rule": f.rule,
+                    "path": f.path,
+                    "line": f.start_line,
+                    "column": f.start_col,
+                    "end_line": f.end_line,
+                    "end_column": f.end_col,
+                    "message": f.message,
+                    "snippet": f.snippet,
+                    "fix_available": bool(f.edits),
+                    "url": f.url,
+                }
+                for f in self.findings
+            ],
+            "fixes": [r.to_json() for r in self.fixes],
+            "branches": [r.branch for r in self.fixes if r.status is Status.VERIFIED and r.branch],
+            "prs": [r.url for r in self.fixes if r.url],
+            "test_runs": [t.to_json() for t in self.test_runs],
+            "suite_runs": self.suite_runs,
+            "shard": list(self.shard) if self.shard else None,
+            "recipes_searched": self.recipes_searched,
+            "agents": self.agents,
+            "sandbox": self.sandbox,
+            "notes": self.notes,
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "out_dir": self.out_dir,
+        }
+
+    def to_markdown(self) -> str:
+        c = self.counts()
+        lines = [
+            f"# Nightcrew report: `{self.repo}` at `{self.base[:10]}`",
+            "",
+            f"Started {self.started_at}; took {self.timings.get('total', 0.0):.1f}s. "
+            f"Recipes: {', '.join(self.recipes) or 'none'}. "
+            f"Tests: `{self.test_command or 'none'}` ({len(self.test_runs)} runs"
+            + (f"; sandbox: {self.sandbox}" if self.sandbox else "")
+            + ").",
+            "",
+            "| found | verified | rejected | skipped | errored |",
+            "|---:|---:|---:|---:|---:|",
+            f"| {c['found']} | {c['verified']} | {c['rejected']} | {c['skipped']} "
+            f"| {c['errored']} |",
+            "",
+        ]
+        if self.fixes:
+            lines += [
+                "## Fixes",
+                "",
+                "| status | recipe | where | what | branch or reason |",
+                "|---|---|---|---|---|",
+            ]
+            for r in self.fixes:
+                f = r.finding
+                outcome = f"`{r.branch}`" if r.status is Status.VERIFIED else _cell(r.reason)
+                lines.append(
+                    f"| {r.status.value} | {f.recipe} | `{f.path}:{f.start_line}` "
+                    f"| {_cell(f.message)} ({f.rule}) | {outcome} |"
+                )
+            lines.append("")
+        if self.agents:
+            a = self.agents
+            tokens = a.get("tokens", {})
+            lines += [
+                "## Agents",
+                "",
+                f"{a.get('agents', 0)} agents, {a.get('requests', 0)} requests; tokens: "
+                f"{tokens.get('input', 0)} input, {tokens.get('cache_read', 0)} cache read, "
+                f"{tokens.get('cache_write', 0)} cache write, {tokens.get('output', 0)} output; "
+                f"about ${a.get('dollars', 0):.4f} (an estimate).",
+                "",
+            ]
+            lines += [f"- skipped: {_cell(str(s))}" for s in a.get("skipped", [])]
+            lines.append("")
+        if self.recipes_skipped:
+            lines += ["## Recipes not run", ""]
+            lines += [f"- `{i}`: {r}" for i, r in self.recipes_skipped]
+            lines.append("")
+        if self.notes:
+            lines += ["## Notes", ""] + [f"- {n}" for n in self.notes] + [""]
+        return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")

@@ -1,0 +1,1 @@
+"""Sandbox: where code under test runs, and what it is allowed to see."""

@@ -1,0 +1,132 @@
+"""Judging test runs (pure): a fix's run against the baseline; timeouts from the baseline."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.verify.command import CONFIG_HINT, PYTEST_BROKEN
+from bot.verify.junit import JUnitResult
+from bot.verify.runs import MIN_TIMEOUT, TestRun
+
+
+def derive_timeout(baseline_duration: float, ceiling: float) -> float:
+    """``min(ceiling, max(60, 3 * baseline + 30))`` seconds.
+
+    Three times the baseline absorbs a busy runner and parallel worktrees; 30 s covers
+    start-up; 60 s is the floor so a fast suite is not killed by a hiccup; the ceiling is
+    the configured limit.
+    """
+    return min(ceiling, max(MIN_TIMEOUT, 3 * baseline_duration + 30))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    ok: bool
+    reason: str
+    new_failures: tuple[str, ...] = ()
+
+
+def _listed(ids: Sequence[str], limit: int = 5) -> str:
+    shown = ", ".join(ids[:limit])
+    return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+
+
+def _not_found(run: TestRun) -> str:
+    return (
+        f"the test command `{run.command}` was not found; {CONFIG_HINT} "
+        "to the command that runs your tests"
+    )
+
+
+def baseline_problem(run: TestRun) -> str | None:
+    """Why this baseline run cannot verify anything, or None if it can."""
+    if run.not_found:
+        return _not_found(run)
+    if run.timed_out:
+        return (
+            f"the baseline run timed out after {run.timeout:.0f}s, so nothing could be "
+            f"verified; raise the timeout or {CONFIG_HINT} to a faster command"
+        )
+    if run.junit is not None:
+        if run.returncode in PYTEST_BROKEN:
+            return (
+                f"on the base commit pytest {PYTEST_BROKEN[run.returncode]} "
+                f"(exit {run.returncode}), so nothing could be verified"
+            )
+        if run.junit.tests == 0:
+            return f"on the base commit `{run.command}` ran no tests; {CONFIG_HINT}"
+        return None
+    if run.returncode != 0:
+        return (
+            f"`{run.command}` already fails on the base commit (exit {run.returncode}), "
+            "so it cannot verify this fix"
+        )
+    return None
+
+
+def _compare_junit(base: TestRun, base_junit: JUnitResult, run: TestRun) -> Comparison:
+    junit = run.junit
+    if junit is None:
+        detail = f": {run.junit_problem}" if run.junit_problem else ""
+        return Comparison(
+            False, f"pytest exited {run.returncode} without a readable report{detail}"
+        )
+    new = tuple(sorted(junit.failed - base_junit.failed))
+    if run.returncode in PYTEST_BROKEN:
+        extra = f"; new failures: {_listed(new)}" if new else ""
+        return Comparison(
+            False, f"pytest {PYTEST_BROKEN[run.returncode]} (exit {run.returncode}){extra}", new
+        )
+    if junit.tests == 0:
+        return Comparison(False, f"no tests ran (the baseline ran {base_junit.tests})")
+    if new:
+        return Comparison(False, f"{len(new)} new failing test(s): {_listed(new)}", new)
+    vanished = sorted(base_junit.ids - junit.ids)
+    if vanished:
+        return Comparison(
+            False, f"{len(vanished)} test(s) from the baseline did not run: {_listed(vanished)}"
+        )
+    newly_skipped = sorted((junit.skipped_ids - base_junit.skipped_ids) - base_junit.failed)
+    if newly_skipped:
+        return Comparison(
+            False, f"{len(newly_skipped)} test(s) now skipped: {_listed(newly_skipped)}"
+        )
+    if run.returncode != 0 and base.returncode == 0:
+        return Comparison(
+            False,
+            f"pytest exited {run.returncode} though no test failed "
+            "(a coverage threshold or a session-level error?)",
+        )
+    already = len(base_junit.failed)
+    note = f"; {already} already failing on the base commit" if already else ""
+    return Comparison(
+        True, f"no new failures: {junit.tests} tests ran in {run.duration:.0f}s{note}"
+    )
+
+
+def compare(baseline: TestRun, run: TestRun) -> Comparison:
+    """Accept a fix's test run only if it fails nothing the baseline did not.
+
+    With pytest reports on both sides that means: not timed out, pytest really ran (exit
+    not 2/3/4, some tests), no failing test that passed in the baseline, and no baseline
+    test that vanished or became skipped. Other commands are judged by exit status.
+    """
+    if run.not_found:
+        return Comparison(False, _not_found(run))
+    problem = baseline_problem(baseline)
+    if problem:
+        return Comparison(False, problem)
+    if run.timed_out:
+        return Comparison(
+            False,
+            f"tests timed out after {run.timeout:.0f}s (baseline took {baseline.duration:.0f}s)",
+        )
+    if baseline.junit is not None:
+        return _compare_junit(baseline, baseline.junit, run)
+    if run.returncode != 0:
+        return Comparison(False, f"`{run.command}` failed (exit {run.returncode})")
+    return Comparison(True, f"`{run.command}` passed in {run.duration:.0f}s")
+
+
+# --------------------------------------------------------------------------- static checks

@@ -1,0 +1,361 @@
+"""Verify many fixes at the cost of a few test runs (grouped), or one run each.
+
+A group of fixes with disjoint footprints is applied to one worktree and tested once. If
+nothing new fails, every fix in it is verified "in a group of K". If something fails, the
+failures' tracebacks (then the failing tests' imports) name suspects; the group is re-run
+without them, and each suspect is tried alone. When attribution says nothing useful, the
+group is split in halves (bisection). A fix is only ever rejected after failing alone
+twice, so a flaky test costs one rerun, never a silently rejected good fix.
+"""
+
+from __future__ import annotations
+
+import ast
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import git
+
+from bot import gitops
+from bot.model import Finding
+from bot.recipes.model import Recipe
+from bot.report.results import Step
+from bot.sandbox.bwrap import NONE as NO_SANDBOX
+from bot.sandbox.bwrap import Sandbox
+from bot.verify.command import is_pytest, parse_test_command
+from bot.verify.compare import Comparison, compare
+from bot.verify.footprint import Footprint, function_at, names_used, plan_groups, suspects
+from bot.verify.impact import ImportGraph
+from bot.verify.runs import TestRun, run_tests
+
+
+@dataclass
+class Candidate:
+    """A fix that passed the static checks and waits for its tests."""
+
+    key: int
+    recipe: Recipe
+    finding: Finding
+    branch: str
+    patch: str
+    changes: dict[str, tuple[str, str]]  # path -> (old text, new text)
+    footprint: Footprint
+    commands: tuple[str, ...]
+    diff_lines: int = 0  # lines added and removed, as the guard counted them
+    steps: list[Step] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+    costs: dict[str, float] = field(default_factory=dict)
+    summary: str = ""
+
+    @property
+    def grouped(self) -> bool:
+        return self.recipe.verify_mode != "each"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    how: str  # "alone", "in a group of 7 that passed together", ...
+    reason: str
+    steps: tuple[Step, ...] = ()
+    flaky: tuple[str, ...] = ()
+
+
+@dataclass
+class SetRun:
+    """One application of some fixes and one pass over the test commands."""
+
+    members: tuple[int, ...]
+    ok: bool
+    reason: str
+    failures: dict[str, str] = field(default_factory=dict)  # new failing test -> its text
+    steps: list[Step] = field(default_factory=list)
+    texts: dict[str, str] = field(default_factory=dict)  # the tree's changed files
+    attributable: bool = True  # False: the failure says nothing about which fix (timeout...)
+
+
+RunRecorder = Callable[[str, TestRun], None]
+
+
+class Verifier:
+    def __init__(
+        self,
+        repo: git.Repo,
+        base_sha: str,
+        baselines: Mapping[str, TestRun],
+        env: Mapping[str, str],
+        timeout: Callable[[Candidate, str], float],
+        log_dir: Path,
+        *,
+        jobs: int = 1,
+        graph: ImportGraph | None = None,
+        fail_fast: bool = False,
+        record: RunRecorder | None = None,
+        progress: Callable[[str], None] | None = None,
+        sandbox: Sandbox = NO_SANDBOX,
+    ) -> None:
+        self.repo, self.base_sha, self.baselines = repo, base_sha, baselines
+        self.sandbox = sandbox
+        self.env, self.timeout, self.log_dir = env, timeout, log_dir
+        self.graph, self.fail_fast = graph, fail_fast
+        self.record = record or (lambda purpose, run: None)
+        self.progress = progress or (lambda message: None)
+        self._slots = threading.BoundedSemaphore(max(1, jobs))
+        self._by_key: dict[int, Candidate] = {}
+        self.suite_runs = 0
+
+    # ------------------------------------------------------------------ entry point
+
+    def verify(self, candidates: Sequence[Candidate]) -> dict[int, Outcome]:
+        """An outcome for every candidate; runs independent work in parallel."""
+        self._by_key.update({c.key: c for c in candidates})
+        tasks: list[Callable[[], dict[int, Outcome]]] = []
+        buckets: dict[tuple[str, ...], list[Candidate]] = {}
+        for c in candidates:
+            if c.grouped:
+                buckets.setdefault(c.commands, []).append(c)
+            else:
+                tasks.append(lambda c=c: {c.key: self._alone(c)})
+        for members in buckets.values():
+            for group in plan_groups([c.footprint for c in members]):
+                keys = tuple(members[i].key for i in group)
+                tasks.append(lambda keys=keys: self._settle(keys))
+        return self._parallel(tasks)
+
+    def _parallel(self, tasks: Sequence[Callable[[], dict[int, Outcome]]]) -> dict[int, Outcome]:
+        if len(tasks) == 1:
+            return tasks[0]()
+        out: dict[int, Outcome] = {}
+        with ThreadPoolExecutor(max_workers=min(32, max(1, len(tasks)))) as pool:
+            for result in pool.map(lambda task: task(), tasks):
+                out.update(result)
+        return out
+
+    # ------------------------------------------------------------------ strategies
+
+    def _settle(self, keys: tuple[int, ...], known: SetRun | None = None) -> dict[int, Outcome]:
+        """Verify a group; when it fails, find the culprits and verify the rest."""
+        run = known or (self._run(keys) if len(keys) > 1 else None)
+        out = self._split(keys, run)
+        if run is not None and not run.ok and all(o.ok for o in out.values()):
+            # Nobody is to blame: the group's failures did not come back in smaller runs.
+            flaky = tuple(sorted(run.failures)) or ("the test command",)
+            out = {k: replace(o, flaky=o.flaky or flaky) for k, o in out.items()}
+        return out
+
+    def _split(self, keys: tuple[int, ...], run: SetRun | None) -> dict[int, Outcome]:
+        if len(keys) == 1:
+            return {keys[0]: self._alone(self._by_key[keys[0]], run)}
+        assert run is not None
+        if run.ok:
+            how = f"in a group of {len(keys)} that passed together"
+            return {k: Outcome(True, how, f"{how}: {run.reason}", tuple(run.steps)) for k in keys}
+        blamed = self._suspects(run) if run.attributable else set()
+        if blamed and len(blamed) < len(keys):
+            rest = tuple(k for k in keys if k not in blamed)
+            self.progress(
+                f"group of {len(keys)} failed; suspecting {len(blamed)}, re-running the rest"
+            )
+            return self._parallel(
+                [
+                    lambda: self._settle(rest),
+                    *(
+                        lambda k=k: {k: self._alone(self._by_key[k], strikes=1)}
+                        for k in sorted(blamed)
+                    ),
+                ]
+            )
+        return self._bisect(keys)
+
+    def _bisect(self, keys: tuple[int, ...]) -> dict[int, Outcome]:
+        """Split a failing group. If the first half passes, the second half must hold the
+        culprit, so it is split again without a run of its own (and a lone fix found that
+        way comes with one strike)."""
+        self.progress(f"group of {len(keys)} failed; nothing to attribute, splitting it")
+        half = len(keys) // 2
+        first, second = keys[:half], keys[half:]
+        out = self._settle(first)
+        if not all(out[k].ok for k in first):
+            return out | self._settle(second)
+        if len(second) == 1:
+            return out | {second[0]: self._alone(self._by_key[second[0]], strikes=1)}
+        return out | self._bisect(second)
+
+    def _suspects(self, run: SetRun) -> set[int]:
+        fixes = {k: self._by_key[k].footprint for k in run.members}
+        trees: dict[str, ast.Module | None] = {}
+
+        def unit_at(path: str, line: int) -> tuple[str, str] | None:
+            match = next((p for p in run.texts if path == p or path.endswith(f"/{p}")), None)
+            if match is None:
+                return None
+            if match not in trees:
+                try:
+                    trees[match] = ast.parse(run.texts[match])
+                except (SyntaxError, ValueError):
+                    trees[match] = None
+            tree = trees[match]
+            return (match, function_at(tree, line)) if tree is not None else None
+
+        def test_file(test_id: str) -> str | None:
+            if self.graph is None:
+                return None
+            module = test_id.split("::", 1)[0]
+            return self.graph.path_of.get(module) or module.replace(".", "/") + ".py"
+
+        def reach_of_test(test_id: str) -> frozenset[str]:
+            path = test_file(test_id)
+            return self.graph.reach(path) if self.graph is not None and path else frozenset()
+
+        def names_of_test(test_id: str) -> frozenset[str]:
+            path = test_file(test_id)
+            source = self.graph.sources.get(path, "") if self.graph is not None and path else ""
+            return names_used(source, test_id.split("::", 1)[-1]) if source else frozenset()
+
+        return suspects(run.failures, fixes, unit_at, reach_of_test, names_of_test)
+
+    def _alone(self, c: Candidate, known: SetRun | None = None, strikes: int = 0) -> Outcome:
+        """One fix by itself; rejected only after two failures with it.
+
+        ``strikes`` counts failures already seen: a suspect whose group failed, and whose
+        group passed without it, comes with one, so failing alone settles it.
+        """
+        steps: list[Step] = []
+        if self.fail_fast and known is None:
+            related = self._related(c)
+            if related:
+                first = self._run((c.key,), extra=related, label="related")
+                steps += first.steps
+                if not first.ok:
+                    again = self._run((c.key,), extra=related, label="related-rerun")
+                    steps += again.steps
+                    if not again.ok:
+                        return Outcome(
+                            False,
+                            "alone",
+                            f"the tests related to the change failed twice: {again.reason} "
+                            f"(ran first: {', '.join(related)}; the full suite was not needed)",
+                            tuple(steps),
+                        )
+        run = known or self._run((c.key,))
+        steps += run.steps
+        if run.ok:
+            how = "alone" if not strikes else "alone (its group failed without it passing)"
+            return Outcome(True, how, f"alone: {run.reason}", tuple(steps))
+        if strikes:
+            return Outcome(
+                False,
+                "alone",
+                f"{run.reason} (alone, and in a group whose other fixes passed without it)",
+                tuple(steps),
+            )
+        again = self._run((c.key,), label="rerun")
+        steps += again.steps
+        if again.ok:
+            flaky = tuple(sorted(run.failures))
+            names = ", ".join(flaky) or "the test command"
+            return Outcome(
+                True,
+                "alone, after a rerun",
+                f"alone: {again.reason}; {names} failed once and passed on a rerun (flaky?)",
+                tuple(steps),
+                flaky,
+            )
+        return Outcome(False, "alone", f"{again.reason} (failed twice)", tuple(steps))
+
+    def _related(self, c: Candidate) -> list[str]:
+        if self.graph is None or not all(is_pytest(parse_test_command(cmd))
+                                         for cmd in c.commands):  # fmt: skip
+            return []
+        tests = [p for p in self.graph.sources if p.rsplit("/", 1)[-1].startswith("test_")]
+        return self.graph.related_tests(c.changes, tests)
+
+    # ------------------------------------------------------------------ one run
+
+    def _run(self, keys: tuple[int, ...], *, extra: Sequence[str] = (), label: str = "") -> SetRun:
+        members = [self._by_key[k] for k in keys]
+        purpose = (
+            members[0].finding.short_fingerprint
+            if len(members) == 1
+            else f"group of {len(members)}"
+        ) + (f" ({label})" if label else "")
+        with self._slots:
+            tree = gitops.add_worktree(self.repo, self.base_sha, "verify")
+            try:
+                return self._run_in(tree, keys, members, purpose, extra)
+            finally:
+                gitops.remove_worktree(self.repo, tree)
+
+    def _run_in(
+        self,
+        tree: Path,
+        keys: tuple[int, ...],
+        members: list[Candidate],
+        purpose: str,
+        extra: Sequence[str],
+    ) -> SetRun:
+        for c in members:
+            problem = gitops.apply_patch(tree, c.patch)
+            if problem:
+                return SetRun(keys, False, f"fixes did not apply together: {problem}",
+                              attributable=False)  # fmt: skip
+        texts = {
+            p: (tree / p).read_text(encoding="utf-8", errors="replace")
+            for c in members
+            for p in c.changes
+            if (tree / p).is_file()
+        }
+        result = SetRun(keys, True, "", texts=texts)
+        env = dict(self.env)
+        for command in members[0].commands:
+            baseline = self.baselines[command]
+            run = run_tests(
+                command,
+                tree,
+                env,
+                self.timeout(members[0], command),
+                self.log_dir,
+                purpose,
+                extra_args=extra,
+                sandbox=self.sandbox,
+            )
+            self.suite_runs += 0 if extra else 1
+            self.record(purpose, run)
+            judge = _compare_subset if extra else compare
+            comparison = judge(baseline, run)
+            scope = "alone" if len(keys) == 1 else f"group of {len(keys)}"
+            result.steps.append(
+                Step(
+                    "tests" if not extra else "related-tests",
+                    comparison.ok,
+                    f"{scope}: {comparison.reason}",
+                    command + (" " + " ".join(extra) if extra else ""),
+                    run.duration,
+                )
+            )
+            if not comparison.ok:
+                prefix = f"{tree}/"
+                details = run.junit.details if run.junit is not None else {}
+                result.ok = False
+                result.reason = f"`{command}`: {comparison.reason}"
+                result.failures = {
+                    t: details.get(t, "").replace(prefix, "") for t in comparison.new_failures
+                }
+                result.attributable = bool(comparison.new_failures) and not run.timed_out
+                return result
+            result.reason = f"`{command}`: {comparison.reason}"
+        return result
+
+
+def _compare_subset(baseline: TestRun, run: TestRun) -> Comparison:
+    """Only new failures count when a subset of the suite ran (the full run is the gate)."""
+    if run.timed_out or run.junit is None or baseline.failed is None:
+        return compare(baseline, run)
+    new = tuple(sorted(run.junit.failed - baseline.failed))
+    if new:
+        listed = ", ".join(new[:5])
+        return Comparison(False, f"{len(new)} new failing test(s): {listed}", new)
+    return Comparison(True, f"{run.junit.tests} related tests passed")

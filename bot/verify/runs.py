@@ -1,0 +1,265 @@
+"""Adapter: run a command or the test command in its own process group, logged and killed on time.
+
+A test command runs in its own session (process group) with secrets scrubbed and the
+worktree first on the import path; on a timeout the whole group is killed, and nothing
+it started outlives the run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from bot.sandbox.bwrap import NONE as NO_SANDBOX
+from bot.sandbox.bwrap import TMP_PREFIX, Sandbox
+from bot.sandbox.environment import redact_env, test_env
+from bot.verify.command import is_pytest, parse_test_command, resolve_python, with_junit
+from bot.verify.junit import JUnitError, JUnitResult, parse_junit
+
+TAIL_LINES = 60
+_TAIL_BYTES = 64 * 1024
+KILL_GRACE = 5.0  # seconds between SIGTERM and SIGKILL
+MIN_TIMEOUT = 60.0
+# --------------------------------------------------------------------------- commands
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    argv: tuple[str, ...]
+    returncode: int
+    duration: float
+    timed_out: bool
+    output_tail: str
+    not_found: bool = False
+    log_path: Path | None = None
+
+
+@contextlib.contextmanager
+def _open_log(log_path: Path | None) -> Iterator[IO[bytes]]:
+    if log_path is None:
+        with tempfile.TemporaryFile() as log:
+            yield log
+    else:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with log_path.open("w+b") as log:
+            yield log
+
+
+def _tail(log: IO[bytes], lines: int = TAIL_LINES) -> str:
+    log.flush()
+    size = log.seek(0, os.SEEK_END)
+    start = max(0, size - _TAIL_BYTES)
+    log.seek(start)
+    text = log.read().decode("utf-8", errors="replace").splitlines()
+    if start:
+        text = text[1:]  # the first line was cut in the middle
+    return "\n".join(text[-lines:])
+
+
+def _signal_group(pgid: int, sig: int) -> bool:
+    """Send ``sig`` to the group; False once no process is left in it."""
+    try:
+        os.killpg(pgid, sig)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # macOS: a group of only zombies
+        return False
+    return True
+
+
+def _kill_group(proc: subprocess.Popen[bytes], grace: float) -> None:
+    """SIGTERM the process group, wait up to ``grace`` seconds for it to go, then SIGKILL."""
+    pgid = proc.pid
+    if not _signal_group(pgid, signal.SIGTERM):
+        return
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        proc.poll()  # reap the leader: a zombie still counts as a group member
+        if not _signal_group(pgid, 0):
+            return
+        time.sleep(0.05)
+    _signal_group(pgid, signal.SIGKILL)
+
+
+def run_command(
+    argv: Sequence[str],
+    cwd: Path,
+    env: Mapping[str, str],
+    timeout: float,
+    log_path: Path | None = None,
+    *,
+    grace: float = KILL_GRACE,
+    sandbox: Sandbox = NO_SANDBOX,
+    writable: Sequence[Path] = (),
+) -> CommandResult:
+    """Run ``argv`` in its own process group, output to ``log_path``; never raises on failure.
+
+    A missing executable gives ``not_found=True`` (exit 127). After the command ends, or
+    when ``timeout`` passes, every process left in its group is terminated (unsandboxed, a
+    process that made a session of its own escapes that; sandboxed, nothing does: the
+    sandbox's PID namespace ends with the command).
+
+    With an active ``sandbox`` the command runs inside it, able to write only to ``cwd``,
+    ``writable`` and a private temporary folder (its ``TMPDIR``), removed afterwards.
+    """
+    argv = tuple(argv)
+    if not argv:
+        raise ValueError("empty command")
+    if not cwd.is_dir():
+        raise NotADirectoryError(f"working directory {cwd} does not exist")
+    with contextlib.ExitStack() as stack:
+        launch, env = list(argv), dict(env)
+        if sandbox.active:
+            if _which(argv[0], cwd, env) is None:
+                message = f"{argv[0]}: No such file or directory"
+                return CommandResult(argv, 127, 0.0, False, message, True, log_path)
+            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=TMP_PREFIX)))
+            env.update(TMPDIR=str(tmp), TMP=str(tmp), TEMP=str(tmp))
+            launch = sandbox.wrap(argv, cwd, [cwd, tmp, *writable])
+        return _run_logged(argv, launch, cwd, env, timeout, log_path, grace)
+
+
+def _which(program: str, cwd: Path, env: Mapping[str, str]) -> str | None:
+    """Where ``program`` is, looked up as the exec would (PATH, or relative to ``cwd``)."""
+    if os.sep in program:
+        path = cwd / program
+        return str(path) if path.is_file() and os.access(path, os.X_OK) else None
+    return shutil.which(program, path=env.get("PATH", os.defpath))
+
+
+def _run_logged(
+    argv: tuple[str, ...],
+    launch: Sequence[str],
+    cwd: Path,
+    env: Mapping[str, str],
+    timeout: float,
+    log_path: Path | None,
+    grace: float,
+) -> CommandResult:
+    with _open_log(log_path) as log:
+        start = time.monotonic()
+        try:
+            proc = subprocess.Popen(
+                launch,
+                cwd=cwd,
+                env=dict(env),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        except (FileNotFoundError, PermissionError) as exc:
+            message = f"{argv[0]}: {exc.strerror or exc}"
+            log.write(message.encode())
+            return CommandResult(
+                argv, 127, time.monotonic() - start, False, message, True, log_path
+            )
+        timed_out = False
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        finally:  # also on KeyboardInterrupt: leave nothing running
+            duration = time.monotonic() - start
+            _kill_group(proc, grace if timed_out or proc.returncode is None else 0.0)
+            returncode = proc.wait()
+        tail = redact_env(_tail(log))
+        return CommandResult(argv, returncode, duration, timed_out, tail, False, log_path)
+
+
+# --------------------------------------------------------------------------- test commands
+
+
+@dataclass(frozen=True)
+class TestRun:
+    """One run of the test command; ``junit`` is None unless pytest wrote a readable report."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    command: str
+    returncode: int
+    duration: float
+    timeout: float
+    timed_out: bool
+    not_found: bool
+    pytest: bool
+    junit: JUnitResult | None
+    output_tail: str
+    log_path: Path | None
+    junit_problem: str | None = None  # why there is no report when pytest should have written one
+
+    @property
+    def failed(self) -> frozenset[str] | None:
+        return self.junit.failed if self.junit is not None else None
+
+    @property
+    def tests(self) -> int | None:
+        return self.junit.tests if self.junit is not None else None
+
+
+def _read_junit(xml_path: Path) -> tuple[JUnitResult | None, str | None]:
+    if not xml_path.is_file():
+        return None, "pytest wrote no JUnit report"
+    try:
+        xml_text = redact_env(xml_path.read_text(encoding="utf-8", errors="replace"))
+        return parse_junit(xml_text), None
+    except JUnitError as exc:
+        return None, str(exc)
+
+
+def run_tests(
+    command: str,
+    worktree: Path,
+    env_base: Mapping[str, str],
+    timeout: float,
+    log_dir: Path,
+    label: str = "tests",
+    *,
+    python: str = sys.executable,
+    extra_args: Sequence[str] = (),
+    sandbox: Sandbox = NO_SANDBOX,
+) -> TestRun:
+    """Run the test command in ``worktree``; its log and JUnit report go to ``log_dir``.
+
+    ``extra_args`` are appended to the command (e.g. the test files to run first).
+    """
+    argv = [*resolve_python(parse_test_command(command), python), *extra_args]
+    log_dir.mkdir(parents=True, exist_ok=True)
+    # Unique per run, so parallel worktrees and repeated commands never share a log.
+    prefix = re.sub(r"[^\w.-]", "_", label) + "-"
+    fd, name = tempfile.mkstemp(prefix=prefix, suffix=".log", dir=log_dir)
+    os.close(fd)
+    log_path = Path(name)
+    xml_path = log_path.with_suffix(".xml")
+    pytest = is_pytest(argv)
+    if pytest:
+        argv = with_junit(argv, xml_path)
+    env = test_env(env_base, worktree, python)
+    result = run_command(
+        argv, worktree, env, timeout, log_path, sandbox=sandbox, writable=[log_dir]
+    )
+    junit, problem = _read_junit(xml_path) if pytest and not result.timed_out else (None, None)
+    return TestRun(
+        command=command,
+        returncode=result.returncode,
+        duration=result.duration,
+        timeout=timeout,
+        timed_out=result.timed_out,
+        not_found=result.not_found,
+        pytest=pytest,
+        junit=junit,
+        output_tail=result.output_tail,
+        log_path=log_path,
+        junit_problem=problem,
+    )
