@@ -91,8 +91,10 @@ def main() -> int:
             return pending.pop(0) if pending else script(request)
 
         with FakeMessagesAPI(play, min_cache_tokens=args.min_cache) as fake:
-            env = {"ANTHROPIC_API_KEY": "bench-key", "ANTHROPIC_BASE_URL": fake.url}
-            session = AgentSession.from_env(env, RepoConfig(), lambda line: print(line))
+            env = {"ANTHROPIC_BASE_URL": fake.url}
+            session = AgentSession.start(
+                "bench-key", env, RepoConfig(), lambda phase, line: print(line)
+            )
             assert session is not None
             header = (
                 f"{'finding':<18} {'outcome':<9} {'turns':>5} {'reqs':>4} {'uncached':>8} "

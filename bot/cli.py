@@ -115,22 +115,53 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return cmd_merge_reports(args)
     if args.command == "run":
-        from bot.night import cmd_run
-
         return cmd_run(args)
     if args.command == "recipes":
         if args.recipes_command == "test":
             from bot.recipes.fixtures import cmd_test
 
             return cmd_test(args)
-        from bot.recipes import commands
+        from bot.recipes import subcommands
 
         return {
-            "list": commands.cmd_list,
-            "validate": commands.cmd_validate,
-            "schema": commands.cmd_schema,
+            "list": subcommands.cmd_list,
+            "validate": subcommands.cmd_validate,
+            "schema": subcommands.cmd_schema,
         }[args.recipes_command](args)
     raise AssertionError(args.command)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """`nightcrew run`: exit 0 when the night completed, whatever its fixes' fate."""
+    import json
+    import os
+    from pathlib import Path
+
+    from bot.night import NightOptions, run_night
+    from bot.report import progress
+    from bot.report.document import write_report
+
+    opts = NightOptions(
+        repo=Path(args.repo),
+        recipe_ids=tuple(args.recipe),
+        config_path=Path(args.config) if args.config else None,
+        max_fixes=args.max_fixes,
+        out=Path(args.out) if args.out else None,
+        shard=getattr(args, "shard", None),
+        jobs=getattr(args, "jobs", None),
+        fail_fast=getattr(args, "fail_fast", False),
+        env=dict(os.environ),
+        api_key=os.environ.get("ANTHROPIC_API_KEY", ""),
+    )
+    report = run_night(opts, progress.silent if args.quiet else progress.to_stderr)
+    data = write_report(report)
+    if args.json:
+        print(json.dumps(data, indent=2))
+    else:
+        out = Path(report.out_dir or ".")
+        print(report.to_markdown())
+        print(f"Report: {out / 'report.md'} (JSON: {out / 'report.json'})")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

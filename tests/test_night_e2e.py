@@ -184,7 +184,9 @@ def test_the_users_checkout_is_left_exactly_as_it_was(night):
     assert night["after_second"] == night["before"]
     data = report(night["first"])
     assert data["dirty_worktree"] is True
-    assert any("uncommitted changes" in n for n in data["notes"])
+    assert any(
+        n["kind"] == "dirty-worktree" and "uncommitted changes" in n["text"] for n in data["notes"]
+    )
     assert "uncommitted changes" in night["first"].stderr
     worktrees = git(night["repo"], "worktree", "list").splitlines()
     assert len(worktrees) == 1  # every worktree the night made is gone

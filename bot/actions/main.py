@@ -25,9 +25,12 @@ from bot.actions import workflow
 from bot.actions.workflow import ActionSettings
 from bot.config import RepoConfig, load_config
 from bot.errors import UserError
-from bot.night import NightOptions, run_night, write_report
+from bot.night import NightOptions, run_night
 from bot.publish.local import LocalPublisher
 from bot.publish.proposal import Publisher
+from bot.report.document import write_report
+from bot.report.progress import Phase
+from bot.report.results import NoteKind, note_kind
 from bot.review.events import EVENTS as REVIEW_EVENTS
 
 SECRET_INPUTS = ("github-token", "anthropic-api-key")
@@ -41,13 +44,24 @@ def _say(line: str) -> None:
     print(line, flush=True)
 
 
+# The log group each phase of the night is shown in (the Action's view of bot.report.progress).
+GROUP_TITLES = {
+    Phase.SETUP: "Find: recipes, scope, findings",
+    Phase.FIND: "Find: recipes, scope, findings",
+    Phase.BASELINE: "Baseline: the tests on the base commit",
+    Phase.FIX: "Fix and verify, one finding at a time",
+    Phase.PUBLISH: "Publish",
+    Phase.REVIEW: "Review",
+}
+
+
 class GroupedProgress:
     """Progress lines on stdout, inside one ``::group::`` per phase of the night."""
 
-    def __init__(self, secrets: Sequence[str], first: str) -> None:
+    def __init__(self, secrets: Sequence[str], first: Phase = Phase.SETUP) -> None:
         self.secrets = tuple(secrets)
         self.current: str | None = None
-        self.open(first)
+        self.open(GROUP_TITLES[first])
 
     def open(self, title: str) -> None:
         self.close()
@@ -59,10 +73,9 @@ class GroupedProgress:
             _say(workflow.endgroup())
             self.current = None
 
-    def __call__(self, message: str) -> None:
-        phase = workflow.phase_of(message)
-        if phase is not None and phase != self.current:
-            self.open(phase)
+    def __call__(self, phase: Phase, message: str, /) -> None:
+        if GROUP_TITLES[phase] != self.current:
+            self.open(GROUP_TITLES[phase])
         _say(f"nightcrew: {workflow.redact(message, self.secrets)}")
 
 
@@ -133,7 +146,7 @@ def cmd_action(args: argparse.Namespace) -> int:
     summary_path = Path(env["GITHUB_STEP_SUMMARY"]) if env.get("GITHUB_STEP_SUMMARY") else None
     try:
         settings = workflow.settings_from_env(env)
-        return _night(settings)
+        return _night(settings, env)
     except NightNotCompleted as exc:
         _report_failure(f"Nightcrew could not complete the night: {exc}", summary_path)
         print(f"nightcrew: error: {exc}", file=sys.stderr)
@@ -155,7 +168,7 @@ def _report_failure(message: str, summary_path: Path | None) -> None:
             fh.write(f"## Nightcrew\n\n{message}\n")
 
 
-def _night(settings: ActionSettings) -> int:
+def _night(settings: ActionSettings, env: Mapping[str, str]) -> int:
     event = load_event(settings.event_path)
     if not settings.dry_run:
         if not settings.github_token:
@@ -165,34 +178,45 @@ def _night(settings: ActionSettings) -> int:
             )
         if not settings.repository:
             raise UserError("not set: which repository to open PRs on", field="GITHUB_REPOSITORY")
-    if settings.anthropic_api_key:
-        # Agent recipes read it through the anthropic SDK; tests never see it (environment.py).
-        os.environ["ANTHROPIC_API_KEY"] = settings.anthropic_api_key
     workspace = settings.workspace.resolve()
     out = settings.runner_temp / "nightcrew" if settings.runner_temp else None
-    progress = GroupedProgress(settings.secrets(), "Find: recipes, scope, findings")
+    progress = GroupedProgress(settings.secrets())
     shard = f", shard {settings.shard[0]}/{settings.shard[1]}" if settings.shard else ""
     progress(
+        Phase.SETUP,
         f"{settings.event_name} on {settings.repository or workspace}{shard}; "
-        f"Python {sys.version_info.major}.{sys.version_info.minor}"
+        f"Python {sys.version_info.major}.{sys.version_info.minor}",
     )
     try:
         repo = gitops.open_repo(workspace)
+        top = Path(repo.working_tree_dir or workspace)
         out = out or gitops.git_dir(repo) / "nightcrew"
+        # Loaded and resolved once, here: the publisher and the night share them.
+        config = load_config(top, settings.config)
+        base_sha = gitops.resolve_base(repo, config.base)
         publisher: Publisher
         if settings.dry_run:
-            progress("dry run: verified fixes become local branches and patches; no pushes, no PRs")
+            progress(
+                Phase.SETUP,
+                "dry run: verified fixes become local branches and patches; no pushes, no PRs",
+            )
             publisher = LocalPublisher(repo, out)
         else:
-            progress(f"reading Nightcrew's PRs on {settings.repository} ({settings.api_url})")
-            config = load_config(workspace, settings.config)
-            publisher = _github_publisher(settings, repo, config, event)
+            progress(
+                Phase.SETUP,
+                f"reading Nightcrew's PRs on {settings.repository} ({settings.api_url})",
+            )
+            publisher = _github_publisher(settings, repo, config, event, base_sha)
         opts = NightOptions(
             repo=workspace,
             recipe_ids=settings.recipes,
             config_path=settings.config,
             out=out,
             shard=settings.shard,
+            env=env,
+            api_key=settings.anthropic_api_key or "",
+            config=config,
+            base_sha=base_sha,
         )
         report = run_night(opts, progress, publisher=publisher)
     finally:
@@ -227,7 +251,11 @@ def _record_on_dashboard(
 
 
 def _github_publisher(
-    settings: ActionSettings, repo: git.Repo, config: RepoConfig, event: Mapping[str, Any]
+    settings: ActionSettings,
+    repo: git.Repo,
+    config: RepoConfig,
+    event: Mapping[str, Any],
+    base_sha: str,
 ) -> Publisher:
     """The GitHub publisher; its first API calls (reading Nightcrew's PRs) happen here."""
     from bot.dashboard import board
@@ -252,7 +280,7 @@ def _github_publisher(
             assignees=config.pr_assignees,
             draft=config.pr_draft,
             identity=Identity(config.author_name, config.author_email),
-            base_sha=gitops.resolve_base(repo, config.base),
+            base_sha=base_sha,
         )
         # The dashboard's ignore rules (from `/nightcrew ignore ...`) come before anything else.
         return board.IgnoringPublisher(publisher, board.load_rules(publisher.repo))
@@ -294,7 +322,7 @@ def _finish(settings: ActionSettings, data: dict[str, Any], markdown: str, out: 
             fh.write(workflow.redact(summary, settings.secrets()) + "\n")
     from bot.publish.pulls import PERMISSIONS_HINT
 
-    if any(PERMISSIONS_HINT in note for note in data.get("notes", ())):
+    if any(note_kind(n) == NoteKind.PERMISSION_DENIED for n in data.get("notes", ())):
         # Not a night that merely ran into a limit: no PR can be opened until this is fixed.
         message = f"GitHub refused to let the token open PRs: {PERMISSIONS_HINT}"
         _say(workflow.command("error", message))

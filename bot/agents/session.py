@@ -22,9 +22,10 @@ from bot.fix import guard
 from bot.fix.fixers import FixOutcome
 from bot.model import Finding, assign_fingerprints, split_lines
 from bot.recipes.model import Recipe
+from bot.report.progress import Phase, Progress
 from bot.sandbox.bwrap import NONE as NO_SANDBOX
 from bot.sandbox.bwrap import Sandbox
-from bot.verify.command import default_test_command
+from bot.verify.command import test_commands
 
 MAX_INLINE_CHARS = 60_000  # a finder's files are sent inline up to this size, else read
 MAX_DIFF_CHARS = 12_000
@@ -51,7 +52,7 @@ class AgentSession:
         client: MessagesClient,
         config: RepoConfig,
         env: Mapping[str, str],
-        progress: Callable[[str], None],
+        progress: Progress,
         clock: Callable[[], float] = time.monotonic,
         sandbox: Sandbox = NO_SANDBOX,
     ) -> None:
@@ -71,19 +72,25 @@ class AgentSession:
         self._fixer = AgentFixer(self)
 
     @classmethod
-    def from_env(
+    def start(
         cls,
+        api_key: str,
         env: Mapping[str, str],
         config: RepoConfig,
-        progress: Callable[[str], None],
+        progress: Progress,
         sandbox: Sandbox = NO_SANDBOX,
     ) -> AgentSession | None:
-        """None (after one clear progress line) when ANTHROPIC_API_KEY is absent."""
-        key = (env.get("ANTHROPIC_API_KEY") or "").strip()
+        """None (after one clear progress line) when there is no API key.
+
+        ``env`` is where ``ANTHROPIC_BASE_URL`` is read and what ``run_checks`` starts from
+        (scrubbed of secrets first).
+        """
+        key = api_key.strip()
         if not key:
             progress(
+                Phase.SETUP,
                 "agents: ANTHROPIC_API_KEY is not set, so recipes that need Claude agents "
-                "are skipped tonight; deterministic recipes still run"
+                "are skipped tonight; deterministic recipes still run",
             )
             return None
         agents = config.agents
@@ -283,7 +290,8 @@ class AgentSession:
         self.outcomes[run.status] += 1
         if run.status == "errored":
             self.errored.append({"recipe": recipe.id, "what": what, "reason": run.message})
-            self.progress(f"agents: {recipe.id} {what}: {run.message}")
+            phase = Phase.FIND if what.startswith("search of") else Phase.FIX
+            self.progress(phase, f"agents: {recipe.id} {what}: {run.message}")
         return run
 
     def _meters(self, recipe: Recipe, max_turns: int) -> list[Meter]:
@@ -300,10 +308,7 @@ class AgentSession:
         return Workspace(tree, recipe.include, recipe.exclude, protected)
 
     def _check_commands(self, recipe: Recipe, tree: Path) -> list[str]:
-        if recipe.verify_commands:
-            return list(recipe.verify_commands)
-        command = self.config.test_command or default_test_command(tree)
-        return [command] if command else []
+        return test_commands(recipe, self.config, tree)
 
     def _skip(self, recipe: Recipe, what: str, reason: str) -> None:
         self.outcomes["skipped"] += 1
@@ -311,7 +316,8 @@ class AgentSession:
         level = "night" if reason.startswith("night") else recipe.id
         if level not in self._announced:
             self._announced.add(level)
-            self.progress(f"agents: {reason}: no more agents for {level} tonight")
+            phase = Phase.FIND if what.startswith("agent search") else Phase.FIX
+            self.progress(phase, f"agents: {reason}: no more agents for {level} tonight")
 
 
 class AgentFixer:

@@ -11,6 +11,7 @@ from bot.model import Finding
 from bot.publish.proposal import NotPublished, Proposal, Published
 from bot.recipes.model import Recipe
 from bot.report.document import NightReport
+from bot.report.results import Reason
 
 
 class LocalPublisher:
@@ -22,10 +23,12 @@ class LocalPublisher:
         self.repo = repo
         self.patches = out / "patches"
 
-    def prior(self, recipe: Recipe, finding: Finding, branch: str) -> str | None:
+    def prior(self, recipe: Recipe, finding: Finding, branch: str) -> NotPublished | None:
         del recipe, finding
         if gitops.branch_exists(self.repo, branch):
-            return f"already proposed on branch {branch}"
+            return NotPublished(
+                f"already proposed on branch {branch}", kind=Reason.ALREADY_PROPOSED
+            )
         return None
 
     def publish(self, proposal: Proposal) -> Published | NotPublished:

@@ -14,7 +14,7 @@ from typing import Protocol
 from bot.model import Finding
 from bot.recipes.model import Recipe
 from bot.report.document import NightReport
-from bot.report.results import Step
+from bot.report.results import Reason, Step
 
 
 @dataclass(frozen=True)
@@ -45,16 +45,18 @@ class Published:
 
 @dataclass(frozen=True)
 class NotPublished:
-    """Publishing failed; ``stop`` asks the night to publish nothing more (rate limits)."""
+    """Not published (or, from ``prior``, not tried); ``stop`` asks the night to publish
+    nothing more (rate limits, a token that may not write)."""
 
     reason: str
     stop: bool = False
+    kind: Reason = Reason.PUBLISH_FAILED
 
 
 class Publisher(Protocol):
     name: str
 
-    def prior(self, recipe: Recipe, finding: Finding, branch: str) -> str | None:
+    def prior(self, recipe: Recipe, finding: Finding, branch: str) -> NotPublished | None:
         """Why this finding must not be tried tonight, or None to go ahead."""
         ...
 

@@ -16,8 +16,16 @@ As in cron, when both day-of-month and day-of-week are restricted (neither is ex
 from __future__ import annotations
 
 import calendar
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+from bot.errors import UserError
+
+if TYPE_CHECKING:
+    from bot.config import RepoConfig
+    from bot.recipes.model import Recipe
 
 ALIASES = {
     "@daily": "0 0 * * *",
@@ -152,3 +160,27 @@ def _value(text: str, spec: _Field, where: str) -> int:
     if not spec.low <= value <= spec.high:
         raise ScheduleError(f"{where}: {value} is out of range {spec.low}-{spec.high}")
     return value
+
+
+def select_recipes(
+    recipes: Sequence[Recipe], config: RepoConfig, ids: Sequence[str], now: datetime
+) -> tuple[list[Recipe], list[tuple[str, str]]]:
+    """Recipes to run tonight, and the ones left out with why."""
+    by_id = {r.id: r for r in recipes}
+    if ids:
+        unknown = [i for i in ids if i not in by_id]
+        if unknown:
+            raise UserError(
+                f"unknown recipe {', '.join(repr(i) for i in unknown)}; "
+                f"known: {', '.join(sorted(by_id))} (see `nightcrew recipes list`)",
+                field="--recipe",
+            )
+        return [by_id[i] for i in dict.fromkeys(ids)], []
+    enabled = [by_id[i] for i in config.recipes] if config.recipes is not None else list(recipes)
+    chosen, skipped = [], []
+    for recipe in enabled:
+        if is_due(recipe.schedule, now):
+            chosen.append(recipe)
+        else:
+            skipped.append((recipe.id, f"not due today (schedule {recipe.schedule!r})"))
+    return chosen, skipped

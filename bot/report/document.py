@@ -1,14 +1,16 @@
-"""The night's report, as JSON (for scripts) and Markdown (for people). Pure."""
+"""The night's report as JSON (for scripts) and Markdown (for people); pure, but for writing it."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from bot import __version__
 from bot.model import Finding
-from bot.report.results import FixResult, Status
+from bot.report.results import FixResult, Note, NoteKind, Status
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ class NightReport:
     findings: list[Finding] = field(default_factory=list)
     fixes: list[FixResult] = field(default_factory=list)
     test_runs: list[TestRunRecord] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     out_dir: str | None = None
     suite_runs: int = 0  # full test-suite runs made to verify fixes (baselines not counted)
@@ -99,10 +101,16 @@ class NightReport:
             "recipes_searched": self.recipes_searched,
             "agents": self.agents,
             "sandbox": self.sandbox,
-            "notes": self.notes,
+            "notes": [n.to_json() for n in self.notes],
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "out_dir": self.out_dir,
         }
+
+    def note(self, kind: NoteKind, text: str) -> Note:
+        """Add a line to the report's notes; returns it (to show it as progress too)."""
+        added = Note(kind, text)
+        self.notes.append(added)
+        return added
 
     def to_markdown(self) -> str:
         c = self.counts()
@@ -161,3 +169,12 @@ class NightReport:
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def write_report(report: NightReport) -> dict[str, Any]:
+    """Write report.json and report.md into the report's output folder; return the JSON."""
+    out = Path(report.out_dir or ".")
+    data = report.to_json()
+    (out / "report.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    (out / "report.md").write_text(report.to_markdown(), encoding="utf-8")
+    return data

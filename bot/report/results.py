@@ -9,6 +9,91 @@ from typing import Any
 from bot.model import Finding
 
 
+class Reason(StrEnum):
+    """Why a finding ended as it did, as a value: nothing downstream reads the sentence back."""
+
+    PUBLISHED = "published"  # verified, and the publisher made its branch or PR
+    NO_FIX = "no-fix"  # no automatic fix, or only an unsafe one the recipe does not allow
+    ALREADY_PROPOSED = "already-proposed"  # its branch or PR exists
+    IGNORED = "ignored"  # a reviewer closed its PR unmerged, or a dashboard rule
+    NIGHT_LIMIT = "night-limit"  # the night's verified-fix limit was reached
+    RECIPE_LIMIT = "recipe-limit"  # the recipe's per-night limit was reached
+    OPEN_LIMIT = "open-limit"  # no free slot under the open-PR limit
+    PUBLISHING_STOPPED = "publishing-stopped"  # an earlier fix stopped tonight's publishing
+    RATE_LIMITED = "rate-limited"  # GitHub's rate limit stopped publishing
+    PERMISSION_DENIED = "permission-denied"  # GitHub refused the token a write
+    PUBLISH_FAILED = "publish-failed"  # one publication failed; the next night tries again
+    HUMAN_PUSHED = "human-pushed"  # a person pushed to the fix's branch; it is left alone
+    FIX_FAILED = "fix-failed"  # the fixer could not make its edit
+    AGENT_GAVE_UP = "agent-gave-up"  # an agent found nothing safe to change
+    BUDGET = "budget"  # an agent budget was spent before this finding
+    GUARD = "guard"  # the diff guard refused the change
+    COMPILE = "compile"  # the fixed code does not compile
+    LINT = "lint"  # the fix brings new ruff violations
+    NO_TESTS = "no-tests"  # nothing can verify it, and the recipe wants tests
+    IMPORT_ORIGIN = "import-origin"  # tests would import an installed copy, not the fix
+    TESTS_FAILED = "tests-failed"  # the tests fail with the fix and pass without it
+    ERROR = "error"  # Nightcrew itself failed on this finding
+
+    @property
+    def waits(self) -> bool:
+        """Left for a later night by a limit or a stop, not judged."""
+        return self in _WAITING
+
+
+_WAITING = frozenset(
+    {
+        Reason.NIGHT_LIMIT,
+        Reason.RECIPE_LIMIT,
+        Reason.OPEN_LIMIT,
+        Reason.PUBLISHING_STOPPED,
+        Reason.RATE_LIMITED,
+    }
+)
+
+
+class NoteKind(StrEnum):
+    """What a line in the report's notes is about."""
+
+    INFO = "info"
+    SHARD = "shard"
+    SANDBOX = "sandbox"  # tests run unsandboxed, and why
+    DIRTY_WORKTREE = "dirty-worktree"
+    SEARCH_FAILED = "search-failed"  # a recipe's finder crashed; the others ran
+    BASELINE_FAILING = "baseline-failing"  # tests already failing on the base commit
+    FLAKY = "flaky"
+    PUBLISHING_STOPPED = "publishing-stopped"
+    PERMISSION_DENIED = "permission-denied"  # publishing stopped: the token may not write
+    TIDY = "tidy"  # the publisher's end-of-night work (stale PRs, abandoned branches)
+    DASHBOARD = "dashboard"
+
+
+@dataclass(frozen=True)
+class Note:
+    kind: NoteKind
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+    def to_json(self) -> dict[str, str]:
+        return {"kind": self.kind.value, "text": self.text}
+
+
+def note_text(note: Any) -> str:
+    """A report's note as text, whether JSON ``{kind, text}`` or a plain string (old reports)."""
+    if isinstance(note, dict):
+        return str(note.get("text", ""))
+    return str(note)
+
+
+def note_kind(note: Any) -> str:
+    """A report's note's kind; ``info`` for plain strings (old reports)."""
+    if isinstance(note, dict):
+        return str(note.get("kind") or NoteKind.INFO.value)
+    return NoteKind.INFO.value
+
+
 class Status(StrEnum):
     VERIFIED = "verified"  # passed guard and verification; a branch was made
     REJECTED = "rejected"  # the fix was tried and failed a check
@@ -41,6 +126,7 @@ class FixResult:
     duration: float = 0.0
     costs: dict[str, float] = field(default_factory=dict)  # agents: tokens, dollars, turns
     summary: str = ""  # what an agent said it did (untrusted model text)
+    kind: Reason | None = None  # the reason as a value; None only while the fix is judged
 
     def to_json(self) -> dict[str, Any]:
         f = self.finding
@@ -53,6 +139,7 @@ class FixResult:
             "message": f.message,
             "status": self.status.value,
             "reason": self.reason,
+            "reason_kind": self.kind.value if self.kind else None,
             "branch": self.branch,
             "url": self.url,
             "commit": self.commit,

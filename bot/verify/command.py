@@ -9,8 +9,13 @@ import sys
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.errors import UserError
+
+if TYPE_CHECKING:
+    from bot.config import RepoConfig
+    from bot.recipes.model import Recipe
 
 DEFAULT_TEST_COMMAND = "python -m pytest -q"
 CONFIG_HINT = "set `test_command` in .github/nightcrew.yml"
@@ -147,3 +152,11 @@ def default_test_command(tree: Path) -> str | None:
 
 
 # --------------------------------------------------------------------------- test runs
+
+
+def test_commands(recipe: Recipe, config: RepoConfig, tree: Path) -> list[str]:
+    """The commands that verify this recipe's fixes: the recipe's own, else the repo's."""
+    if recipe.verify_commands:
+        return list(recipe.verify_commands)
+    command = config.test_command or default_test_command(tree)
+    return [command] if command else []

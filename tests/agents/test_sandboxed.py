@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from bot import night
+from bot.report import progress
 from tests.conftest import git, init_repo, needs_bwrap
 from tests.fakes.messages_api import FakeMessagesAPI, Request, reply, tool_use
 
@@ -115,7 +116,9 @@ def test_without_the_sandbox_the_same_night_leaks_the_key(tmp_path: Path) -> Non
     """The control: the probe works, so the test above would fail without the sandbox."""
     fake, report = run_night(tmp_path, "disabled")
     assert report["sandbox"].startswith("none")
-    assert any("tests run unsandboxed" in note for note in report["notes"])
+    assert any(
+        n["kind"] == "sandbox" and "tests run unsandboxed" in n["text"] for n in report["notes"]
+    )
     assert len(fake.requests) == 3
     assert f"FOUND {KEY[::-1]}" in fake.requests[2].tool_results[0]["content"]
     (fix,) = report["fixes"]  # the engine's verification caught the leak raising, at least
@@ -148,9 +151,13 @@ def test_without_a_sandbox_agent_recipes_are_skipped_before_any_request(
         lines: list[str] = []
         report = night.run_night(
             night.NightOptions(
-                repo, recipe_ids=("unnecessary-copies-deep", "unused-imports"), out=tmp_path / "o"
+                repo,
+                recipe_ids=("unnecessary-copies-deep", "unused-imports"),
+                out=tmp_path / "o",
+                env=dict(os.environ),
+                api_key=KEY,
             ),
-            lines.append,
+            lambda phase, line: lines.append(line),
         )
     assert fake.requests == []
     skipped = dict(report.recipes_skipped)
@@ -158,7 +165,7 @@ def test_without_a_sandbox_agent_recipes_are_skipped_before_any_request(
     assert report.recipes_searched == ["unused-imports"]  # deterministic recipes still run
     assert report.sandbox is not None and report.sandbox.startswith("none (bubblewrap could not")
     assert any(n.startswith("tests run unsandboxed") and "agent recipes are skipped" in n
-               for n in report.notes)  # fmt: skip
+               for n in map(str, report.notes))  # fmt: skip
     assert any("tests run unsandboxed" in line for line in lines)
 
 
@@ -184,7 +191,10 @@ def test_a_required_sandbox_that_cannot_run_stops_the_night_with_exit_2(tmp_path
 def test_disabled_sandbox_is_said_in_the_report(tmp_path: Path) -> None:
     repo = small_repo(tmp_path, "version: 1\nsandbox: {mode: disabled}\n")
     report = night.run_night(
-        night.NightOptions(repo, recipe_ids=("unused-imports",), out=tmp_path / "o"), lambda _: None
+        night.NightOptions(
+            repo, recipe_ids=("unused-imports",), out=tmp_path / "o", env=dict(os.environ)
+        ),
+        progress.silent,
     )
     assert report.sandbox == "none (disabled by `sandbox.mode` in the config)"
     assert "sandbox: none (disabled" in report.to_markdown()
@@ -194,6 +204,9 @@ def test_disabled_sandbox_is_said_in_the_report(tmp_path: Path) -> None:
 def test_sandbox_network_setting_reaches_the_nights_sandbox(tmp_path: Path) -> None:
     repo = small_repo(tmp_path, "version: 1\nsandbox: {network: true}\n")
     report = night.run_night(
-        night.NightOptions(repo, recipe_ids=("unused-imports",), out=tmp_path / "o"), lambda _: None
+        night.NightOptions(
+            repo, recipe_ids=("unused-imports",), out=tmp_path / "o", env=dict(os.environ)
+        ),
+        progress.silent,
     )
     assert report.sandbox == "bubblewrap: network shared, read-only filesystem, credentials hidden"

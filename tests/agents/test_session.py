@@ -92,7 +92,8 @@ def session(fake: FakeMessagesAPI, *, budget: Limits | None = None, lines: list 
     config = RepoConfig(agents=AgentSettings(max_retries=1, budget=budget or Limits()))
     env = {**os.environ, "ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": fake.url}
     env["DEPLOY_TOKEN"] = "tok-secret-must-never-leak"
-    made = AgentSession.from_env(env, config, (lines if lines is not None else []).append)
+    said = lines if lines is not None else []
+    made = AgentSession.start(KEY, env, config, lambda phase, line: said.append(line))
     assert made is not None
     return made
 
@@ -133,7 +134,8 @@ def requests_text(fake: FakeMessagesAPI) -> str:
 
 def test_no_key_means_no_session_and_one_clear_line() -> None:
     lines: list[str] = []
-    assert AgentSession.from_env({"ANTHROPIC_API_KEY": "  "}, RepoConfig(), lines.append) is None
+    said = AgentSession.start("  ", {}, RepoConfig(), lambda phase, line: lines.append(line))
+    assert said is None
     assert len(lines) == 1
     assert (
         "ANTHROPIC_API_KEY is not set" in lines[0] and "deterministic recipes still run" in lines[0]

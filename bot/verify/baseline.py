@@ -1,0 +1,84 @@
+"""The baseline: each test command once on the base commit, before any fix is tried.
+
+A command that does not exist or hangs on the base commit is bad input: the night stops
+here, before any branch, patch or PR is made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from bot.errors import UserError
+from bot.report.document import NightReport, TestRunRecord
+from bot.report.progress import Phase, Progress
+from bot.report.results import NoteKind
+from bot.sandbox.bwrap import Sandbox
+from bot.sandbox.environment import test_env
+from bot.verify.runs import TestRun, run_tests
+
+
+def record(purpose: str, run: TestRun) -> TestRunRecord:
+    """A test run, as the report lists it."""
+    return TestRunRecord(
+        purpose=purpose,
+        command=run.command,
+        returncode=run.returncode,
+        duration=run.duration,
+        tests=run.tests,
+        failed=tuple(sorted(run.failed or ())),
+        timed_out=run.timed_out,
+        log=str(run.log_path) if run.log_path else None,
+    )
+
+
+def run_baselines(
+    commands: Sequence[str],
+    tree: Path,
+    env: Mapping[str, str],
+    *,
+    base_sha: str,
+    timeout: float,
+    log_dir: Path,
+    sandbox: Sandbox,
+    report: NightReport,
+    progress: Progress,
+) -> dict[str, TestRun]:
+    """Each command's run on the base tree, recorded in the report."""
+    baselines: dict[str, TestRun] = {}
+    if not commands:
+        return baselines
+    report.test_command = " && ".join(commands)
+    test_environment = test_env(env, tree)
+    for command in commands:
+        progress(Phase.BASELINE, f"baseline: `{command}` on {base_sha[:10]}")
+        run = run_tests(
+            command, tree, test_environment, timeout, log_dir, "baseline", sandbox=sandbox
+        )
+        if run.not_found:
+            raise UserError(
+                f"test command `{command}` was not found: set `test_command` in "
+                ".github/nightcrew.yml (or the recipe's verify.commands) to one that runs here",
+                field="test_command",
+            )
+        if run.timed_out:
+            raise UserError(
+                f"test command `{command}` did not finish within {timeout:.0f}s "
+                "on the base commit: fix the hang or raise `limits.test_timeout`",
+                field="test_command",
+            )
+        baselines[command] = run
+        report.test_runs.append(record("baseline", run))
+        failing = len(run.failed or ())
+        progress(
+            Phase.BASELINE,
+            f"baseline: {run.tests if run.tests is not None else '?'} tests, "
+            f"{failing} already failing, {run.duration:.1f}s",
+        )
+        if failing:
+            report.note(
+                NoteKind.BASELINE_FAILING,
+                f"`{command}` already fails {failing} test(s) on the base commit; "
+                "fixes are judged on new failures only",
+            )
+    return baselines
