@@ -123,12 +123,12 @@ def _dispatch(args: argparse.Namespace) -> int:
             from bot.recipes.fixtures import cmd_test
 
             return cmd_test(args)
-        from bot.recipes import commands
+        from bot.recipes import subcommands
 
         return {
-            "list": commands.cmd_list,
-            "validate": commands.cmd_validate,
-            "schema": commands.cmd_schema,
+            "list": subcommands.cmd_list,
+            "validate": subcommands.cmd_validate,
+            "schema": subcommands.cmd_schema,
         }[args.recipes_command](args)
     raise AssertionError(args.command)
 
