@@ -123,7 +123,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             from bot.recipes.fixtures import cmd_test
 
             return cmd_test(args)
-        from bot.recipes import commands
+        from bot.recipes import subcommands as commands
 
         return {
             "list": commands.cmd_list,
