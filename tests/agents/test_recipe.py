@@ -14,8 +14,9 @@ from bot.errors import UserError
 from bot.find.detectors import REGISTRY
 from bot.find.search import find
 from bot.recipes.fixtures import format_results, run_fixture
-from bot.recipes.loader import builtin_recipes_dir, load_recipe, recipe_schema
+from bot.recipes.loader import builtin_recipes_dir, load_recipe
 from bot.recipes.model import DEFAULT_AGENT_LIMITS, AgentFind, AgentFix, Limits, Recipe
+from bot.recipes.validation import recipe_schema
 
 detector = REGISTRY["copy-candidates"]
 
