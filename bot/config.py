@@ -29,8 +29,8 @@ from typing import Any
 
 from bot.errors import UserError
 from bot.globs import pattern_problem
-from bot.recipes.loader import schema_errors
 from bot.recipes.model import Limits, Recipe
+from bot.recipes.validation import schema_errors
 from bot.recipes.yamlpos import Document, display_path, load_yaml
 
 CONFIG_PATHS = (".github/nightcrew.yml", ".github/nightcrew.yaml")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.config import load_config
 from bot.errors import UserError
-from bot.recipes import loader
+from bot.recipes import loader, validation
 from bot.recipes.yamlpos import display_path
 
 EXIT_OK = 0
@@ -67,5 +67,5 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     """Print the JSON Schema of recipe files."""
-    sys.stdout.write(loader.recipe_schema_text())
+    sys.stdout.write(validation.recipe_schema_text())
     return EXIT_OK

@@ -1,9 +1,8 @@
-"""The agent recipe's parts: the copy-candidates prefilter, code context, recipe and config."""
+"""The agent recipe's parts: code context, recipe, config (the prefilter: tests/find/detectors)."""
 
 from __future__ import annotations
 
 import tempfile
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -11,94 +10,11 @@ import pytest
 from bot.agents.context import code_context
 from bot.config import DEFAULT_AGENT_MODEL, AgentSettings, RepoConfig, config_schema, load_config
 from bot.errors import UserError
-from bot.find.detectors import REGISTRY
 from bot.find.search import find
 from bot.recipes.fixtures import format_results, run_fixture
-from bot.recipes.loader import builtin_recipes_dir, load_recipe, recipe_schema
+from bot.recipes.loader import builtin_recipes_dir, load_recipe
 from bot.recipes.model import DEFAULT_AGENT_LIMITS, AgentFind, AgentFix, Limits, Recipe
-
-detector = REGISTRY["copy-candidates"]
-
-
-def candidates(code: str) -> list[str]:
-    source = textwrap.dedent(code)
-    return [m.message.split("`")[1] for m in detector.detect(source, "x.py")]
-
-
-FLAGGED = [
-    pytest.param("def f(xs):\n    return xs.copy()\n", ["xs.copy()"], id="copy-method"),
-    pytest.param("def f(self):\n    return self.items.copy()\n", ["self.items.copy()"], id="attr"),
-    pytest.param("def f(xs):\n    return list(xs)\n", ["list(xs)"], id="list-of-name"),
-    pytest.param("def f(d):\n    return dict(d)\n", ["dict(d)"], id="dict-of-name"),
-    pytest.param("def f(d):\n    return set(d['k'])\n", ["set(d['k'])"], id="set-of-item"),
-    pytest.param("def f(d):\n    return list(d.items())\n", ["list(d.items())"], id="dict-view"),
-    pytest.param("def f(xs):\n    return xs[:]\n", ["xs[:]"], id="full-slice"),
-    pytest.param(
-        "import copy\ndef f(d):\n    return copy.deepcopy(d)\n", ["copy.deepcopy(d)"], id="deep"
-    ),
-    pytest.param(
-        "from copy import deepcopy\ndef f(d):\n    return deepcopy(d)\n",
-        ["deepcopy(d)"],
-        id="deepcopy-imported-by-name",
-    ),
-    pytest.param(
-        "import copy\ndef f(d):\n    return copy.copy(d)\n", ["copy.copy(d)"], id="shallow"
-    ),
-    pytest.param(
-        "def f(out, n):\n    for i in range(n):\n        out = out + [i]\n    return out\n",
-        ["out = out + [i]"],
-        id="concat-in-loop-on-parameter",
-    ),
-    pytest.param(
-        "def f(rows):\n    return [r.copy() for r in rows]\n", ["r.copy()"], id="in-comprehension"
-    ),
-    pytest.param(
-        "class A:\n    def f(self, xs):\n        return list(xs)\n", ["list(xs)"], id="method"
-    ),
-]
-
-NOT_FLAGGED = [
-    pytest.param("X = list(Y)\n", id="module-level"),
-    pytest.param("class A:\n    xs = list(range(3))\n", id="class-level"),
-    pytest.param("def f(n):\n    return list(range(n))\n", id="list-of-call-result"),
-    pytest.param("def f(xs):\n    return list(x for x in xs)\n", id="list-of-generator"),
-    pytest.param("def f(a, b):\n    return dict(a, **b)\n", id="dict-with-keywords"),
-    pytest.param("def f(xs):\n    xs[:] = []\n", id="slice-assignment"),
-    pytest.param("def f(xs):\n    return xs[1:]\n", id="partial-slice"),
-    pytest.param("def list(x):\n    return x\ndef f(xs):\n    return list(xs)\n", id="shadowed"),
-    pytest.param("def f(obj):\n    return obj.copy(deep=True)\n", id="copy-with-arguments"),
-    pytest.param("def f(copy, d):\n    return copy.deepcopy(d)\n", id="copy-is-not-the-module"),
-    pytest.param("def f(x):\n    x = x + [1]\n    return x\n", id="concat-outside-a-loop"),
-    pytest.param(
-        "def f(items):\n    seen = [1]\n    for x in seen.copy():\n        print(x)\n",
-        id="left-to-copy-before-iteration",
-    ),
-    pytest.param(
-        "def f(n):\n    out = []\n    for i in range(n):\n        out = out + [i]\n"
-        "    return out\n",
-        id="left-to-list-concat-in-loop",
-    ),
-    pytest.param("def f(:\n    return list(x)\n", id="syntax-error"),
-]
-
-
-@pytest.mark.parametrize(("code", "expected"), FLAGGED)
-def test_copy_candidates_flags(code: str, expected: list[str]) -> None:
-    assert candidates(code) == expected
-
-
-@pytest.mark.parametrize("code", NOT_FLAGGED)
-def test_copy_candidates_leaves_alone(code: str) -> None:
-    assert candidates(code) == []
-
-
-def test_candidates_carry_no_edits_and_point_at_the_copy() -> None:
-    (match,) = detector.detect("def f(xs):\n    ys = list(xs)\n    return ys\n", "x.py")
-    assert match.edits == ()
-    assert (match.start_line, match.start_col, match.end_line, match.end_col) == (2, 10, 2, 18)
-    assert match.message == "`list(xs)` copies into a new list: is the copy needed?"
-    assert detector.needs_agent is True
-
+from bot.recipes.validation import recipe_schema
 
 # --- code context -------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.recipes import loader
+from bot.recipes import loader, validation
 
 GOOD = """\
 schema_version: 1
@@ -132,6 +132,6 @@ def test_list_missing_repo(cwd: Path, capsys: pytest.CaptureFixture[str]) -> Non
 def test_schema_prints_the_committed_schema(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["recipes", "schema"]) == 0
     out = capsys.readouterr().out
-    assert json.loads(out) == loader.recipe_schema()
-    committed = Path(loader.__file__).with_name("schema.json").read_text(encoding="utf-8")
+    assert json.loads(out) == validation.recipe_schema()
+    committed = Path(validation.__file__).with_name("schema.json").read_text(encoding="utf-8")
     assert out == committed
