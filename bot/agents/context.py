@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from bot.find.detectors.base import parse
+from bot.find.detectors.core import parse
 from bot.model import split_lines
 
 MAX_LINES = 160  # a longer function is shown as a window around the finding

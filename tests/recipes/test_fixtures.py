@@ -8,7 +8,7 @@ import pytest
 
 from bot.errors import UserError
 from bot.find.detectors import REGISTRY
-from bot.find.detectors.base import Match
+from bot.find.detectors.core import Match
 from bot.model import TextEdit
 from bot.recipes.fixtures import MAX_ROUNDS, CaseResult, cmd_test, format_results, run_fixture
 from bot.recipes.model import FixtureCase, Recipe

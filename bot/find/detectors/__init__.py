@@ -7,7 +7,7 @@ Adding a detector is adding a module with ``name``, ``summary`` and ``detect`` (
 from __future__ import annotations
 
 from bot.find.detectors import copy_before_iteration, copy_candidates, list_concat_in_loop
-from bot.find.detectors.base import Detector, Match
+from bot.find.detectors.core import Detector, Match
 
 REGISTRY: dict[str, Detector] = {
     detector.name: detector

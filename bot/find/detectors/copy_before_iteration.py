@@ -14,7 +14,7 @@ import ast
 import re
 
 from bot.find.detectors import scope
-from bot.find.detectors.base import BOM, Match, Positions, parse
+from bot.find.detectors.core import BOM, Match, Positions, parse
 
 name = "copy-before-iteration"
 summary = "`for v in xs.copy():` copies a collection the loop never changes; iterate it directly"

@@ -19,7 +19,7 @@ from __future__ import annotations
 import ast
 
 from bot.find.detectors import copy_before_iteration, list_concat_in_loop, scope
-from bot.find.detectors.base import BOM, Match, Positions, parse
+from bot.find.detectors.core import BOM, Match, Positions, parse
 
 name = "copy-candidates"
 summary = "candidate copies (`.copy()`, `list(x)`, `x[:]`, `deepcopy`, ...) for an agent to judge"

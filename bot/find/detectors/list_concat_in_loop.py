@@ -15,7 +15,7 @@ import re
 from collections import defaultdict
 
 from bot.find.detectors import scope
-from bot.find.detectors.base import Match, Positions, parse
+from bot.find.detectors.core import Match, Positions, parse
 
 name = "list-concat-in-loop"
 summary = "`x = x + [item]` in a loop copies the list on every pass; append in place instead"

@@ -1,11 +1,11 @@
-"""What every detector shares (``base``): parsing, and ``ast`` positions as character columns."""
+"""What every detector shares (``core``): parsing, and ``ast`` positions as character columns."""
 
 from __future__ import annotations
 
 import pytest
 
 from bot.find.detectors import REGISTRY
-from bot.find.detectors.base import Positions, parse
+from bot.find.detectors.core import Positions, parse
 from bot.model import apply_edits
 from tests.find.detectors import fix_all
 
