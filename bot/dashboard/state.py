@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from bot.dashboard import markers
-from bot.github.client import CommitInfo, PullInfo, RepoApi
+from bot.github.api import CommitInfo, PullInfo, RepoApi
 
 BRANCH_PREFIX = "nightcrew/"
 FINGERPRINT_TRAILER = "Nightcrew-Fingerprint"

@@ -32,7 +32,8 @@ from bot.dashboard.state import (
     to_pull_state,
     trailer,
 )
-from bot.github.client import ApiError, CommitInfo, Connection, RepoApi
+from bot.github.api import ApiError, CommitInfo, RepoApi
+from bot.github.client import Connection
 from bot.github.push import LeaseRejected, PushError, PushRefused, push
 from bot.model import Finding, in_shard
 from bot.publish import pr_text

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot.dashboard import markers
-from bot.github.client import Pacer
+from bot.github.pacing import Pacer
 from bot.github.push import push
 from bot.model import in_shard
 from bot.publish.proposal import NotPublished, Proposal, Published

@@ -24,7 +24,8 @@ from github import Auth
 from bot.dashboard import board, markers, page
 from bot.dashboard.rules import IgnoreRules, Rule
 from bot.dashboard.state import FINGERPRINT_TRAILER, trailer
-from bot.github.client import Pacer, connect
+from bot.github.client import connect
+from bot.github.pacing import Pacer
 from bot.model import Finding
 from bot.night import NightOptions, run_night
 from bot.publish.pulls import GitHubPublisher
