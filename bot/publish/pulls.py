@@ -22,15 +22,11 @@ from bot.config import RepoConfig
 from bot.dashboard import markers
 from bot.dashboard.state import (
     BRANCH_PREFIX,
-    FINGERPRINT_TRAILER,
-    PATH_TRAILER,
-    RECIPE_TRAILER,
     Identity,
     PullState,
     foreign_commits,
     read_state,
     to_pull_state,
-    trailer,
 )
 from bot.github.api import ApiError, CommitInfo, RepoApi
 from bot.github.client import Connection
@@ -38,6 +34,7 @@ from bot.github.push import LeaseRejected, PushError, PushRefused, push
 from bot.model import Finding, in_shard
 from bot.publish import pr_text
 from bot.publish.proposal import NotPublished, Proposal, Published
+from bot.publish.trailers import Trailer, recipe_id
 from bot.recipes.model import Recipe
 from bot.report.document import NightReport
 
@@ -463,9 +460,10 @@ class GitHubPublisher:
             commits = self.repo.compare(self.base_branch, sha).commits
             if not commits or foreign_commits(commits, self.identity):
                 continue
-            fingerprint = trailer(commits[-1].message, FINGERPRINT_TRAILER) or ""
-            recipe = (trailer(commits[-1].message, RECIPE_TRAILER) or "").split("@", 1)[0]
-            path = trailer(commits[-1].message, PATH_TRAILER)
+            message = commits[-1].message
+            fingerprint = Trailer.FINGERPRINT.read(message) or ""
+            recipe = recipe_id(message) or ""
+            path = Trailer.PATH.read(message)
             if shard is not None and recipe in searched:
                 if path is None:  # made before commits named their file
                     unjudged_branches += 1
