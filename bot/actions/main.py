@@ -235,7 +235,7 @@ def _record_on_dashboard(
     The workflow run's id goes with it: the shards of one run add up their numbers there.
     """
     from bot.dashboard import board
-    from bot.github.client import ApiError
+    from bot.github.api import ApiError
 
     try:
         board.record_night(
@@ -260,7 +260,8 @@ def _github_publisher(
     """The GitHub publisher; its first API calls (reading Nightcrew's PRs) happen here."""
     from bot.dashboard import board
     from bot.dashboard.state import Identity
-    from bot.github.client import ApiError, connect
+    from bot.github.api import ApiError
+    from bot.github.client import connect
     from bot.publish.pulls import GitHubPublisher, PublishLimits
 
     limits = PublishLimits(

@@ -24,7 +24,7 @@ from bot.dashboard.page import Dashboard, NightSummary, OpenPull
 from bot.dashboard.rules import IgnoreRules
 from bot.dashboard.state import to_pull_state
 from bot.errors import NightcrewError
-from bot.github.client import IssueInfo, PullInfo
+from bot.github.api import IssueInfo, PullInfo
 from bot.model import Finding
 from bot.publish.proposal import NotPublished, Proposal, Published, Publisher
 from bot.recipes.model import Recipe

@@ -9,17 +9,14 @@ branch means a person has worked there, and Nightcrew leaves it alone.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from bot.dashboard import markers
-from bot.github.client import CommitInfo, PullInfo, RepoApi
+from bot.github.api import CommitInfo, PullInfo, RepoApi
+from bot.publish.trailers import Trailer
 
 BRANCH_PREFIX = "nightcrew/"
-FINGERPRINT_TRAILER = "Nightcrew-Fingerprint"
-RECIPE_TRAILER = "Nightcrew-Recipe"
-PATH_TRAILER = "Nightcrew-Path"
 
 
 @dataclass(frozen=True)
@@ -126,13 +123,6 @@ def to_pull_state(info: PullInfo, full_name: str, prefix: str = BRANCH_PREFIX) -
     )
 
 
-def trailer(message: str, key: str) -> str | None:
-    """The value of the last ``key: value`` trailer line of a commit message."""
-    pattern = re.compile(rf"^{re.escape(key)}:\s*(\S.*?)\s*$", re.MULTILINE | re.IGNORECASE)
-    values = pattern.findall(message)
-    return values[-1] if values else None
-
-
 def is_nightcrew_commit(
     commit: CommitInfo, identity: Identity, fingerprint: str | None = None
 ) -> bool:
@@ -140,7 +130,7 @@ def is_nightcrew_commit(
     email = identity.email.casefold()
     if commit.author_email.casefold() != email or commit.committer_email.casefold() != email:
         return False
-    found = trailer(commit.message, FINGERPRINT_TRAILER)
+    found = Trailer.FINGERPRINT.read(commit.message)
     return found is not None and (fingerprint is None or found == fingerprint)
 
 

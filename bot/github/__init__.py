@@ -1,6 +1,6 @@
-"""Publishing to GitHub: PRs as the only state, kept right across nights.
+"""Talking to GitHub: the API adapter and git push.
 
-``client`` is the one module that imports PyGithub; ``markers`` and ``bodies`` are pure;
-``state`` reads Nightcrew's PRs and branches; ``push`` is the git push adapter;
-``publisher`` puts them together as a ``bot.publish.Publisher``.
+``api`` holds the plain values and ``RepoApi`` everything above sees (pure); ``pacing`` the
+retry policy, rate-limit waits and write pacing (pure); ``client`` is the one module that
+imports PyGithub; ``push`` is the git push adapter.
 """

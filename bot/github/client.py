@@ -1,26 +1,20 @@
 """The GitHub API adapter: the only module that imports PyGithub.
 
-Everything above this module sees plain frozen values (``PullInfo``, ``CommitInfo``...) and
-one exception, ``ApiError``. Retries: PyGithub's urllib3 ``Retry`` is the single retry
-layer for API calls, on 5xx and dropped connections only; 403/429 rate limits are not
-retried here but surface as ``ApiError.rate_limited`` so the publisher can stop cleanly.
-That layer repeats POSTs too, except one: a comment is posted through a second client whose
-``Retry`` never repeats a POST that may have reached GitHub, because a repeated comment is a
-duplicate on the PR. When such a POST fails (5xx, or no answer), ``create_comment`` looks
-for the comment among the PR's recent ones and posts once more only when it is not there.
-Content-creating requests go one at a time through a ``Pacer`` (GitHub asks for at least a
-second between them); PyGithub's own write throttle is off so the two do not add up.
+Everything above this module sees the plain values of ``api`` (``PullInfo``,
+``CommitInfo``...) and one exception, ``ApiError``; how often requests are retried and how
+fast writes go is ``pacing``'s. The retry layer repeats POSTs too, except one: a comment is
+posted through a second client whose ``Retry`` never repeats a POST that may have reached
+GitHub, because a repeated comment is a duplicate on the PR. When such a POST fails (5xx,
+or no answer), ``create_comment`` looks for the comment among the PR's recent ones and
+posts once more only when it is not there. PyGithub's own write throttle is off so that it
+and the ``Pacer`` do not add up.
 """
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
-from typing import Any, Protocol
 
 import github
 import requests
@@ -31,247 +25,15 @@ from github.IssueComment import IssueComment
 from github.PullRequest import PullRequest
 from urllib3.util.retry import Retry
 
-from bot.errors import NightcrewError
+from bot.github.api import ApiError, CommentInfo, CommitInfo, Comparison, IssueInfo, PullInfo
+from bot.github.pacing import Pacer, rate_limit_wait, retry_policy
 
 DEFAULT_API_URL = "https://api.github.com"
 USER_AGENT = "nightcrew"
-RETRY_STATUSES = (500, 502, 503, 504)
-# POST is retried too, for the POSTs that are safe to repeat or whose repeat is detected: a
-# repeated "create PR" or "create label" answers 422 "already exists", which the publisher
-# reads; labels, reviewers, assignees and reactions are sets; a second dashboard issue made
-# by a repeated "create issue" is merged into the first by the next update (review/board.py).
-# Comments are none of these: ``create_comment`` uses ``retry_policy(repeat_posts=False)``.
-RETRY_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE", "POST"})
 # How long before its POST a comment found by ``create_comment``'s look-up may have been
 # created and still be the one whose answer was lost: created_at is in whole seconds, by
 # GitHub's clock, which the runner's may be a little ahead of.
 LOST_COMMENT_WINDOW = 60.0
-_RATE_LIMIT_WORDS = ("rate limit", "abuse detection", "please wait a few minutes")
-
-
-@dataclass(frozen=True)
-class PullInfo:
-    number: int
-    url: str  # the PR's page (html_url)
-    state: str  # "open" | "closed"
-    merged: bool
-    title: str
-    body: str
-    head_ref: str
-    head_sha: str
-    head_repo: str | None  # full name of the head's repository (None: deleted fork)
-    base_ref: str
-    base_sha: str
-    user: str | None = None
-    draft: bool = False
-    mergeable: bool | None = None  # only on a single PR; None while GitHub computes it
-    mergeable_state: str | None = None
-
-
-@dataclass(frozen=True)
-class CommitInfo:
-    sha: str
-    parents: tuple[str, ...]
-    author_name: str
-    author_email: str
-    committer_name: str
-    committer_email: str
-    message: str
-
-
-@dataclass(frozen=True)
-class CommentInfo:
-    id: int
-    body: str
-    user: str | None
-    user_is_bot: bool = False  # written by an app or bot account (Nightcrew's own replies)
-
-
-@dataclass(frozen=True)
-class Comparison:
-    status: str  # "identical" | "ahead" | "behind" | "diverged"
-    ahead_by: int
-    behind_by: int
-    commits: tuple[CommitInfo, ...]  # on head, not on base
-
-
-@dataclass(frozen=True)
-class IssueInfo:
-    number: int
-    url: str
-    state: str
-    title: str
-    body: str
-    labels: tuple[str, ...]
-    is_pull: bool
-    author: str | None = None
-    author_is_bot: bool = False
-
-
-@dataclass
-class ApiError(NightcrewError):
-    """A GitHub API call failed for good (after the retry layer), with what GitHub said."""
-
-    status: int | None  # None: no answer at all (connection, timeout)
-    message: str
-    what: str = ""  # what Nightcrew was doing, e.g. "open a PR for nightcrew/x"
-    retry_after: float | None = None  # seconds GitHub asks us to wait (rate limits)
-    errors: tuple[Mapping[str, Any], ...] = field(default_factory=tuple)
-
-    def __post_init__(self) -> None:
-        super().__init__(str(self))
-
-    @property
-    def rate_limited(self) -> bool:
-        return self.retry_after is not None
-
-    @property
-    def maybe_done(self) -> bool:
-        """No answer, or a 5xx: GitHub may have carried out the request all the same."""
-        return self.status is None or self.status >= 500
-
-    @property
-    def already_exists(self) -> bool:
-        """422 "A pull request already exists" (or a label that already exists)."""
-        if self.status != 422:
-            return False
-        texts = [self.message, *(str(e.get("message", "")) for e in self.errors)]
-        codes = [str(e.get("code", "")) for e in self.errors]
-        return "already_exists" in codes or any("already exists" in t.lower() for t in texts)
-
-    def __str__(self) -> str:
-        doing = f"could not {self.what}: " if self.what else ""
-        status = f"GitHub answered {self.status}" if self.status else "no answer from GitHub"
-        details = [self.message] if self.message else []
-        for error in self.errors[:1]:  # 422s say what was wrong in ``errors``
-            said = error.get("message") or " ".join(
-                str(error[k]) for k in ("resource", "field", "code") if error.get(k)
-            )
-            details.append(str(said))
-        detail = f" ({': '.join(details)})" if details else ""
-        wait = f"; it asks to wait {self.retry_after:.0f}s" if self.retry_after is not None else ""
-        return f"{doing}{status}{detail}{wait}"
-
-
-def rate_limit_wait(
-    status: int | None,
-    headers: Mapping[str, Any],
-    message: str,
-    now: Callable[[], float] = time.time,
-) -> float | None:
-    """Seconds GitHub asks us to wait when ``status`` is a rate limit, else None.
-
-    Secondary limits send ``retry-after``; an exhausted primary limit sends
-    ``x-ratelimit-remaining: 0`` with ``x-ratelimit-reset`` (epoch seconds); without either
-    GitHub's advice is to wait at least a minute.
-    """
-    if status not in (403, 429):
-        return None
-    lower = {str(k).lower(): str(v) for k, v in headers.items()}
-    if "retry-after" in lower:
-        return _retry_after_seconds(lower["retry-after"], now)
-    if lower.get("x-ratelimit-remaining") == "0":
-        try:
-            return max(0.0, float(lower.get("x-ratelimit-reset", "")) - now())
-        except ValueError:
-            return 60.0
-    if status == 429 or any(w in message.lower() for w in _RATE_LIMIT_WORDS):
-        return 60.0
-    return None
-
-
-def _retry_after_seconds(value: str, now: Callable[[], float]) -> float:
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - now())
-    except (TypeError, ValueError):
-        return 60.0
-
-
-class Pacer:
-    """Content-creating requests one at a time, at least ``interval`` seconds apart."""
-
-    def __init__(
-        self,
-        interval: float = 1.0,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.interval = interval
-        self.clock = clock
-        self.sleep = sleep
-        self._lock = threading.Lock()
-        self._last: float | None = None
-
-    @contextmanager
-    def write(self) -> Iterator[None]:
-        with self._lock:
-            if self._last is not None:
-                wait = self._last + self.interval - self.clock()
-                if wait > 0:
-                    self.sleep(wait)
-            try:
-                yield
-            finally:
-                self._last = self.clock()
-
-
-def retry_policy(total: int = 3, backoff: float = 1.0, *, repeat_posts: bool = True) -> Retry:
-    """The one retry layer for API calls: 5xx and connection failures, exponential backoff.
-
-    ``repeat_posts=False`` is the policy for comments: a POST is then repeated only when it
-    surely never reached GitHub (the connection could not be made). urllib3 does not repeat
-    a method outside ``allowed_methods`` on a 5xx or a read error (a timeout, a connection
-    dropped after the request was sent), but does on "other" errors (an SSL error, which
-    can come after the request was sent), hence ``other=0``.
-    """
-    return Retry(
-        total=total,
-        connect=total,
-        read=total,
-        status=total,
-        other=None if repeat_posts else 0,
-        backoff_factor=backoff,
-        status_forcelist=RETRY_STATUSES,
-        allowed_methods=RETRY_METHODS if repeat_posts else RETRY_METHODS - {"POST"},
-        # Rate limits stop publishing instead; a retry-after could also be hours long.
-        respect_retry_after_header=False,
-        # After the last retry, hand the response to PyGithub so it raises with GitHub's body.
-        raise_on_status=False,
-    )
-
-
-class RepoApi(Protocol):
-    """What Nightcrew asks of one repository on GitHub."""
-
-    full_name: str
-
-    @property
-    def owner(self) -> str: ...
-    @property
-    def default_branch(self) -> str: ...
-    def list_pulls(self, state: str = "all", head: str | None = None) -> list[PullInfo]: ...
-    def get_pull(self, number: int) -> PullInfo: ...
-    def pull_commits(self, number: int) -> list[CommitInfo]: ...
-    def compare(self, base: str, head: str) -> Comparison: ...
-    def create_pull(
-        self, *, head: str, base: str, title: str, body: str, draft: bool
-    ) -> PullInfo: ...
-    def edit_pull(
-        self, number: int, *, body: str | None = None, state: str | None = None
-    ) -> None: ...
-    def comments(self, number: int) -> list[CommentInfo]: ...
-    def create_comment(self, number: int, body: str) -> CommentInfo: ...
-    def label_names(self) -> set[str]: ...
-    def create_label(self, name: str, color: str, description: str) -> None: ...
-    def add_labels(self, number: int, labels: Sequence[str]) -> None: ...
-    def request_reviewers(self, number: int, reviewers: Sequence[str]) -> None: ...
-    def add_assignees(self, number: int, assignees: Sequence[str]) -> None: ...
-    def branches(self, prefix: str) -> dict[str, str]: ...
-    def delete_branch(self, name: str) -> None: ...
 
 
 class Connection:

@@ -7,6 +7,7 @@ import string
 from typing import Any
 
 from bot.model import Finding
+from bot.publish.trailers import Trailer, fits
 from bot.recipes.model import Recipe
 
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -69,10 +70,10 @@ def commit_message(recipe: Recipe, finding: Finding, evidence: list[str]) -> str
     body += [f"- {line}" for line in evidence]
     body += [
         "",
-        f"Nightcrew-Recipe: {recipe.id}@{recipe.version}",
-        f"Nightcrew-Rule: {finding.rule}",
+        Trailer.RECIPE.line(f"{recipe.id}@{recipe.version}"),
+        Trailer.RULE.line(finding.rule),
     ]
-    if finding.path.isprintable() and finding.path.strip() == finding.path:
-        body.append(f"Nightcrew-Path: {finding.path}")  # a shard tells its own branches by it
-    body.append(f"Nightcrew-Fingerprint: {finding.fingerprint}")
+    if fits(finding.path):
+        body.append(Trailer.PATH.line(finding.path))  # a shard tells its own branches by it
+    body.append(Trailer.FINGERPRINT.line(finding.fingerprint))
     return "\n".join(body) + "\n"

@@ -6,6 +6,7 @@ finding means it is proposed; a PR closed without merging means it is ignored; a
 cannot both publish a finding: the loser re-reads GitHub and skips. Nothing is ever
 pushed over a commit that Nightcrew did not make. A rate limit stops publishing for the
 night (``NotPublished(stop=True)``); whatever was left is found again the next night.
+What is done once publishing is over is ``tidy``'s; the record of what was done, ``ledger``'s.
 """
 
 from __future__ import annotations
@@ -22,20 +23,18 @@ from bot.config import RepoConfig
 from bot.dashboard import markers
 from bot.dashboard.state import (
     BRANCH_PREFIX,
-    FINGERPRINT_TRAILER,
-    PATH_TRAILER,
-    RECIPE_TRAILER,
     Identity,
     PullState,
     foreign_commits,
     read_state,
     to_pull_state,
-    trailer,
 )
-from bot.github.client import ApiError, CommitInfo, Connection, RepoApi
+from bot.github.api import ApiError, CommitInfo, RepoApi
+from bot.github.client import Connection
 from bot.github.push import LeaseRejected, PushError, PushRefused, push
-from bot.model import Finding, in_shard
-from bot.publish import pr_text
+from bot.model import Finding
+from bot.publish import ledger, pr_text, tidy
+from bot.publish.ledger import Action
 from bot.publish.proposal import NotPublished, Proposal, Published
 from bot.recipes.model import Recipe
 from bot.report.document import NightReport
@@ -55,17 +54,6 @@ class PublishLimits:
     max_open_prs: int = RepoConfig.max_open_prs  # open Nightcrew PRs at once (pr.max_open)
     # An open PR is rebuilt when it conflicts with its base, or is this many commits behind.
     max_behind: int = 50
-
-
-@dataclass(frozen=True)
-class Action:
-    """One thing the publisher did (or chose not to do), for the job summary."""
-
-    kind: str  # opened | repaired | rebuilt | closed | deleted | skipped | left | stopped | failed
-    branch: str
-    number: int | None = None
-    url: str | None = None
-    reason: str = ""
 
 
 class GitHubPublisher:
@@ -138,7 +126,7 @@ class GitHubPublisher:
             return self._prior(recipe, finding, branch)
         except ApiError as exc:
             if exc.rate_limited:
-                self._stop(exc)
+                self.stop(exc)
                 return f"not tried: {self._stop_reason}"
             return f"not tried: {exc}"
 
@@ -152,15 +140,15 @@ class GitHubPublisher:
             return self._publish(proposal)
         except ApiError as exc:
             if exc.rate_limited:
-                self._stop(exc)
+                self.stop(exc)
                 self._left_after_stop += 1
                 return NotPublished(f"not published: {self._stop_reason}", stop=True)
             if exc.status in (401, 403):  # every later write would be refused the same way
                 reason = f"{exc}; {PERMISSIONS_HINT}"
                 self._stop_reason = "GitHub refused a write"
-                self._act("stopped", branch, reason=reason)
+                self.act("stopped", branch, reason=reason)
                 return NotPublished(reason, stop=True)
-            self._act("failed", branch, reason=str(exc))
+            self.act("failed", branch, reason=str(exc))
             return NotPublished(f"{exc}; the next night tries again")
         except PushRefused as exc:
             reason = (
@@ -168,60 +156,27 @@ class GitHubPublisher:
                 f"and that no rule protects {BRANCH_PREFIX}* branches"
             )
             self._stop_reason = "git push was refused"
-            self._act("stopped", branch, reason=reason)
+            self.act("stopped", branch, reason=reason)
             return NotPublished(reason, stop=True)
         except PushError as exc:
-            self._act("failed", branch, reason=str(exc))
+            self.act("failed", branch, reason=str(exc))
             return NotPublished(f"{exc}; the next night tries again")
 
     def _finish(self, report: NightReport) -> None:
         if self._stop_reason:
-            left = f"{self._left_after_stop} verified fix(es) and " if self._left_after_stop else ""
-            report.notes.append(
-                f"GitHub: publishing stopped early ({self._stop_reason}); {left}stale PRs "
-                "were left for the next night"
-            )
+            report.notes.append(tidy.stopped_note(self._stop_reason, self._left_after_stop))
         else:
-            try:
-                self._tidy(report)
-            except ApiError as exc:
-                if exc.rate_limited:
-                    self._stop(exc)
-                else:
-                    self._act("failed", "", reason=str(exc))
+            tidy.tidy(self, report)
         summary = self.summary()
         if summary:
             report.notes.append(summary)
 
-    # What the summary shows.
-
     def summary(self) -> str:
         """One line: what the publisher did tonight."""
-        words = {
-            "opened": "opened",
-            "repaired": "opened after an interrupted run",
-            "rebuilt": "rebuilt on the new base",
-            "closed": "closed (finding gone)",
-            "deleted": "deleted abandoned branch",
-            "left": "left alone (a person pushed)",
-            "stopped": "stopped",
-            "failed": "failed",
-        }
-        parts = []
-        for kind, label in words.items():
-            done = [a for a in self.actions if a.kind == kind]
-            if not done:
-                continue
-            names = ", ".join(f"#{a.number}" if a.number else (a.branch or a.reason) for a in done)
-            parts.append(f"{label}: {names}")
-        skipped = sum(1 for a in self.actions if a.kind == "skipped")
-        if skipped:
-            parts.append(f"skipped: {skipped} (already open, ignored or over a limit)")
-        return "GitHub: " + "; ".join(parts) if parts else ""
+        return ledger.summary(self.actions)
 
     def published_urls(self) -> list[str]:
-        kinds = ("opened", "repaired", "rebuilt")
-        return [a.url for a in self.actions if a.kind in kinds and a.url]
+        return ledger.published_urls(self.actions)
 
     # prior()
 
@@ -230,9 +185,9 @@ class GitHubPublisher:
         fingerprint = finding.fingerprint
         pull = self.state.open_pull(fingerprint)
         if pull is not None:
-            commits = self._pull_commits(pull.number)
+            commits = self.pull_commits(pull.number)
             if foreign_commits(commits, self.identity, fingerprint):
-                self._leave(pull)
+                self.leave(pull)
                 return f"a person pushed to #{pull.number}; left alone"
             why = self._rebuild_reason(pull, commits)
             if why is None:
@@ -337,13 +292,13 @@ class GitHubPublisher:
         )
         if problems:
             note += "; " + "; ".join(problems)
-        self._act(kind, branch, info.number, info.url, note)
+        self.act(kind, branch, info.number, info.url, note)
         return Published(branch, url=info.url, note=note)
 
     def _rebuild(self, pull: PullState, proposal: Proposal) -> Published | NotPublished:
-        commits = self._pull_commits(pull.number)
+        commits = self.pull_commits(pull.number)
         if foreign_commits(commits, self.identity, pull.fingerprint):
-            self._leave(pull)
+            self.leave(pull)
             return NotPublished(f"a person pushed to #{pull.number}; left alone")
         head = commits[-1].sha if commits else pull.head_sha
         try:
@@ -364,7 +319,7 @@ class GitHubPublisher:
         self.repo.create_comment(pull.number, pr_text.rebuilt_comment(proposal, self.base_branch))
         why = self._rebuild_why.pop(pull.fingerprint, "")
         note = f"rebuilt #{pull.number} on {proposal.base[:10]}" + (f" ({why})" if why else "")
-        self._act("rebuilt", pull.branch, pull.number, pull.url, note)
+        self.act("rebuilt", pull.branch, pull.number, pull.url, note)
         return Published(pull.branch, url=pull.url, note=note)
 
     def _lost_race(self, branch: str) -> NotPublished:
@@ -402,7 +357,7 @@ class GitHubPublisher:
             except ApiError as exc:
                 problems.append(f"{name} not set: {exc}")
                 if exc.rate_limited:
-                    self._stop(exc)
+                    self.stop(exc)
                     break
         return problems
 
@@ -432,79 +387,10 @@ class GitHubPublisher:
             sleep=self._sleep,
         )
 
-    # finish()
+    # Shared by publishing and tidying (``tidy.Desk``).
 
-    def _tidy(self, report: NightReport) -> None:
-        """Close PRs whose finding is gone and delete branches abandoned before their PR.
-
-        A shard searched only its files, so it judges only the PRs whose marker names a file
-        of its shard, and the abandoned branches whose commit's ``Nightcrew-Path`` trailer
-        does; PRs and branches made before those named the file are left to an unsharded
-        night.
-        """
-        searched = searched_recipes(report)
-        found = {f.fingerprint for f in report.findings}
-        shard = report.shard if is_shard(report) else None
-        unjudged: list[PullState] = []  # a shard cannot tell where their finding was
-        for pull in self.state.open_pulls():
-            if pull.recipe not in searched:
-                continue
-            if shard is not None:
-                if pull.path is None:
-                    unjudged.append(pull)
-                    continue
-                if not in_shard(pull.path, shard):
-                    continue  # another shard's file: absent from this report, gone or not
-            if pull.fingerprint not in found:
-                self._close_gone(pull, report.base)
-        unjudged_branches = 0
-        for branch, sha in self.state.never_proposed().items():
-            commits = self.repo.compare(self.base_branch, sha).commits
-            if not commits or foreign_commits(commits, self.identity):
-                continue
-            fingerprint = trailer(commits[-1].message, FINGERPRINT_TRAILER) or ""
-            recipe = (trailer(commits[-1].message, RECIPE_TRAILER) or "").split("@", 1)[0]
-            path = trailer(commits[-1].message, PATH_TRAILER)
-            if shard is not None and recipe in searched:
-                if path is None:  # made before commits named their file
-                    unjudged_branches += 1
-                    continue
-                if not in_shard(path, shard):
-                    continue
-            if recipe in searched and fingerprint not in found:
-                self.repo.delete_branch(branch)
-                self.state.branches.pop(branch, None)
-                self._act("deleted", branch, reason="its finding is gone; no PR was opened")
-        if shard is not None:
-            note = _unjudged_note(unjudged, unjudged_branches)
-            if note:
-                report.notes.append(note)
-
-    def _close_gone(self, pull: PullState, base_sha: str) -> None:
-        commits = self._pull_commits(pull.number)
-        if foreign_commits(commits, self.identity, pull.fingerprint):
-            self._leave(pull)  # a person's work is theirs to close
-            return
-        body = pr_text.gone_comment(pull.fingerprint, self.base_branch, base_sha, pull.recipe)
-        self._comment_once(pull, "gone", body)
-        closed = markers.PullMarker(pull.fingerprint, pull.recipe, closed="gone", path=pull.path)
-        current = self.repo.get_pull(pull.number).body
-        self.repo.edit_pull(
-            pull.number, body=markers.replace_pull_marker(current, closed), state="closed"
-        )
-        self.state.replace(replace(pull, status="closed", closed_by_nightcrew=True))
-        try:
-            self.repo.delete_branch(pull.branch)
-        except ApiError as exc:
-            if exc.status != 422:  # 422: the branch is already gone
-                raise
-        self.state.branches.pop(pull.branch, None)
-        reason = "its finding is gone from the base branch"
-        self._act("closed", pull.branch, pull.number, pull.url, reason)
-
-    # Shared.
-
-    def _pull_commits(self, number: int) -> list[CommitInfo]:
+    def pull_commits(self, number: int) -> list[CommitInfo]:
+        """The PR's commits, read from GitHub once a night."""
         if number not in self._commits:
             self._commits[number] = self.repo.pull_commits(number)
         return self._commits[number]
@@ -517,16 +403,16 @@ class GitHubPublisher:
     def _foreign_branch_reason(branch: str) -> str:
         return f"branch {branch} exists on GitHub with commits Nightcrew did not make; left alone"
 
-    def _leave(self, pull: PullState) -> None:
+    def leave(self, pull: PullState) -> None:
         """A person has pushed to the PR: say so once, then never touch it."""
         if any(a.kind == "left" and a.number == pull.number for a in self.actions):
             return
-        self._comment_once(
+        self.comment_once(
             pull, "human-push", pr_text.human_push_comment(pull.branch, pull.fingerprint)
         )
-        self._act("left", pull.branch, pull.number, pull.url, "a person pushed to it")
+        self.act("left", pull.branch, pull.number, pull.url, "a person pushed to it")
 
-    def _comment_once(self, pull: PullState, kind: str, body: str) -> None:
+    def comment_once(self, pull: PullState, kind: str, body: str) -> None:
         said = any(
             markers.has_notice(c.body, kind, pull.fingerprint)
             for c in self.repo.comments(pull.number)
@@ -534,18 +420,19 @@ class GitHubPublisher:
         if not said:
             self.repo.create_comment(pull.number, body)
 
-    def _stop(self, exc: ApiError) -> None:
+    def stop(self, exc: ApiError) -> None:
+        """A rate limit: publish nothing more tonight, and say why once."""
         if self._stop_reason is None:
             wait = f", asked to wait {exc.retry_after:.0f}s" if exc.retry_after else ""
             self._stop_reason = f"GitHub's rate limit was reached{wait}"
-            self._act("stopped", "", reason=str(exc))
+            self.act("stopped", "", reason=str(exc))
 
     def _skip(self, branch: str, reason: str, pull: PullState | None = None) -> str:
         number, url = (pull.number, pull.url) if pull else (None, None)
-        self._act("skipped", branch, number, url, reason)
+        self.act("skipped", branch, number, url, reason)
         return reason
 
-    def _act(
+    def act(
         self,
         kind: str,
         branch: str,
@@ -554,35 +441,3 @@ class GitHubPublisher:
         reason: str = "",
     ) -> None:
         self.actions.append(Action(kind, branch, number, url, reason))
-
-
-def is_shard(report: NightReport) -> bool:
-    """A shard sees only part of the files: it can tell a finding is gone only in those."""
-    return report.shard is not None and report.shard[1] > 1
-
-
-def _unjudged_note(pulls: Sequence[PullState], branches: int, shown: int = 10) -> str:
-    """What a shard left for an unsharded night, or "" when it left nothing."""
-    parts = []
-    if pulls:
-        numbers = sorted(p.number for p in pulls)
-        listed = ", ".join(f"#{n}" for n in numbers[:shown])
-        more = f" and {len(numbers) - shown} more" if len(numbers) > shown else ""
-        parts.append(
-            f"{len(numbers)} PR(s) opened before Nightcrew recorded the finding's file "
-            f"({listed}{more})"
-        )
-    if branches:
-        parts.append(f"{branches} branch(es) without a PR")
-    if not parts:
-        return ""
-    return (
-        "GitHub: a shard tidies only the PRs of its own files; "
-        + " and ".join(parts)
-        + " wait for an unsharded night"
-    )
-
-
-def searched_recipes(report: NightReport) -> set[str]:
-    """Recipes whose finders completed tonight: only their absent findings are really gone."""
-    return set(report.recipes_searched)

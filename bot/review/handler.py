@@ -38,7 +38,8 @@ from bot.dashboard.state import (
     to_pull_state,
 )
 from bot.errors import NightcrewError, UserError
-from bot.github.client import ApiError, CommentInfo, CommitInfo, IssueInfo, Pacer, PullInfo
+from bot.github.api import ApiError, CommentInfo, CommitInfo, IssueInfo, PullInfo
+from bot.github.pacing import Pacer
 from bot.recipes.loader import discover
 from bot.recipes.model import Recipe
 from bot.review import replies

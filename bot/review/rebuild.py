@@ -30,7 +30,7 @@ from bot.config import RepoConfig, load_config
 from bot.dashboard.state import Identity, PullState, foreign_commits
 from bot.errors import UserError
 from bot.fix.fixers import EditFixer, FixOutcome
-from bot.github.client import ApiError, CommitInfo
+from bot.github.api import ApiError, CommitInfo
 from bot.github.push import LeaseRejected, PushError, auth_env, push, remote_url
 from bot.model import Finding
 from bot.night import NightOptions, run_night

@@ -14,7 +14,9 @@ import pytest
 from bot.dashboard import board, markers, page
 from bot.dashboard.page import Dashboard, NightSummary, OpenPull, Waiting
 from bot.dashboard.rules import IgnoreRules, Rule
-from bot.github.client import IssueInfo, Pacer, connect
+from bot.github.api import IssueInfo
+from bot.github.client import connect
+from bot.github.pacing import Pacer
 from tests.conftest import git
 from tests.fakes.github import FakeGitHub
 

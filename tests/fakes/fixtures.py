@@ -15,7 +15,8 @@ from typing import Any
 import git
 
 from bot import gitops
-from bot.github.client import Connection, Pacer, connect
+from bot.github.client import Connection, connect
+from bot.github.pacing import Pacer
 from bot.model import Finding, fingerprint
 from bot.publish import messages
 from bot.publish.proposal import Proposal

@@ -13,7 +13,9 @@ import github
 import pytest
 from github import Auth
 
-from bot.github.client import ApiError, Connection, GitHubRepo, Pacer, retry_policy
+from bot.github.api import ApiError
+from bot.github.client import Connection, GitHubRepo
+from bot.github.pacing import Pacer, retry_policy
 from tests.conftest import git
 from tests.fakes.fixtures import NAME, OWNER, TOKEN, Hub, make_hub
 
@@ -141,13 +143,6 @@ def test_control_the_general_retry_policy_posts_a_lost_comment_twice(hub: Hub, n
     api.create_comment(number, BODY)  # no error: urllib3's repeat answered 201
     assert comment_posts(hub) == [502, 201]
     assert hub.gh.comments_on(number) == [BODY, BODY]
-
-
-def test_only_the_comment_policy_refuses_to_repeat_posts() -> None:
-    general, once = retry_policy(3, 0.0), retry_policy(3, 0.0, repeat_posts=False)
-    assert general.is_retry("POST", 502) and not once.is_retry("POST", 502)
-    assert all(p.is_retry("GET", 502) for p in (general, once))
-    assert once.other == 0 and general.other is None
 
 
 @pytest.mark.parametrize("kind", ["secondary-403", "secondary-429", "primary"])

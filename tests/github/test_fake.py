@@ -12,7 +12,9 @@ import github
 import pytest
 from github import Auth, GithubException
 
-from bot.github.client import ApiError, Pacer, connect, rate_limit_wait
+from bot.github.api import ApiError
+from bot.github.client import connect
+from bot.github.pacing import Pacer
 from tests.conftest import git, init_repo
 from tests.fakes.github import FakeGitHub
 
@@ -347,90 +349,6 @@ def test_git_over_http_needs_the_token(setup: tuple[Path, FakeGitHub]) -> None:
     assert allowed.returncode == 0, allowed.stderr
     assert gh.branch_sha("copy") == git(workspace, "rev-parse", "main").strip()
     assert next(r.status for r in gh.requests if r.kind == "git") == 401
-
-
-# How the client reads GitHub's answers (pure).
-
-
-@pytest.mark.parametrize(
-    ("status", "headers", "message", "expected"),
-    [
-        pytest.param(403, {"Retry-After": "60"}, "secondary", 60.0, id="secondary-retry-after"),
-        pytest.param(429, {"retry-after": "7"}, "", 7.0, id="429-retry-after"),
-        pytest.param(
-            403,
-            {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1300"},
-            "API rate limit exceeded",
-            300.0,
-            id="primary-until-reset",
-        ),
-        pytest.param(
-            403,
-            {},
-            "You have triggered an abuse detection mechanism. Please wait a few minutes "
-            "before you try again.",
-            60.0,
-            id="old-abuse-message-without-headers",
-        ),
-        pytest.param(
-            403, {}, "Must have push access to view collaborator permission.", None, id="forbidden"
-        ),
-        pytest.param(500, {"Retry-After": "5"}, "", None, id="server-error-is-not-a-limit"),
-        pytest.param(422, {}, "Validation Failed", None, id="validation"),
-    ],
-)
-def test_rate_limit_wait(
-    status: int, headers: dict[str, str], message: str, expected: float | None
-) -> None:
-    assert rate_limit_wait(status, headers, message, now=lambda: 1000.0) == expected
-
-
-def test_api_error_says_what_failed_and_knows_already_exists() -> None:
-    exists = ApiError(
-        422,
-        "Validation Failed",
-        "open a PR for nightcrew/x",
-        None,
-        (
-            {
-                "resource": "PullRequest",
-                "code": "custom",
-                "message": "A pull request already exists",
-            },
-        ),
-    )
-    assert exists.already_exists and not exists.rate_limited
-    assert str(exists) == (
-        "could not open a PR for nightcrew/x: GitHub answered 422 "
-        "(Validation Failed: A pull request already exists)"
-    )
-    label = ApiError(422, "Validation Failed", "", None, ({"code": "already_exists"},))
-    assert label.already_exists
-    assert not ApiError(422, "Validation Failed", "x", None, ({"code": "invalid"},)).already_exists
-    limited = ApiError(403, "secondary rate limit", "comment on #1", 60.0)
-    assert limited.rate_limited and str(limited).endswith("it asks to wait 60s")
-    assert str(ApiError(None, "ReadTimeout", "list PRs")) == (
-        "could not list PRs: no answer from GitHub (ReadTimeout)"
-    )
-
-
-def test_pacer_spaces_writes_by_the_interval() -> None:
-    now = [0.0]
-    sleeps: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-        now[0] += seconds
-
-    pacer = Pacer(1.0, clock=lambda: now[0], sleep=sleep)
-    with pacer.write():
-        now[0] += 0.25  # the request itself took a while
-    with pacer.write():
-        pass
-    now[0] += 5.0  # long after: no wait
-    with pacer.write():
-        pass
-    assert sleeps == [1.0]
 
 
 def test_client_calls_the_bot_will_use(setup: tuple[Path, FakeGitHub]) -> None:

@@ -17,11 +17,12 @@ from pathlib import Path
 import pytest
 
 from bot.dashboard import markers
-from bot.github.client import Pacer
+from bot.github.pacing import Pacer
 from bot.github.push import push
 from bot.model import in_shard
 from bot.publish.proposal import NotPublished, Proposal, Published
-from bot.publish.pulls import GitHubPublisher, PublishLimits, is_shard, searched_recipes
+from bot.publish.pulls import GitHubPublisher, PublishLimits
+from bot.publish.tidy import searched_recipes
 from bot.report.document import NightReport
 from tests.fakes.fixtures import IDENTITY, NAME, OWNER, RECIPE, TOKEN, Hub, make_hub, run_git
 
@@ -616,21 +617,6 @@ def test_the_token_appears_nowhere(
     for number in hub.gh.items:
         assert all(TOKEN not in c for c in hub.gh.comments_on(number))
     assert re.search(r"GET .*pulls", caplog.text)  # PyGithub did log its requests
-
-
-@pytest.mark.parametrize(
-    ("changes", "expected"),
-    [
-        pytest.param({}, False, id="whole-night"),
-        pytest.param({"shard": (1, 3)}, True, id="attribute"),
-        pytest.param({"shard": (1, 1)}, False, id="attribute-single"),
-    ],
-)
-def test_is_shard(changes: dict[str, object], expected: bool) -> None:
-    report = NightReport(repo=".", base="0" * 40, started_at="")
-    for key, value in changes.items():
-        setattr(report, key, value)
-    assert is_shard(report) is expected
 
 
 def test_a_refused_write_stops_publishing_with_a_hint(hub: Hub) -> None:

@@ -23,11 +23,12 @@ from github import Auth
 
 from bot.dashboard import board, markers, page
 from bot.dashboard.rules import IgnoreRules, Rule
-from bot.dashboard.state import FINGERPRINT_TRAILER, trailer
-from bot.github.client import Pacer, connect
+from bot.github.client import connect
+from bot.github.pacing import Pacer
 from bot.model import Finding
 from bot.night import NightOptions, run_night
 from bot.publish.pulls import GitHubPublisher
+from bot.publish.trailers import Trailer
 from bot.recipes.loader import discover
 from bot.report.document import NightReport
 from bot.report.results import Status
@@ -376,7 +377,7 @@ def test_rebase_rebuilds_on_the_new_base(site: Site) -> None:
     assert head != old_head
     assert git(site.gh.origin, "rev-parse", f"{head}^").strip() == new_base
     message = git(site.gh.origin, "log", "-1", "--format=%B", head)
-    assert trailer(message, FINGERPRINT_TRAILER) == site.fingerprint(1)
+    assert Trailer.FINGERPRINT.read(message) == site.fingerprint(1)
     assert new_base[:10] in site.pull(1)["body"]  # the body shows the new evidence
     answer = only_reply(site, 1)
     assert f"Rebuilt on `{new_base[:10]}`" in answer and "no new failures" in answer
