@@ -23,7 +23,8 @@ class Trailer(StrEnum):
 
     def read(self, message: str) -> str | None:
         """The value of the last such trailer line of a commit message, or None."""
-        pattern = rf"^{re.escape(self.value)}:\s*(\S.*?)\s*$"
+        # [ \t]*, not \s*: an empty trailer must not borrow the next line's text.
+        pattern = rf"^{re.escape(self.value)}:[ \t]*(\S.*?)[ \t]*$"
         values = re.findall(pattern, message, re.MULTILINE | re.IGNORECASE)
         return values[-1] if values else None
 

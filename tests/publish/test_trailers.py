@@ -73,6 +73,9 @@ def test_a_path_that_would_not_read_back_is_not_written(path: str) -> None:
         pytest.param("Subject\n\nnightcrew-path:   a.py  \n", "a.py", id="case-and-spaces"),
         pytest.param("Nightcrew-Path: a.py\nNightcrew-Path: b.py\n", "b.py", id="last-wins"),
         pytest.param("Subject\n\nNightcrew-Path:\n", None, id="empty"),
+        pytest.param(
+            "Subject\n\nNightcrew-Path:\nNightcrew-Rule: x\n", None, id="empty-keeps-to-its-line"
+        ),
         pytest.param("Subject\n\nsee Nightcrew-Path: a.py\n", None, id="not-at-line-start"),
     ],
 )
