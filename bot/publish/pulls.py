@@ -38,6 +38,7 @@ from bot.publish.ledger import Action
 from bot.publish.proposal import NotPublished, Proposal, Published
 from bot.recipes.model import Recipe
 from bot.report.document import NightReport
+from bot.report.results import NoteKind, Reason
 
 LABEL_COLOR = "5319e7"
 LABEL_DESCRIPTION = "Proposed by Nightcrew"
@@ -97,6 +98,7 @@ class GitHubPublisher:
         self._push_backoff = push_backoff
         self._sleep = sleep
         self._stop_reason: str | None = None
+        self._stop_kind = Reason.PUBLISHING_STOPPED  # what stopped publishing, when it did
         self._left_after_stop = 0
         self._commits: dict[int, list[CommitInfo]] = {}
         self._known_labels: set[str] | None = None
@@ -106,7 +108,7 @@ class GitHubPublisher:
 
     # The Publisher protocol.
 
-    def prior(self, recipe: Recipe, finding: Finding, branch: str) -> str | None:
+    def prior(self, recipe: Recipe, finding: Finding, branch: str) -> NotPublished | None:
         with self._lock:
             return self._guarded_prior(recipe, finding, branch)
 
@@ -119,22 +121,24 @@ class GitHubPublisher:
         with self._lock:
             self._finish(report)
 
-    def _guarded_prior(self, recipe: Recipe, finding: Finding, branch: str) -> str | None:
+    def _guarded_prior(self, recipe: Recipe, finding: Finding, branch: str) -> NotPublished | None:
         if self._stop_reason:
-            return f"not tried: {self._stop_reason}"
+            return NotPublished(f"not tried: {self._stop_reason}", kind=self._stop_kind)
         try:
             return self._prior(recipe, finding, branch)
         except ApiError as exc:
             if exc.rate_limited:
                 self.stop(exc)
-                return f"not tried: {self._stop_reason}"
-            return f"not tried: {exc}"
+                return NotPublished(f"not tried: {self._stop_reason}", kind=self._stop_kind)
+            return NotPublished(f"not tried: {exc}", kind=Reason.PUBLISH_FAILED)
 
     def _guarded_publish(self, proposal: Proposal) -> Published | NotPublished:
         branch = proposal.branch
         if self._stop_reason:
             self._left_after_stop += 1
-            return NotPublished(f"not published: {self._stop_reason}", stop=True)
+            return NotPublished(
+                f"not published: {self._stop_reason}", stop=True, kind=self._stop_kind
+            )
         self.base_sha = proposal.base
         try:
             return self._publish(proposal)
@@ -142,12 +146,15 @@ class GitHubPublisher:
             if exc.rate_limited:
                 self.stop(exc)
                 self._left_after_stop += 1
-                return NotPublished(f"not published: {self._stop_reason}", stop=True)
+                return NotPublished(
+                    f"not published: {self._stop_reason}", stop=True, kind=self._stop_kind
+                )
             if exc.status in (401, 403):  # every later write would be refused the same way
                 reason = f"{exc}; {PERMISSIONS_HINT}"
                 self._stop_reason = "GitHub refused a write"
+                self._stop_kind = Reason.PERMISSION_DENIED
                 self.act("stopped", branch, reason=reason)
-                return NotPublished(reason, stop=True)
+                return NotPublished(reason, stop=True, kind=Reason.PERMISSION_DENIED)
             self.act("failed", branch, reason=str(exc))
             return NotPublished(f"{exc}; the next night tries again")
         except PushRefused as exc:
@@ -156,20 +163,24 @@ class GitHubPublisher:
                 f"and that no rule protects {BRANCH_PREFIX}* branches"
             )
             self._stop_reason = "git push was refused"
+            self._stop_kind = Reason.PUSH_REFUSED
             self.act("stopped", branch, reason=reason)
-            return NotPublished(reason, stop=True)
+            return NotPublished(reason, stop=True, kind=Reason.PUSH_REFUSED)
         except PushError as exc:
             self.act("failed", branch, reason=str(exc))
             return NotPublished(f"{exc}; the next night tries again")
 
     def _finish(self, report: NightReport) -> None:
         if self._stop_reason:
-            report.notes.append(tidy.stopped_note(self._stop_reason, self._left_after_stop))
+            report.note(
+                NoteKind.PUBLISHING_STOPPED,
+                tidy.stopped_note(self._stop_reason, self._left_after_stop),
+            )
         else:
             tidy.tidy(self, report)
         summary = self.summary()
         if summary:
-            report.notes.append(summary)
+            report.note(NoteKind.TIDY, summary)
 
     def summary(self) -> str:
         """One line: what the publisher did tonight."""
@@ -180,7 +191,7 @@ class GitHubPublisher:
 
     # prior()
 
-    def _prior(self, recipe: Recipe, finding: Finding, branch: str) -> str | None:
+    def _prior(self, recipe: Recipe, finding: Finding, branch: str) -> NotPublished | None:
         del recipe
         fingerprint = finding.fingerprint
         pull = self.state.open_pull(fingerprint)
@@ -188,22 +199,26 @@ class GitHubPublisher:
             commits = self.pull_commits(pull.number)
             if foreign_commits(commits, self.identity, fingerprint):
                 self.leave(pull)
-                return f"a person pushed to #{pull.number}; left alone"
+                return NotPublished(
+                    f"a person pushed to #{pull.number}; left alone", kind=Reason.HUMAN_PUSHED
+                )
             why = self._rebuild_reason(pull, commits)
             if why is None:
-                return self._skip(pull.branch, f"already open as #{pull.number}", pull)
+                reason = self._skip(pull.branch, f"already open as #{pull.number}", pull)
+                return NotPublished(reason, kind=Reason.ALREADY_PROPOSED)
             self._rebuild_why[fingerprint] = why
             return None
         ignoring = self.state.ignoring_pull(fingerprint)
         if ignoring is not None:
             reason = f"ignored: PR #{ignoring.number} was closed without merging"
-            return self._skip(branch, reason, ignoring)
+            return NotPublished(self._skip(branch, reason, ignoring), kind=Reason.IGNORED)
         orphan = self.state.orphan_sha(branch)
         if orphan is not None and self._orphan_is_foreign(orphan, fingerprint):
-            return self._skip(branch, self._foreign_branch_reason(branch))
+            reason = self._skip(branch, self._foreign_branch_reason(branch))
+            return NotPublished(reason, kind=Reason.HUMAN_PUSHED)
         limit = self._limit_reason()
         if limit:
-            return self._skip(branch, limit)
+            return NotPublished(self._skip(branch, limit), kind=Reason.OPEN_LIMIT)
         return None
 
     def _rebuild_reason(self, pull: PullState, commits: list[CommitInfo]) -> str | None:
@@ -239,15 +254,18 @@ class GitHubPublisher:
             return self._rebuild(pull, proposal)
         ignoring = self.state.ignoring_pull(fingerprint)
         if ignoring is not None:
-            return NotPublished(f"ignored: PR #{ignoring.number} was closed without merging")
+            return NotPublished(
+                f"ignored: PR #{ignoring.number} was closed without merging", kind=Reason.IGNORED
+            )
         limit = self._limit_reason()
         if limit:
             self._skip(proposal.branch, limit)
-            return NotPublished(limit)
+            return NotPublished(limit, kind=Reason.OPEN_LIMIT)
         branch = proposal.branch
         expect = self.state.orphan_sha(branch)
         if expect is not None and self._orphan_is_foreign(expect, fingerprint):
-            return NotPublished(self._skip(branch, self._foreign_branch_reason(branch)))
+            reason = self._skip(branch, self._foreign_branch_reason(branch))
+            return NotPublished(reason, kind=Reason.HUMAN_PUSHED)
         try:
             self._push(proposal.commit, branch, expect)
         except LeaseRejected:
@@ -299,7 +317,9 @@ class GitHubPublisher:
         commits = self.pull_commits(pull.number)
         if foreign_commits(commits, self.identity, pull.fingerprint):
             self.leave(pull)
-            return NotPublished(f"a person pushed to #{pull.number}; left alone")
+            return NotPublished(
+                f"a person pushed to #{pull.number}; left alone", kind=Reason.HUMAN_PUSHED
+            )
         head = commits[-1].sha if commits else pull.head_sha
         try:
             self._push(proposal.commit, pull.branch, head)
@@ -327,7 +347,7 @@ class GitHubPublisher:
         existing = self._find_open(branch)
         if existing is not None:
             reason = f"already open as #{existing.number} (published by another run)"
-            return NotPublished(self._skip(branch, reason, existing))
+            return NotPublished(self._skip(branch, reason, existing), kind=Reason.ALREADY_PROPOSED)
         reason = f"{branch} changed on GitHub while Nightcrew worked; left for the next night"
         return NotPublished(self._skip(branch, reason))
 
@@ -425,6 +445,7 @@ class GitHubPublisher:
         if self._stop_reason is None:
             wait = f", asked to wait {exc.retry_after:.0f}s" if exc.retry_after else ""
             self._stop_reason = f"GitHub's rate limit was reached{wait}"
+            self._stop_kind = Reason.RATE_LIMITED
             self.act("stopped", "", reason=str(exc))
 
     def _skip(self, branch: str, reason: str, pull: PullState | None = None) -> str:

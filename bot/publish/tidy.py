@@ -19,6 +19,7 @@ from bot.model import in_shard
 from bot.publish import pr_text
 from bot.publish.trailers import Trailer, recipe_id
 from bot.report.document import NightReport
+from bot.report.results import NoteKind
 
 
 class Desk(Protocol):
@@ -102,7 +103,7 @@ def _tidy(desk: Desk, report: NightReport) -> None:
     if shard is not None:
         note = unjudged_note(unjudged, unjudged_branches)
         if note:
-            report.notes.append(note)
+            report.note(NoteKind.TIDY, note)
 
 
 def close_gone(desk: Desk, pull: PullState, base_sha: str) -> None:

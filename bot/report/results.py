@@ -22,6 +22,7 @@ class Reason(StrEnum):
     PUBLISHING_STOPPED = "publishing-stopped"  # an earlier fix stopped tonight's publishing
     RATE_LIMITED = "rate-limited"  # GitHub's rate limit stopped publishing
     PERMISSION_DENIED = "permission-denied"  # GitHub refused the token a write
+    PUSH_REFUSED = "push-refused"  # git push was refused (token scope, branch protection)
     PUBLISH_FAILED = "publish-failed"  # one publication failed; the next night tries again
     HUMAN_PUSHED = "human-pushed"  # a person pushed to the fix's branch; it is left alone
     FIX_FAILED = "fix-failed"  # the fixer could not make its edit

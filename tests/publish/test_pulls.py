@@ -24,6 +24,7 @@ from bot.publish.proposal import NotPublished, Proposal, Published
 from bot.publish.pulls import GitHubPublisher, PublishLimits
 from bot.publish.tidy import searched_recipes
 from bot.report.document import NightReport
+from bot.report.results import NoteKind, Reason
 from tests.fakes.fixtures import IDENTITY, NAME, OWNER, RECIPE, TOKEN, Hub, make_hub, run_git
 
 PULLS = r"/repos/octo-org/demo/pulls"
@@ -129,8 +130,10 @@ def test_running_the_same_night_again_opens_nothing(hub: Hub) -> None:
     writes_before = len(hub.gh.writes())
 
     again = hub.publisher()
-    reasons = [again.prior(p.recipe, p.finding, p.branch) for p in proposals]
-    assert reasons == ["already open as #1", "already open as #2", "already open as #3"]
+    skips = [again.prior(p.recipe, p.finding, p.branch) for p in proposals]
+    assert [(s.reason, s.kind) for s in skips if s] == [
+        (f"already open as #{n}", Reason.ALREADY_PROPOSED) for n in (1, 2, 3)
+    ]
     # Even a publish without asking first does not duplicate: it is the same PR.
     assert len(hub.gh.pulls()) == 3
     assert len(hub.gh.writes()) == writes_before
@@ -143,8 +146,8 @@ def test_a_pr_closed_without_merging_means_ignored(hub: Hub) -> None:
     hub.gh.close_pull(1)
 
     later = hub.publisher()
-    reason = later.prior(proposal.recipe, proposal.finding, proposal.branch)
-    assert reason == "ignored: PR #1 was closed without merging"
+    skip = later.prior(proposal.recipe, proposal.finding, proposal.branch)
+    assert skip == NotPublished("ignored: PR #1 was closed without merging", kind=Reason.IGNORED)
     forced = later.publish(hub.proposal())
     assert isinstance(forced, NotPublished) and forced.reason.startswith("ignored")
     assert len(hub.gh.pulls()) == 1 and hub.gh.pulls()[0]["state"] == "closed"
@@ -232,19 +235,24 @@ def test_secondary_rate_limit_stops_cleanly_and_the_next_night_publishes_the_res
     assert isinstance(results[0], Published)
     assert isinstance(results[1], NotPublished) and results[1].stop
     assert "rate limit" in results[1].reason and "60s" in results[1].reason
-    assert results[2] == "not tried: GitHub's rate limit was reached, asked to wait 60s"
+    assert results[2] == NotPublished(
+        "not tried: GitHub's rate limit was reached, asked to wait 60s", kind=Reason.RATE_LIMITED
+    )
     # Nothing more was sent after the limit: no retry, no labels, no comments.
     limited = next(i for i, r in enumerate(hub.gh.requests) if r.status == 403)
     assert [r for r in hub.gh.requests[limited + 1 :] if r.kind == "api"] == []
     report = night_report(hub, proposals)
     publisher.finish(report)
-    assert any("publishing stopped early" in n for n in report.notes)
+    assert any(
+        n.kind is NoteKind.PUBLISHING_STOPPED and "publishing stopped early" in n.text
+        for n in report.notes
+    )
     assert len(hub.gh.pulls()) == 1
 
     hub.gh.clear_faults()
     tomorrow = hub.publisher()
     again = publish_all(tomorrow, [hub.proposal(path) for path in CREATE_ORDER])
-    assert again[0] == "already open as #1"
+    assert again[0] == NotPublished("already open as #1", kind=Reason.ALREADY_PROPOSED)
     assert [type(r) for r in again[1:]] == [Published, Published]
     assert [a.kind for a in tomorrow.actions] == ["skipped", "repaired", "opened"]
     assert len(hub.gh.pulls()) == 3
@@ -255,8 +263,9 @@ def test_primary_rate_limit_while_reading_stops_before_any_work(hub: Hub) -> Non
     publish_all(hub.publisher(), [proposal])
     hub.gh.primary_rate_limit("GET", r"/repos/octo-org/demo/pulls/\d+/commits")
     publisher = hub.publisher()
-    reason = publisher.prior(proposal.recipe, proposal.finding, proposal.branch)
-    assert reason is not None and reason.startswith("not tried: GitHub's rate limit")
+    skip = publisher.prior(proposal.recipe, proposal.finding, proposal.branch)
+    assert skip is not None and skip.reason.startswith("not tried: GitHub's rate limit")
+    assert skip.kind is Reason.RATE_LIMITED and skip.kind.waits
     result = publisher.publish(hub.proposal("pkg/b.py"))
     assert isinstance(result, NotPublished) and result.stop
 
@@ -270,8 +279,8 @@ def test_a_human_commit_is_left_alone_with_one_comment(hub: Hub) -> None:
     for _ in range(2):  # two nights
         publisher = hub.publisher()
         again = hub.proposal()
-        reason = publisher.prior(again.recipe, again.finding, again.branch)
-        assert reason == "a person pushed to #1; left alone"
+        skip = publisher.prior(again.recipe, again.finding, again.branch)
+        assert skip == NotPublished("a person pushed to #1; left alone", kind=Reason.HUMAN_PUSHED)
         forced = publisher.publish(again)  # even if asked, it never pushes over a person
         assert isinstance(forced, NotPublished)
         publisher.finish(night_report(hub, []))  # the finding "gone": still not closed
@@ -311,7 +320,9 @@ def test_a_pr_merely_behind_is_left_as_it_is_unless_far_behind(hub: Hub) -> None
 
     calm = hub.publisher()
     again = hub.proposal()
-    assert calm.prior(again.recipe, again.finding, again.branch) == "already open as #1"
+    assert calm.prior(again.recipe, again.finding, again.branch) == NotPublished(
+        "already open as #1", kind=Reason.ALREADY_PROPOSED
+    )
 
     strict = hub.publisher(limits=PublishLimits(max_behind=0))
     assert strict.prior(again.recipe, again.finding, again.branch) is None
@@ -340,7 +351,7 @@ def test_a_finding_gone_closes_its_pr_deletes_its_branch_and_is_not_ignored(hub:
         gone.finding.fingerprint, RECIPE.id, closed="gone", path="pkg/b.py"
     )
     assert [a.kind for a in publisher.actions] == ["closed"]
-    assert any(n.startswith("GitHub: closed (finding gone): #2") for n in report.notes)
+    assert any(n.startswith("GitHub: closed (finding gone): #2") for n in map(str, report.notes))
 
     # Should the code come back, the finding is proposed again: Nightcrew closed it, not a person.
     tomorrow = hub.publisher()
@@ -385,8 +396,8 @@ def test_a_shard_closes_only_the_prs_of_its_own_files(hub: Hub) -> None:
     assert hub.gh.branch_sha(elsewhere.branch) == elsewhere.commit
     assert hub.gh.comments_on(2) == []
     assert [(a.kind, a.number) for a in publisher.actions] == [("closed", 1)]
-    assert any(n.startswith("GitHub: closed (finding gone): #1") for n in report.notes)
-    assert not any("unsharded" in n for n in report.notes)  # it left nothing undecided
+    assert any(n.startswith("GitHub: closed (finding gone): #1") for n in map(str, report.notes))
+    assert not any("unsharded" in n for n in map(str, report.notes))  # it left nothing undecided
 
     # The shard that searches the other file still finds its finding and keeps its PR.
     other = hub.publisher()
@@ -412,7 +423,7 @@ def test_a_pr_whose_marker_has_no_path_waits_for_an_unsharded_night(
         assert hub.gh.pull(1)["state"] == "open"
         assert hub.gh.comments_on(1) == []
         assert publisher.actions == []
-        notes += [n for n in report.notes if n.startswith("GitHub:")]
+        notes += [n for n in map(str, report.notes) if n.startswith("GitHub:")]
     # Every shard says the same, so merge-reports shows it once.
     assert (
         notes
@@ -432,7 +443,7 @@ def test_a_pr_whose_marker_has_no_path_waits_for_an_unsharded_night(
         proposal.finding.fingerprint, RECIPE.id, closed="gone"
     )
     assert [(a.kind, a.number) for a in publisher.actions] == [("closed", 1)]
-    assert not any("unsharded" in n for n in report.notes)
+    assert not any("unsharded" in n for n in map(str, report.notes))
 
 
 def test_an_abandoned_branch_whose_finding_is_gone_is_deleted(hub: Hub) -> None:
@@ -484,7 +495,7 @@ def test_a_shard_leaves_an_abandoned_branch_without_a_path_to_an_unsharded_night
     assert (
         "GitHub: a shard tidies only the PRs of its own files; 1 branch(es) without a PR "
         "wait for an unsharded night"
-    ) in report.notes
+    ) in map(str, report.notes)
     hub.publisher().finish(night_report(hub, []))
     assert hub.gh.branch_sha(proposal.branch) is None
 
@@ -534,12 +545,14 @@ def test_limits_hold_new_and_open_prs(hub: Hub) -> None:
     publisher = hub.publisher(limits=PublishLimits(max_new_prs=2))
     results = publish_all(publisher, proposals)
     assert [type(r) for r in results[:2]] == [Published, Published]
-    assert results[2] == "waiting for a free slot (limit: 2 new PRs per night)"
+    assert results[2] == NotPublished(
+        "waiting for a free slot (limit: 2 new PRs per night)", kind=Reason.OPEN_LIMIT
+    )
 
     crowded = hub.publisher(limits=PublishLimits(max_open_prs=2))
     last = proposals[2]
-    assert crowded.prior(last.recipe, last.finding, last.branch) == (
-        "waiting for a free slot (limit: 2 open Nightcrew PRs; 2 are open)"
+    assert crowded.prior(last.recipe, last.finding, last.branch) == NotPublished(
+        "waiting for a free slot (limit: 2 open Nightcrew PRs; 2 are open)", kind=Reason.OPEN_LIMIT
     )
     refused = crowded.publish(last)
     assert isinstance(refused, NotPublished) and "free slot" in refused.reason
@@ -634,6 +647,6 @@ def test_a_refused_write_stops_publishing_with_a_hint(hub: Hub) -> None:
     assert isinstance(result, NotPublished) and result.stop
     assert "not permitted to create" in result.reason and "pull-requests: write" in result.reason
     later = hub.proposal("pkg/b.py")
-    assert publisher.prior(later.recipe, later.finding, later.branch) == (
-        "not tried: GitHub refused a write"
+    assert publisher.prior(later.recipe, later.finding, later.branch) == NotPublished(
+        "not tried: GitHub refused a write", kind=Reason.PERMISSION_DENIED
     )
