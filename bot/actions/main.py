@@ -22,6 +22,7 @@ import git
 
 from bot import gitops
 from bot.actions import workflow
+from bot.actions.event import load_event
 from bot.actions.workflow import ActionSettings
 from bot.config import RepoConfig, load_config
 from bot.errors import UserError
@@ -64,25 +65,6 @@ class GroupedProgress:
         if phase is not None and phase != self.current:
             self.open(phase)
         _say(f"nightcrew: {workflow.redact(message, self.secrets)}")
-
-
-def load_event(path: Path | None) -> dict[str, Any]:
-    """The webhook payload GitHub wrote for this run."""
-    if path is None:
-        raise UserError("not set: the event payload is needed", field="GITHUB_EVENT_PATH")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UserError(
-            f"cannot read the event payload {path}: {exc.strerror}", field="GITHUB_EVENT_PATH"
-        ) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UserError(
-            f"the event payload {path} is not JSON: {exc}", field="GITHUB_EVENT_PATH"
-        ) from None
-    if not isinstance(data, dict):
-        raise UserError(f"the event payload {path} is not a JSON object", field="GITHUB_EVENT_PATH")
-    return data
 
 
 def base_branch(config_base: str | None, settings: ActionSettings, event: Mapping[str, Any]) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.actions.main import base_branch, load_event
+from bot.actions.main import base_branch
 from bot.actions.workflow import settings_from_env
 from bot.cli import main
 from bot.dashboard import page
@@ -160,13 +160,6 @@ def test_the_anthropic_key_is_masked_too(actions_env, monkeypatch, capsys):
 
 
 # --- pure parts ---------------------------------------------------------------------------------
-
-
-def test_load_event_reads_the_real_payload():
-    event = load_event(WEBHOOKS / "workflow_dispatch.payload.json")
-    assert event["repository"]["default_branch"] == "master"
-    with pytest.raises(UserError, match="GITHUB_EVENT_PATH: not set"):
-        load_event(None)
 
 
 @pytest.mark.parametrize(
