@@ -23,12 +23,13 @@ import git
 from bot import gitops
 from bot.actions import workflow
 from bot.actions.event import load_event
-from bot.actions.workflow import ActionSettings
+from bot.actions.settings import NIGHT_EVENTS, ActionSettings, input_env_name, settings_from_env
 from bot.config import RepoConfig, load_config
 from bot.errors import UserError
 from bot.night import NightOptions, run_night, write_report
 from bot.publish.local import LocalPublisher
 from bot.publish.proposal import Publisher
+from bot.report import summary
 from bot.review.events import EVENTS as REVIEW_EVENTS
 
 SECRET_INPUTS = ("github-token", "anthropic-api-key")
@@ -95,17 +96,17 @@ def cmd_action(args: argparse.Namespace) -> int:
             "`workflow_dispatch` to run it elsewhere)",
             field="GITHUB_EVENT_NAME",
         )
-    if event_name not in workflow.NIGHT_EVENTS | REVIEW_EVENTS:
+    if event_name not in NIGHT_EVENTS | REVIEW_EVENTS:
         _say(
             f"nightcrew: the `{event_name}` event is not handled; `nightcrew action` runs a "
-            f"night on {' and '.join(sorted(workflow.NIGHT_EVENTS))} and answers reviewers "
+            f"night on {' and '.join(sorted(NIGHT_EVENTS))} and answers reviewers "
             f"on {', '.join(sorted(REVIEW_EVENTS))}; nothing to do"
         )
         return 0
     if env.get("GITHUB_ACTIONS") == "true":
         # Before anything else is printed: the runner hides these values from every log line.
         for name in SECRET_INPUTS:
-            secret = env.get(workflow.input_env_name(name), "").strip()
+            secret = env.get(input_env_name(name), "").strip()
             if secret:
                 _say(workflow.add_mask(secret))
     if event_name in REVIEW_EVENTS:
@@ -114,7 +115,7 @@ def cmd_action(args: argparse.Namespace) -> int:
         return run_from_env(env)
     summary_path = Path(env["GITHUB_STEP_SUMMARY"]) if env.get("GITHUB_STEP_SUMMARY") else None
     try:
-        settings = workflow.settings_from_env(env)
+        settings = settings_from_env(env)
         return _night(settings)
     except NightNotCompleted as exc:
         _report_failure(f"Nightcrew could not complete the night: {exc}", summary_path)
@@ -129,7 +130,7 @@ def cmd_action(args: argparse.Namespace) -> int:
 
 def _report_failure(message: str, summary_path: Path | None) -> None:
     """An error annotation and a job summary saying why the night did not complete."""
-    secrets = [os.environ.get(workflow.input_env_name(n), "") for n in SECRET_INPUTS]
+    secrets = [os.environ.get(input_env_name(n), "") for n in SECRET_INPUTS]
     message = workflow.redact(message, secrets)
     _say(workflow.command("error", message))
     if summary_path is not None:
@@ -255,15 +256,15 @@ def _finish(settings: ActionSettings, data: dict[str, Any], markdown: str, out: 
     _say(workflow.redact(markdown, settings.secrets()))
     _say(f"Report: {report_path}")
     _say(workflow.endgroup())
-    for line in workflow.annotations(data):
+    for line in summary.annotations(data):
         _say(workflow.redact(line, settings.secrets()))
-    for note in workflow.stopped_notes(data)[:1]:  # the night and the publisher both say it
+    for note in summary.stopped_notes(data)[:1]:  # the night and the publisher both say it
         # A completed night all the same: what was left is published by the next one.
         _say(workflow.warning(f"Nightcrew: {note}; the next night picks up what was left"))
-    counts = workflow.counts(data)
+    counts = summary.counts(data)
     outputs = {
         "report": str(report_path),
-        "prs": json.dumps(workflow.pr_urls(data)),
+        "prs": json.dumps(summary.pr_urls(data)),
         "found": str(counts["found"]),
         "published": str(counts["published"]),
     }
@@ -271,9 +272,9 @@ def _finish(settings: ActionSettings, data: dict[str, Any], markdown: str, out: 
         with settings.output.open("a", encoding="utf-8") as fh:
             fh.write(workflow.format_outputs(outputs))
     if settings.step_summary is not None:
-        summary = workflow.job_summary(data, dry_run=settings.dry_run)
+        text = summary.job_summary(data, dry_run=settings.dry_run)
         with settings.step_summary.open("a", encoding="utf-8") as fh:
-            fh.write(workflow.redact(summary, settings.secrets()) + "\n")
+            fh.write(workflow.redact(text, settings.secrets()) + "\n")
     from bot.publish.pulls import PERMISSIONS_HINT
 
     if any(PERMISSIONS_HINT in note for note in data.get("notes", ())):

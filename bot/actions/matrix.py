@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from bot import __version__, gitops
-from bot.actions.workflow import job_summary
 from bot.config import check_enabled, load_config
 from bot.errors import UserError
 from bot.night import select_recipes
 from bot.recipes.loader import discover
+from bot.report.summary import job_summary
 
 # Lists whose entries repeat across shards (every shard runs the same recipes).
 _DEDUPED_LISTS = frozenset({"recipes", "recipes_skipped", "notes"})

@@ -533,9 +533,10 @@ def run_from_env(
     """
     from bot.actions import workflow
     from bot.actions.event import load_event
+    from bot.actions.settings import settings_from_env
     from bot.github.client import connect
 
-    settings = workflow.settings_from_env(env)
+    settings = settings_from_env(env)
     secrets = settings.secrets()
 
     def say(line: str) -> None:

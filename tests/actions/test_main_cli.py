@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 from bot.actions.main import base_branch
-from bot.actions.workflow import settings_from_env
+from bot.actions.settings import settings_from_env
 from bot.cli import main
 from bot.dashboard import page
 from bot.errors import UserError
+from tests.actions.test_workflow import parse_outputs
 from tests.conftest import ROOT, git
 from tests.fakes.github import FakeGitHub
-from tests.actions.test_workflow import parse_outputs
 
 TOKEN = "ghs_actionCliSecretToken0000"
 WEBHOOKS = ROOT / "tests" / "fixtures" / "webhooks"
