@@ -3,7 +3,6 @@ shards of one workflow run recording their night on the dashboard."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from pathlib import Path
@@ -15,6 +14,7 @@ from bot.actions.settings import settings_from_env
 from bot.cli import main
 from bot.dashboard import page
 from bot.errors import UserError
+from bot.report.document import read_json
 from tests.actions.test_workflow import parse_outputs
 from tests.conftest import ROOT, git
 from tests.fakes.github import FakeGitHub
@@ -207,7 +207,7 @@ def test_dry_run_outputs(dry_run):
     outputs = parse_outputs(read(dry_run["GITHUB_OUTPUT"]))
     assert set(outputs) == {"report", "prs", "found", "published"}
     assert outputs["report"] == str(Path(dry_run["RUNNER_TEMP"]) / "nightcrew" / "report.json")
-    report = json.loads(Path(outputs["report"]).read_text(encoding="utf-8"))
+    report = read_json(Path(outputs["report"]))
     assert report["summary"]["found"] == 2
     assert (outputs["found"], outputs["published"], outputs["prs"]) == ("2", "0", "[]")
 
