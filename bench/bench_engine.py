@@ -11,7 +11,6 @@ time, and the night's wall time as a ratio of one `ruff check` on the same tree.
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 import tarfile
@@ -22,6 +21,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ruff.__main__ import find_ruff_bin
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.report.document import parse_json
 
 PACKAGES = (("boltons", "26.2.0"), ("toolz", "1.2.0"))
 RECIPES = ("unnecessary-copies", "unused-imports", "modern-syntax")
@@ -87,7 +90,7 @@ def night(
     wall = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"nightcrew exited {done.returncode} on {repo.name}:\n{done.stderr}")
-    return json.loads(done.stdout), wall
+    return parse_json(done.stdout, "nightcrew run --json"), wall
 
 
 def reason_kind(reason: str) -> str:

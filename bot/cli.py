@@ -96,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _shard(text: str) -> tuple[int, int]:
-    from bot.actions.workflow import parse_shard
+    from bot.actions.settings import parse_shard
 
     return parse_shard(text, "--shard")
 

@@ -22,12 +22,14 @@ import git
 
 from bot import gitops
 from bot.actions import workflow
-from bot.actions.workflow import ActionSettings
+from bot.actions.event import load_event
+from bot.actions.settings import NIGHT_EVENTS, ActionSettings, input_env_name, settings_from_env
 from bot.config import RepoConfig, load_config
 from bot.errors import UserError
 from bot.night import NightOptions, run_night
 from bot.publish.local import LocalPublisher
 from bot.publish.proposal import Publisher
+from bot.report import summary
 from bot.report.document import write_report
 from bot.report.progress import Phase
 from bot.report.results import NoteKind, note_kind
@@ -79,25 +81,6 @@ class GroupedProgress:
         _say(f"nightcrew: {workflow.redact(message, self.secrets)}")
 
 
-def load_event(path: Path | None) -> dict[str, Any]:
-    """The webhook payload GitHub wrote for this run."""
-    if path is None:
-        raise UserError("not set: the event payload is needed", field="GITHUB_EVENT_PATH")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UserError(
-            f"cannot read the event payload {path}: {exc.strerror}", field="GITHUB_EVENT_PATH"
-        ) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UserError(
-            f"the event payload {path} is not JSON: {exc}", field="GITHUB_EVENT_PATH"
-        ) from None
-    if not isinstance(data, dict):
-        raise UserError(f"the event payload {path} is not a JSON object", field="GITHUB_EVENT_PATH")
-    return data
-
-
 def base_branch(config_base: str | None, settings: ActionSettings, event: Mapping[str, Any]) -> str:
     """Where PRs go: the config's ``base``, else the branch the run is on, else the default."""
     if config_base:
@@ -126,17 +109,17 @@ def cmd_action(args: argparse.Namespace) -> int:
             "`workflow_dispatch` to run it elsewhere)",
             field="GITHUB_EVENT_NAME",
         )
-    if event_name not in workflow.NIGHT_EVENTS | REVIEW_EVENTS:
+    if event_name not in NIGHT_EVENTS | REVIEW_EVENTS:
         _say(
             f"nightcrew: the `{event_name}` event is not handled; `nightcrew action` runs a "
-            f"night on {' and '.join(sorted(workflow.NIGHT_EVENTS))} and answers reviewers "
+            f"night on {' and '.join(sorted(NIGHT_EVENTS))} and answers reviewers "
             f"on {', '.join(sorted(REVIEW_EVENTS))}; nothing to do"
         )
         return 0
     if env.get("GITHUB_ACTIONS") == "true":
         # Before anything else is printed: the runner hides these values from every log line.
         for name in SECRET_INPUTS:
-            secret = env.get(workflow.input_env_name(name), "").strip()
+            secret = env.get(input_env_name(name), "").strip()
             if secret:
                 _say(workflow.add_mask(secret))
     if event_name in REVIEW_EVENTS:
@@ -145,7 +128,7 @@ def cmd_action(args: argparse.Namespace) -> int:
         return run_from_env(env)
     summary_path = Path(env["GITHUB_STEP_SUMMARY"]) if env.get("GITHUB_STEP_SUMMARY") else None
     try:
-        settings = workflow.settings_from_env(env)
+        settings = settings_from_env(env)
         return _night(settings, env)
     except NightNotCompleted as exc:
         _report_failure(f"Nightcrew could not complete the night: {exc}", summary_path)
@@ -160,7 +143,7 @@ def cmd_action(args: argparse.Namespace) -> int:
 
 def _report_failure(message: str, summary_path: Path | None) -> None:
     """An error annotation and a job summary saying why the night did not complete."""
-    secrets = [os.environ.get(workflow.input_env_name(n), "") for n in SECRET_INPUTS]
+    secrets = [os.environ.get(input_env_name(n), "") for n in SECRET_INPUTS]
     message = workflow.redact(message, secrets)
     _say(workflow.command("error", message))
     if summary_path is not None:
@@ -302,15 +285,15 @@ def _finish(settings: ActionSettings, data: dict[str, Any], markdown: str, out: 
     _say(workflow.redact(markdown, settings.secrets()))
     _say(f"Report: {report_path}")
     _say(workflow.endgroup())
-    for line in workflow.annotations(data):
+    for line in summary.annotations(data):
         _say(workflow.redact(line, settings.secrets()))
-    for note in workflow.stopped_notes(data)[:1]:  # the night and the publisher both say it
+    for note in summary.stopped_notes(data)[:1]:  # the night and the publisher both say it
         # A completed night all the same: what was left is published by the next one.
         _say(workflow.warning(f"Nightcrew: {note}; the next night picks up what was left"))
-    counts = workflow.counts(data)
+    counts = summary.counts(data)
     outputs = {
         "report": str(report_path),
-        "prs": json.dumps(workflow.pr_urls(data)),
+        "prs": json.dumps(summary.pr_urls(data)),
         "found": str(counts["found"]),
         "published": str(counts["published"]),
     }
@@ -318,9 +301,9 @@ def _finish(settings: ActionSettings, data: dict[str, Any], markdown: str, out: 
         with settings.output.open("a", encoding="utf-8") as fh:
             fh.write(workflow.format_outputs(outputs))
     if settings.step_summary is not None:
-        summary = workflow.job_summary(data, dry_run=settings.dry_run)
+        text = summary.job_summary(data, dry_run=settings.dry_run)
         with settings.step_summary.open("a", encoding="utf-8") as fh:
-            fh.write(workflow.redact(summary, settings.secrets()) + "\n")
+            fh.write(workflow.redact(text, settings.secrets()) + "\n")
     from bot.publish.pulls import PERMISSIONS_HINT
 
     if any(note_kind(n) == NoteKind.PERMISSION_DENIED for n in data.get("notes", ())):

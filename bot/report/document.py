@@ -1,4 +1,9 @@
-"""The night's report as JSON (for scripts) and Markdown (for people); pure, but for writing it."""
+"""The night's report, as JSON (for scripts) and Markdown (for people); writing and reading it.
+
+Pure, but for `write_report` and `read_json`, the one place a report.json is read back (by
+`merge-reports`, the benchmarks, the tests): a missing or malformed file is a UserError
+naming it, never a traceback.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import __version__
+from bot.errors import UserError
 from bot.model import Finding
 from bot.report.results import FixResult, Note, NoteKind, Status
 
@@ -178,3 +184,62 @@ def write_report(report: NightReport) -> dict[str, Any]:
     (out / "report.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     (out / "report.md").write_text(report.to_markdown(), encoding="utf-8")
     return data
+
+
+# --- reading a report back ----------------------------------------------------------------------
+
+# Keys whose values the report's readers iterate (bot.report.summary, bot.report.merge).
+_LISTS_OF_OBJECTS = ("fixes", "recipes_skipped")
+_LISTS = ("findings", "recipes", "notes", "prs", "branches", "test_runs")
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    """The JSON report at ``path`` (``NightReport.to_json()``, or shards' reports merged).
+
+    UserError ``path: what is wrong`` when it is missing, unreadable, not JSON, or not shaped
+    like a Nightcrew report.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot read the report: {exc.strerror}", str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise UserError(f"not a JSON report: {exc}", str(path)) from None
+    return parse_json(text, str(path))
+
+
+def parse_json(text: str, source: str) -> dict[str, Any]:
+    """A JSON report from ``text`` (``nightcrew run --json``'s output, say); ``source`` names it."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UserError(f"not a JSON report: {exc}", source) from None
+    problem = _shape_problem(data)
+    if problem is not None:
+        raise UserError(f"not a Nightcrew report ({problem})", source)
+    return data
+
+
+def _shape_problem(data: Any) -> str | None:
+    """What keeps ``data`` from being read as a report, or None: the types its readers rely on."""
+    if not isinstance(data, dict):
+        return f"a JSON {type(data).__name__}, not an object"
+    if "fixes" not in data:
+        return "no `fixes`"
+    for key in _LISTS_OF_OBJECTS:
+        value = data.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            return f"`{key}` is not a list of objects"
+    for key in _LISTS:
+        if not isinstance(data.get(key) or [], list):
+            return f"`{key}` is not a list"
+    summary = data.get("summary") or {}
+    if not isinstance(summary, dict) or not all(_is_count(v) for v in summary.values()):
+        return "`summary` is not an object of numbers"
+    if not isinstance(data.get("started_at") or "", str):
+        return "`started_at` is not a string"
+    return None
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

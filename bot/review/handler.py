@@ -16,7 +16,6 @@ saying how to undo it); reopening it removes the rule.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -534,15 +533,17 @@ def run_from_env(
     given; tests pass a faster one).
     """
     from bot.actions import workflow
+    from bot.actions.event import load_event
+    from bot.actions.settings import settings_from_env
     from bot.github.client import connect
 
-    settings = workflow.settings_from_env(env)
+    settings = settings_from_env(env)
     secrets = settings.secrets()
 
     def say(line: str) -> None:
         (progress or _print)(workflow.redact(line, secrets))
 
-    payload = _load_event(settings.event_path)
+    payload = load_event(settings.event_path)
     event = parse_event(settings.event_name, payload)
     if isinstance(event, NotForNightcrew):
         say(f"not for Nightcrew: {event.reason}")
@@ -581,20 +582,6 @@ def run_from_env(
         )
     finally:
         connection.close()
-
-
-def _load_event(path: Path | None) -> dict[str, Any]:
-    if path is None:
-        raise UserError("not set: the event payload is needed", field="GITHUB_EVENT_PATH")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise UserError(
-            f"cannot read the event payload {path}: {exc}", field="GITHUB_EVENT_PATH"
-        ) from None
-    if not isinstance(data, dict):
-        raise UserError(f"the event payload {path} is not a JSON object", field="GITHUB_EVENT_PATH")
-    return data
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m bot.review.handler` for debugging

@@ -1,4 +1,4 @@
-"""action.yml, bot/workflow.py and the workflows agree: every input reaches `nightcrew action`."""
+"""action.yml, bot/actions/settings.py and the workflows agree: every input reaches the action."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.actions import workflow
+from bot.actions import settings
 from tests.conftest import ROOT, SANDBOX_PROBLEM
 
 ACTION = ROOT / "action.yml"
@@ -60,28 +60,28 @@ def test_composite_with_branding(action):
     assert action["name"] and action["description"]
 
 
-def test_declared_inputs_are_the_ones_ghactions_knows(action):
-    assert tuple(action["inputs"]) == workflow.INPUTS
+def test_declared_inputs_are_the_ones_the_settings_know(action):
+    assert tuple(action["inputs"]) == settings.INPUTS
 
 
 def test_every_input_reaches_nightcrew_action_as_input_env(action):
     env = run_step(action)["env"]
     expected = {
-        workflow.input_env_name(name): f"${{{{ inputs.{name} }}}}" for name in action["inputs"]
+        settings.input_env_name(name): f"${{{{ inputs.{name} }}}}" for name in action["inputs"]
     }
     assert env == expected
 
 
 def test_input_env_name_is_upper_case_with_underscores():
-    assert workflow.input_env_name("github-token") == "INPUT_GITHUB_TOKEN"
-    assert workflow.input_env_name("max-prs") == "INPUT_MAX_PRS"
+    assert settings.input_env_name("github-token") == "INPUT_GITHUB_TOKEN"
+    assert settings.input_env_name("max-prs") == "INPUT_MAX_PRS"
 
 
 def test_settings_read_every_declared_input_and_no_other(action):
     env = RecordingEnv({"GITHUB_EVENT_NAME": "schedule"})
-    workflow.settings_from_env(env)
+    settings.settings_from_env(env)
     read_inputs = {k for k in env.read if k.startswith("INPUT_")}
-    assert read_inputs == {workflow.input_env_name(n) for n in action["inputs"]}
+    assert read_inputs == {settings.input_env_name(n) for n in action["inputs"]}
 
 
 def test_inputs_are_never_interpolated_into_scripts(action):
@@ -98,7 +98,7 @@ def test_token_defaults_to_the_workflow_token_and_python_to_312(action):
 
 def test_outputs_map_the_run_steps_outputs(action):
     step_id = run_step(action)["id"]
-    assert tuple(action["outputs"]) == workflow.OUTPUTS
+    assert tuple(action["outputs"]) == settings.OUTPUTS
     for name, spec in action["outputs"].items():
         assert spec["value"] == f"${{{{ steps.{step_id}.outputs.{name} }}}}"
         assert spec["description"]

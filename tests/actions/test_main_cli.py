@@ -3,18 +3,18 @@ shards of one workflow run recording their night on the dashboard."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from bot.actions.main import base_branch, load_event
-from bot.actions.workflow import settings_from_env
+from bot.actions.main import base_branch
+from bot.actions.settings import settings_from_env
 from bot.cli import main
 from bot.dashboard import page
 from bot.errors import UserError
+from bot.report.document import read_json
 from tests.actions.test_workflow import parse_outputs
 from tests.conftest import ROOT, git
 from tests.fakes.github import FakeGitHub
@@ -162,13 +162,6 @@ def test_the_anthropic_key_is_masked_too(actions_env, monkeypatch, capsys):
 # --- pure parts ---------------------------------------------------------------------------------
 
 
-def test_load_event_reads_the_real_payload():
-    event = load_event(WEBHOOKS / "workflow_dispatch.payload.json")
-    assert event["repository"]["default_branch"] == "master"
-    with pytest.raises(UserError, match="GITHUB_EVENT_PATH: not set"):
-        load_event(None)
-
-
 @pytest.mark.parametrize(
     ("config_base", "ref", "event", "expected"),
     [
@@ -214,7 +207,7 @@ def test_dry_run_outputs(dry_run):
     outputs = parse_outputs(read(dry_run["GITHUB_OUTPUT"]))
     assert set(outputs) == {"report", "prs", "found", "published"}
     assert outputs["report"] == str(Path(dry_run["RUNNER_TEMP"]) / "nightcrew" / "report.json")
-    report = json.loads(Path(outputs["report"]).read_text(encoding="utf-8"))
+    report = read_json(Path(outputs["report"]))
     assert report["summary"]["found"] == 2
     assert (outputs["found"], outputs["published"], outputs["prs"]) == ("2", "0", "[]")
 

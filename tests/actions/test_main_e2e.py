@@ -17,6 +17,7 @@ from pathlib import Path
 import github
 import pytest
 
+from bot.report.document import read_json
 from tests.actions.test_workflow import parse_outputs
 from tests.conftest import DEMO_REPO, ROOT, git, init_repo
 from tests.fakes import webhooks
@@ -118,7 +119,7 @@ def action(
         if (run_dir / "output").exists()
         else {}
     )
-    report = json.loads(Path(outputs["report"]).read_text(encoding="utf-8")) if outputs else {}
+    report = read_json(Path(outputs["report"])) if outputs else {}
     return Run(
         done.returncode,
         done.stdout,

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from bot.actions.matrix import merge_reports, plan_matrix
+from bot.actions.matrix import plan_matrix
 from bot.cli import main
 from bot.errors import UserError
 from bot.recipes.loader import discover
 from bot.recipes.schedule import is_due
+from bot.report.merge import merge_reports
+from tests.conftest import ROOT
+from tests.report.test_merge import shard_report
 
 SUNDAY = datetime(2025, 6, 1, 3, 0, tzinfo=UTC)  # @daily and @weekly recipes are due
 MONDAY = datetime(2025, 6, 2, 3, 0, tzinfo=UTC)  # only @daily ones
@@ -163,57 +168,14 @@ def test_shards_split_the_findings(repo, tmp_path, capsys):
     assert len(whole["findings"]) == 9
     assert fingerprints[0].isdisjoint(fingerprints[1])
     assert fingerprints[0] | fingerprints[1] == {f["fingerprint"] for f in whole["findings"]}
-    assert "shard 1 of 2" in parts[0]["notes"] and "shard 2 of 2" in parts[1]["notes"]
+    assert {"kind": "shard", "text": "shard 1 of 2"} in parts[0]["notes"]
+    assert {"kind": "shard", "text": "shard 2 of 2"} in parts[1]["notes"]
     merged = merge_reports(parts)
     assert merged["summary"]["found"] == whole["summary"]["found"]
     assert {f["fingerprint"] for f in merged["findings"]} == fingerprints[0] | fingerprints[1]
 
 
 # --- merge-reports ------------------------------------------------------------------------------
-
-
-def shard_report(n: int, **extra: object) -> dict:
-    return {
-        "nightcrew": "0.1.0",
-        "repo": "/w/repo",
-        "base": "abc",
-        "started_at": f"2025-06-01T03:0{n}:00+00:00",
-        "dirty_worktree": False,
-        "recipes": ["unnecessary-copies"],
-        "recipes_skipped": [{"id": "modern-syntax", "reason": "not due today"}],
-        "summary": {"found": n, "verified": 1, "rejected": n - 1, "skipped": 0, "errored": 0},
-        "findings": [{"fingerprint": f"{n}-{i}"} for i in range(n)],
-        "fixes": [{"fingerprint": f"{n}-0", "status": "verified", "url": f"https://x/pull/{n}"}],
-        "prs": [f"https://x/pull/{n}"],
-        "notes": [f"shard {n} of 2", "same note"],
-        "timings": {"total": float(n)},
-        "out_dir": f"/tmp/{n}",
-    } | extra
-
-
-def test_merge_sums_counts_and_concatenates():
-    merged = merge_reports([shard_report(1), shard_report(2)])
-    assert merged["summary"] == {
-        "found": 3,
-        "verified": 2,
-        "rejected": 1,
-        "skipped": 0,
-        "errored": 0,
-    }
-    assert [f["fingerprint"] for f in merged["findings"]] == ["1-0", "2-0", "2-1"]
-    assert merged["prs"] == ["https://x/pull/1", "https://x/pull/2"]
-    assert merged["recipes"] == ["unnecessary-copies"]  # not repeated
-    assert merged["recipes_skipped"] == [{"id": "modern-syntax", "reason": "not due today"}]
-    assert merged["notes"] == ["shard 1 of 2", "same note", "shard 2 of 2"]
-    assert merged["timings"] == {"total": 3.0}
-    assert merged["started_at"] == "2025-06-01T03:01:00+00:00"
-    assert merged["shards"] == 2 and merged["out_dir"] is None
-
-
-def test_merge_flags_and_disagreements():
-    merged = merge_reports([shard_report(1), shard_report(2, dirty_worktree=True, base="def")])
-    assert merged["dirty_worktree"] is True
-    assert "the reports disagree on base: abc, def" in merged["notes"]
 
 
 def test_merge_reports_cli(tmp_path, capsys):
@@ -235,19 +197,61 @@ def test_merge_reports_cli(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (None, "cannot read the report"),
-        ("{", "not a JSON report"),
-        ("[]", "not a Nightcrew report"),
+        (None, "cannot read the report: No such file or directory"),
+        ("{", "not a JSON report: Expecting property name"),
+        ("[]", "not a Nightcrew report (a JSON list, not an object)"),
+        ('{"summary": {}}', "not a Nightcrew report (no `fixes`)"),
+        ('{"fixes": 3}', "not a Nightcrew report (`fixes` is not a list of objects)"),
+        ('{"fixes": ["x"]}', "not a Nightcrew report (`fixes` is not a list of objects)"),
+        ('{"fixes": [], "notes": "n"}', "not a Nightcrew report (`notes` is not a list)"),
+        (
+            '{"fixes": [], "summary": {"found": "3"}}',
+            "not a Nightcrew report (`summary` is not an object of numbers)",
+        ),
+        ('{"fixes": [], "started_at": 3}', "not a Nightcrew report (`started_at` is not a string)"),
+    ],
+    ids=[
+        "missing",
+        "not-json",
+        "a-list",
+        "no-fixes",
+        "fixes-a-number",
+        "fixes-of-strings",
+        "notes-a-string",
+        "summary-of-text",
+        "started-at-a-number",
     ],
 )
 def test_merge_reports_bad_input(tmp_path, capsys, content, message):
+    """A malformed report is bad input naming its file, whichever of the reports it is."""
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(shard_report(1)), encoding="utf-8")
     path = tmp_path / "report.json"
     if content is not None:
         path.write_text(content, encoding="utf-8")
-    assert main(["merge-reports", str(tmp_path / "out.json"), str(path)]) == 2
+    assert main(["merge-reports", str(tmp_path / "out.json"), str(good), str(path)]) == 2
     err = capsys.readouterr().err
-    assert f"{path}: {message}" in err
+    assert err.startswith(f"nightcrew: error: {path}: {message}")
+    assert len(err.splitlines()) == 1
     assert not (tmp_path / "out.json").exists()
+
+
+def test_merge_reports_malformed_exits_2_without_a_traceback(tmp_path):
+    """The command as a workflow step runs it: exit status 2 and one line, ``file: what``."""
+    path = tmp_path / "report.json"
+    path.write_text('{"fixes": {"not": "a list"}}', encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "merge-reports", str(tmp_path / "out.json"), str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (
+        f"nightcrew: error: {path}: not a Nightcrew report (`fixes` is not a list of objects)\n"
+    )
+    assert done.stdout == ""
 
 
 def test_merge_reports_needs_a_report(tmp_path, capsys):
