@@ -17,10 +17,10 @@ from pathlib import Path
 import github
 import pytest
 
+from tests.actions.test_workflow import parse_outputs
 from tests.conftest import DEMO_REPO, ROOT, git, init_repo
 from tests.fakes import webhooks
 from tests.fakes.github import FakeGitHub
-from tests.actions.test_workflow import parse_outputs
 
 TOKEN = "ghs_e2eActionSecretToken0000000000000"
 OWNER, NAME = "octo-org", "inventory"
