@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from bot.dashboard import board, nights, page, reading
-from bot.dashboard.nights import NightSummary
+from bot.dashboard import board, page, reading, summary
 from bot.dashboard.rules import IgnoreRules, Rule
+from bot.dashboard.summary import NightSummary
 from bot.github.client import IssueInfo, Pacer, connect
 from tests.conftest import git
 from tests.dashboard.samples import OLD_NIGHT
@@ -232,7 +232,7 @@ def test_two_shards_writing_at_once_both_count(gh: FakeGitHub) -> None:
 
 def test_a_shard_that_keeps_losing_gives_up_after_three_writes(gh: FakeGitHub) -> None:
     rules = with_a_rule(gh)
-    other = nights.night_summary(report((2, 2), [], 2), run_id="500")
+    other = summary.night_summary(report((2, 2), [], 2), run_id="500")
     clobber = api(gh)
 
     class AlwaysRaced(Snapshot):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.dashboard import nights, page, reading
-from bot.dashboard.nights import Waiting
+from bot.dashboard import page, reading, summary
 from bot.dashboard.page import Dashboard
+from bot.dashboard.summary import Waiting
 from tests.dashboard.samples import shard_night
 
 
@@ -36,7 +36,7 @@ def test_night_summary_from_a_report():
             {"status": "skipped", "recipe": "u", "path": "d.py", "line": 4, "reason": "ignored"},
         ],
     }
-    night = nights.night_summary(report)
+    night = summary.night_summary(report)
     assert night.counts["published"] == 1 and night.counts["found"] == 4
     assert [(w.path, w.line) for w in night.waiting] == [("b.py", 2), ("c.py", 3)]
     assert reading.parse(page.render(Dashboard(night=night))).night == night
@@ -44,10 +44,10 @@ def test_night_summary_from_a_report():
 
 def test_night_summary_records_the_run_and_the_shard():
     report = {"started_at": "x", "base": "b" * 40, "summary": {"found": 1}, "shard": [2, 4]}
-    night = nights.night_summary(report, run_id=" 42 ", run_attempt=3)
+    night = summary.night_summary(report, run_id=" 42 ", run_attempt=3)
     assert (night.run_id, night.run_attempt, night.shards) == ("42", 3, ("2/4",))
     report["shard"] = None
-    night = nights.night_summary(report)
+    night = summary.night_summary(report)
     assert (night.run_id, night.run_attempt, night.shards) == ("", 0, ())
 
 
@@ -64,14 +64,14 @@ def test_shards_of_one_run_add_up():
         waiting=[slot, Waiting("modern-syntax", "b.py", 2, "limit")],
         started_at="2026-01-03T04:00:00+01:00",  # 03:00 UTC: the earlier one
     )
-    night = nights.add_night(nights.add_night(None, first), second)
+    night = summary.add_night(summary.add_night(None, first), second)
     assert night.counts == {"found": 7, "published": 3}
     assert night.prs == ("https://x/pull/1", "https://x/pull/2")
     assert night.recipes == ("unused-imports", "modern-syntax")
     assert [w.path for w in night.waiting] == ["a.py", "b.py"]
     assert night.started_at == "2026-01-03T04:00:00+01:00"
     assert night.shards == ("1/4", "3/4") and (night.run_id, night.run_attempt) == ("77", 1)
-    assert nights.add_night(night, second) == night  # a shard is never counted twice
+    assert summary.add_night(night, second) == night  # a shard is never counted twice
 
 
 @pytest.mark.parametrize(
@@ -85,9 +85,9 @@ def test_shards_of_one_run_add_up():
     ids=["new-run", "new-attempt", "unsharded", "unknown-run"],
 )
 def test_anything_else_replaces_the_summary(new):
-    assert nights.add_night(shard_night("1/4"), new) == new
+    assert summary.add_night(shard_night("1/4"), new) == new
 
 
 def test_an_unsharded_summary_is_replaced_even_by_a_shard_of_its_run():
     new = shard_night("1/4")
-    assert nights.add_night(shard_night(None), new) == new
+    assert summary.add_night(shard_night(None), new) == new
