@@ -82,7 +82,12 @@ class Verb:
 
 
 class Registry:
-    """Every command, in the order the help lists them; a handler binds to its command."""
+    """Every command, in the order the help lists them; a handler binds to its command.
+
+    Handlers bind late, from ``bot.review.verbs``, because they need the dashboard, the PR
+    text and the night, and those import this table (PR bodies list ``USAGE``): declared
+    here, the table stays pure and cheap to import.
+    """
 
     def __init__(self, *verbs: Verb) -> None:
         self._verbs = {verb.name: verb for verb in verbs}
