@@ -9,7 +9,7 @@ two exist (two runs created one at once), the rules of both are merged into the 
 the other is closed as a duplicate, its marker removed so it is never read again.
 
 The shards of one sharded night (one workflow run) each record their numbers: each adds
-them to the run's summary (``page.add_night``), then reads the dashboard back to check
+them to the run's summary (``summary.add_night``), then reads the dashboard back to check
 it is still counted (see ``record_night`` on what a race can still lose).
 """
 
@@ -19,10 +19,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.dashboard import page
-from bot.dashboard.page import Dashboard, NightSummary, OpenPull
+from bot.dashboard import page, reading, summary
+from bot.dashboard.page import Dashboard, OpenPull
 from bot.dashboard.rules import IgnoreRules
 from bot.dashboard.state import to_pull_state
+from bot.dashboard.summary import NightSummary
 from bot.errors import NightcrewError
 from bot.github.api import IssueInfo, PullInfo
 from bot.model import Finding
@@ -117,7 +118,7 @@ def find_dashboards(api: IssuesApi) -> list[IssueInfo]:
 
 def read(issues: Sequence[IssueInfo]) -> Dashboard:
     """The dashboards' contents, merged (the oldest one's night)."""
-    boards = [page.parse(i.body) for i in issues]
+    boards = [reading.parse(i.body) for i in issues]
     if not boards:
         return Dashboard()
     first = boards[0]
@@ -193,7 +194,7 @@ def record_night(
 
     ``run_id``/``run_attempt`` (GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT) name the workflow run. A
     shard's report adds to the summary of the other shards of the same run already there
-    (``page.add_night``); anything else replaces the summary. The rules are kept as
+    (``summary.add_night``); anything else replaces the summary. The rules are kept as
     they are (read again before each write).
 
     GitHub has no compare-and-swap for issue bodies: two shards finishing at once may both
@@ -206,10 +207,10 @@ def record_night(
     worst case the dashboard misses that shard's numbers until the next night (each job's
     own summary and report still have them).
     """
-    mine = page.night_summary(report, run_id=run_id, run_attempt=run_attempt)
+    mine = summary.night_summary(report, run_id=run_id, run_attempt=run_attempt)
 
     def add(current: NightSummary | None) -> NightSummary:
-        return page.add_night(current, mine)
+        return summary.add_night(current, mine)
 
     issue: IssueInfo | None = None
     for _ in range(RECORD_ATTEMPTS):

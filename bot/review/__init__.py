@@ -1,13 +1,13 @@
 """The review bot: reviewers steer Nightcrew from its PRs (see docs/bot.md).
 
-Pure: ``events`` (webhook payload -> event), ``commands`` (``/nightcrew`` lines),
-``rules`` (``IgnoreRules``), ``dashboard`` (the dashboard issue's body, render and parse),
-``replies`` (what the bot says). Edges: ``board`` (the dashboard issue on GitHub, and what
-the night needs from it), ``rebuild`` (rebase/recreate/revise through the night),
-``handler`` (``handle_event``, ``run_from_env``).
+Pure: ``events`` (webhook payload -> event), ``commands`` (``/nightcrew`` lines, and
+``VERBS``, the one table of commands), ``replies`` (what the bot says). Edges: ``verbs``
+(what each command does, bound to its entry in ``VERBS``), ``rebuild`` (rebase/recreate/
+revise through the night), ``handler`` (``handle_event``, ``run_from_env``). The dashboard
+issue and its ignore rules live in ``bot.dashboard``.
 
 This module imports nothing heavy, so the night and the publisher can import
-``bot.review.rules`` or ``bot.review.board`` without cycles.
+``bot.review.events`` without cycles.
 """
 
 from __future__ import annotations

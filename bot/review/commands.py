@@ -1,17 +1,24 @@
-"""``/nightcrew <command>`` lines in a comment -> commands. Pure and strict.
+"""``/nightcrew <command>`` lines in a comment -> commands, and the one table of them. Pure.
+
+``VERBS`` is every command: how it is written (its usage, with sub-forms such as
+``ignore path <glob>``), what it does, whether it is slow, what argument it takes, and the
+handler that runs it (``bot.review.verbs`` binds each with ``@VERBS.handles``). Parsing,
+the help text, PR bodies (``USAGE``), the acknowledgement and the dispatch all read it.
 
 A command is a line of its own that starts with ``/nightcrew`` (up to three spaces of
 indentation, as Markdown allows): lines in fenced code blocks, quotes (``>``), list items
 and HTML comments are never commands, and neither is text hidden from a reader (the
 comment is cleaned with ``clean_untrusted`` first). Each line is one command; a comment
-may hold at most ``MAX_COMMANDS``. Anything that is not exactly one of ``USAGE`` comes back
-as a ``BadCommand`` saying why, and the bot answers it with the help text.
+may hold at most ``MAX_COMMANDS``, parsed strictly: anything that is not exactly one of
+``VERBS`` comes back as a ``BadCommand`` saying why, and the bot answers it with the help text.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from bot.agents.untrusted import clean_untrusted
 from bot.globs import pattern_problem
@@ -20,44 +27,16 @@ PREFIX = "/nightcrew"
 MAX_COMMANDS = 5
 MAX_REVISE_CHARS = 2000
 
-# (usage, what it does): the help text and docs/bot.md list these, in this order.
-USAGE: tuple[tuple[str, str], ...] = (
-    ("rebase", "rebuild this fix on the latest base branch, verify it again and push it"),
-    ("recreate", "the same, discarding every other commit on this PR's branch"),
-    ("ignore", "close this PR and never propose this finding again"),
-    ("ignore recipe", "never propose anything from this PR's recipe again"),
-    ("ignore path <glob>", "never propose changes to files matching the glob, e.g. `tests/**`"),
-    ("unignore", "undo `ignore` (a closed PR is reopened)"),
-    ("unignore recipe", "undo `ignore recipe`"),
-    ("unignore path <glob>", "undo `ignore path <glob>`"),
-    ("explain", "why this change is safe and worthwhile"),
-    ("revise <what to change>", "an agent changes the fix as you ask; it is verified again"),
-    ("help", "this list"),
-)
-NAMES = frozenset(
-    {
-        "help",
-        "rebase",
-        "recreate",
-        "ignore",
-        "ignore-recipe",
-        "ignore-path",
-        "unignore",
-        "unignore-recipe",
-        "unignore-path",
-        "explain",
-        "revise",
-    }
-)
 
 _LINE = re.compile(r" {0,3}/nightcrew(?=\s|$)(.*)", re.IGNORECASE)
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})(.*)")
 _QUOTES = (("`", "`"), ("'", "'"), ('"', '"'))
+_THIS_PRS = " (it means this PR's)"
 
 
 @dataclass(frozen=True)
 class Command:
-    """One accepted command: ``name`` is one of ``NAMES``; ``argument`` a glob or revise text."""
+    """One accepted command: ``name`` is a ``Verb.name``; ``argument`` a glob or revise text."""
 
     name: str
     argument: str = ""
@@ -73,6 +52,133 @@ class BadCommand:
 
 
 Parsed = Command | BadCommand
+# What follows a command's words -> (its value, or why it is not a usable one).
+Argument = Callable[[str], tuple[str, str | None]]
+# (context, command) -> outcome; bound by ``bot.review.verbs``, which knows both types.
+Handler = Callable[[Any, Command], Any]
+
+
+@dataclass(frozen=True)
+class Verb:
+    """One command: how it is written, what it does, and how it is run."""
+
+    usage: str  # as the help writes it: words, then a ``<placeholder>`` for an argument
+    what: str
+    slow: bool = False  # rebuilds and pushes: a review gets an "on it" comment at once
+    argument: Argument | None = None  # reads the text after the words; None: nothing may follow
+    changes_pull: bool = False  # may close or reopen the PR: read it again afterwards
+    hint: str = ""  # added to "takes nothing after it"
+    handler: Handler | None = field(default=None, compare=False)
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """``ignore path <glob>`` -> ``("ignore", "path")``."""
+        return tuple(self.usage.partition("<")[0].split())
+
+    @property
+    def name(self) -> str:
+        """The command's name, as ``Command.name`` carries it: ``ignore-path``."""
+        return "-".join(self.words)
+
+
+class Registry:
+    """Every command, in the order the help lists them; a handler binds to its command.
+
+    Handlers bind late, from ``bot.review.verbs``, because they need the dashboard, the PR
+    text and the night, and those import this table (PR bodies list ``USAGE``): declared
+    here, the table stays pure and cheap to import.
+    """
+
+    def __init__(self, *verbs: Verb) -> None:
+        self._verbs = {verb.name: verb for verb in verbs}
+        if len(self._verbs) != len(verbs):
+            raise ValueError("two commands have one name")
+
+    def __iter__(self) -> Iterator[Verb]:
+        return iter(self._verbs.values())
+
+    def __getitem__(self, name: str) -> Verb:
+        return self._verbs[name]
+
+    def forms(self, word: str) -> dict[tuple[str, ...], Verb]:
+        """The commands that start with ``word``, by the words after it (``()``: bare)."""
+        return {v.words[1:]: v for v in self if v.words[0] == word}
+
+    def handles(self, *names: str) -> Callable[[Handler], Handler]:
+        """Decorator: the function runs these commands (each declared here, bound once)."""
+
+        def bind(handler: Handler) -> Handler:
+            for name in names:
+                verb = self._verbs.get(name)
+                if verb is None:
+                    raise ValueError(f"{handler.__name__} handles `{name}`, which is no command")
+                if verb.handler is not None:
+                    raise ValueError(f"`{name}` is handled twice")
+                self._verbs[name] = replace(verb, handler=handler)
+            return handler
+
+        return bind
+
+    def handler(self, name: str) -> Handler:
+        """The function that runs command ``name``."""
+        handler = self._verbs[name].handler
+        if handler is None:
+            raise LookupError(f"no handler for `{name}` (bot.review.verbs binds them)")
+        return handler
+
+
+def _glob(text: str) -> tuple[str, str | None]:
+    """The glob of ``ignore path``, unquoted, or why it is not a usable one."""
+    if not text:
+        return "", "say which files: `/nightcrew ignore path <glob>`, e.g. `tests/**`"
+    for left, right in _QUOTES:
+        if len(text) >= 2 and text.startswith(left) and text.endswith(right):
+            text = text[len(left) : -len(right)]
+            break
+    else:
+        if any(c.isspace() for c in text):
+            return "", "give one glob (quote it in backticks if it contains spaces)"
+    return text, pattern_problem(text)
+
+
+def _request(text: str) -> tuple[str, str | None]:
+    """What ``revise`` is asked to change, or why it cannot be asked."""
+    if not text:
+        return "", "say what to change: `/nightcrew revise <what to change>`"
+    if len(text) > MAX_REVISE_CHARS:
+        return "", f"the request is longer than {MAX_REVISE_CHARS} characters"
+    return text, None
+
+
+# The help text, PR bodies and docs/bot.md list the commands in this order.
+VERBS = Registry(
+    Verb(
+        "rebase",
+        "rebuild this fix on the latest base branch, verify it again and push it",
+        slow=True,
+    ),
+    Verb("recreate", "the same, discarding every other commit on this PR's branch", slow=True),
+    Verb("ignore", "close this PR and never propose this finding again", changes_pull=True),
+    Verb("ignore recipe", "never propose anything from this PR's recipe again", hint=_THIS_PRS),
+    Verb(
+        "ignore path <glob>",
+        "never propose changes to files matching the glob, e.g. `tests/**`",
+        argument=_glob,
+    ),
+    Verb("unignore", "undo `ignore` (a closed PR is reopened)", changes_pull=True),
+    Verb("unignore recipe", "undo `ignore recipe`", hint=_THIS_PRS),
+    Verb("unignore path <glob>", "undo `ignore path <glob>`", argument=_glob),
+    Verb("explain", "why this change is safe and worthwhile"),
+    Verb(
+        "revise <what to change>",
+        "an agent changes the fix as you ask; it is verified again",
+        slow=True,
+        argument=_request,
+    ),
+    Verb("help", "this list"),
+)
+# (usage, what it does), for the help text and PR bodies.
+USAGE: tuple[tuple[str, str], ...] = tuple((verb.usage, verb.what) for verb in VERBS)
 
 
 def command_lines(body: str) -> list[str]:
@@ -118,67 +224,47 @@ def parse_line(line: str) -> Parsed:
     match = _LINE.fullmatch(line)
     if match is None:
         return BadCommand(line, f"a command starts with `{PREFIX}`")
-    rest = match.group(1).strip()
-    word, _, tail = rest.partition(" ")
-    word, tail = word.lower(), tail.strip()
+    word, tail = _first_word(match.group(1).strip())
     if not word:
         return BadCommand(line, "no command given")
-    if word == "revise":
-        return _revise(line, tail)
-    if word in ("ignore", "unignore"):
-        return _ignore(line, word, tail)
-    if word in NAMES and "-" not in word:
-        if tail:
-            return BadCommand(line, f"`{word}` takes nothing after it")
-        return Command(word, line=line)
-    return BadCommand(line, f"unknown command `{word[:40]}`")
+    forms = VERBS.forms(word)
+    if not forms:
+        return BadCommand(line, f"unknown command `{word[:40]}`")
+    sub, sub_tail = _first_word(tail)
+    if sub and (sub,) in forms:
+        return _take(forms[(sub,)], line, sub_tail)
+    bare = forms.get(())
+    if bare is not None and (bare.argument is not None or not tail):
+        return _take(bare, line, tail)
+    others = ", or ".join(f"`{' '.join(v.usage.split()[1:])}`" for key, v in forms.items() if key)
+    if not others:
+        return BadCommand(line, f"`{word}` takes nothing after it")
+    takes = f"nothing after it, or {others}" if bare is not None else others
+    return BadCommand(line, f"`{word}` takes {takes}; got `{sub[:40]}`")
 
 
-def _revise(line: str, text: str) -> Parsed:
-    if not text:
-        return BadCommand(line, "say what to change: `/nightcrew revise <what to change>`")
-    if len(text) > MAX_REVISE_CHARS:
-        return BadCommand(line, f"the request is longer than {MAX_REVISE_CHARS} characters")
-    return Command("revise", text, line)
+def _first_word(text: str) -> tuple[str, str]:
+    """``"Ignore path x"`` -> ``("ignore", "path x")``: the word lowercased, the rest trimmed."""
+    word, _, rest = text.partition(" ")
+    return word.lower(), rest.strip()
 
 
-def _ignore(line: str, word: str, tail: str) -> Parsed:
-    what, _, rest = tail.partition(" ")
-    what, rest = what.lower(), rest.strip()
-    if not what:
-        return Command(word, line=line)
-    if what == "recipe":
-        if rest:
-            return BadCommand(line, f"`{word} recipe` takes nothing after it (it means this PR's)")
-        return Command(f"{word}-recipe", line=line)
-    if what == "path":
-        glob, problem = _glob(rest)
-        if problem:
-            return BadCommand(line, problem)
-        return Command(f"{word}-path", glob, line)
-    return BadCommand(
-        line, f"`{word}` takes nothing after it, or `recipe`, or `path <glob>`; got `{what[:40]}`"
-    )
-
-
-def _glob(text: str) -> tuple[str, str | None]:
-    """The glob of ``ignore path``, unquoted, or why it is not a usable one."""
-    if not text:
-        return "", "say which files: `/nightcrew ignore path <glob>`, e.g. `tests/**`"
-    for left, right in _QUOTES:
-        if len(text) >= 2 and text.startswith(left) and text.endswith(right):
-            text = text[len(left) : -len(right)]
-            break
-    else:
-        if any(c.isspace() for c in text):
-            return "", "give one glob (quote it in backticks if it contains spaces)"
-    return text, pattern_problem(text)
+def _take(verb: Verb, line: str, text: str) -> Parsed:
+    """``verb`` with ``text`` after its words: the command, or why ``text`` does not fit it."""
+    if verb.argument is None:
+        if text:
+            return BadCommand(line, f"`{' '.join(verb.words)}` takes nothing after it{verb.hint}")
+        return Command(verb.name, line=line)
+    value, problem = verb.argument(text)
+    if problem:
+        return BadCommand(line, problem)
+    return Command(verb.name, value, line)
 
 
 def help_text() -> str:
     """The commands and what they do, as Markdown."""
     lines = ["Comment one of these on a Nightcrew PR, each on a line of its own:", ""]
-    lines += [f"- `{PREFIX} {usage}`: {what}" for usage, what in USAGE]
+    lines += [f"- `{PREFIX} {verb.usage}`: {verb.what}" for verb in VERBS]
     lines += [
         "",
         "Only people with write access to the repository (write, maintain or admin) can "

@@ -12,7 +12,7 @@ import pytest
 from bot.actions.main import base_branch
 from bot.actions.settings import settings_from_env
 from bot.cli import main
-from bot.dashboard import page
+from bot.dashboard import page, reading
 from bot.errors import UserError
 from bot.report.document import read_json
 from tests.actions.test_workflow import parse_outputs
@@ -263,7 +263,7 @@ def test_the_shards_of_one_run_add_up_on_the_dashboard(actions_env, make_repo, m
             assert code == 0, captured.err
             assert "the dashboard issue was not updated" not in captured.out
         (issue,) = [i for i in gh.items.values() if page.is_dashboard(i["body"])]
-        night = page.parse(issue["body"]).night
+        night = reading.parse(issue["body"]).night
         assert night is not None
         assert (night.run_id, night.run_attempt, night.shards) == ("4242", 3, ("1/2", "2/2"))
         assert night.counts["found"] == 2  # both findings are in pkg/core.py, in one shard

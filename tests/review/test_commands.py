@@ -70,6 +70,15 @@ REJECTED = [
     ("/nightcrew help me", "`help` takes nothing after it"),
     ("/nightcrew ignore this", "got `this`"),
     ("/nightcrew ignore recipe unused-imports", "it means this PR's"),
+    (
+        "/nightcrew unignore this",
+        "`unignore` takes nothing after it, or `recipe`, or `path <glob>`; got `this`",
+    ),
+    (
+        "/nightcrew unignore recipe x",
+        "`unignore recipe` takes nothing after it (it means this PR's)",
+    ),
+    ("/nightcrew explain why", "`explain` takes nothing after it"),
     ("/nightcrew ignore path", "say which files"),
     ("/nightcrew ignore path /etc/**", "is absolute"),
     ("/nightcrew ignore path ../x/**", "contains '..'"),

@@ -21,7 +21,7 @@ import github
 import pytest
 from github import Auth
 
-from bot.dashboard import board, markers, page
+from bot.dashboard import board, markers, page, reading
 from bot.dashboard.rules import IgnoreRules, Rule
 from bot.github.client import connect
 from bot.github.pacing import Pacer
@@ -147,7 +147,7 @@ class Site:
 
     def rules(self) -> set[tuple[str, str]]:
         (issue,) = self.dashboards()
-        return {(r.kind, r.value) for r in page.parse(issue["body"]).rules}
+        return {(r.kind, r.value) for r in reading.parse(issue["body"]).rules}
 
     def api(self) -> Any:
         return connect(TOKEN, self.gh.api_url, backoff=0.0, pacer=Pacer(0.0)).repo(REPOSITORY)
@@ -276,7 +276,7 @@ def test_ignore_closes_records_and_says_how_to_undo(site: Site) -> None:
     assert site.rules() == {("finding", fingerprint)}
     (issue,) = site.dashboards()
     assert issue["title"] == "Nightcrew dashboard" and issue["labels"] == ["nightcrew"]
-    (rule,) = page.parse(issue["body"]).rules
+    (rule,) = reading.parse(issue["body"]).rules
     assert (rule.pr, rule.by, rule.recipe, rule.path) == (1, "octocat", RECIPE, "pkg/core.py")
     answer = only_reply(site, 1)
     assert "Closed." in answer and "`/nightcrew unignore`" in answer and "reopen" in answer
