@@ -9,7 +9,7 @@ two exist (two runs created one at once), the rules of both are merged into the 
 the other is closed as a duplicate, its marker removed so it is never read again.
 
 The shards of one sharded night (one workflow run) each record their numbers: each adds
-them to the run's summary (``summary.add_night``), then reads the dashboard back to check
+them to the run's summary (``last_night.add_night``), then reads the dashboard back to check
 it is still counted (see ``record_night`` on what a race can still lose).
 """
 
@@ -19,17 +19,18 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.dashboard import page, reading, summary
+from bot.dashboard import last_night, page, reading
+from bot.dashboard.last_night import NightSummary
 from bot.dashboard.page import Dashboard, OpenPull
 from bot.dashboard.rules import IgnoreRules
 from bot.dashboard.state import to_pull_state
-from bot.dashboard.summary import NightSummary
 from bot.errors import NightcrewError
 from bot.github.api import IssueInfo, PullInfo
 from bot.model import Finding
 from bot.publish.proposal import NotPublished, Proposal, Published, Publisher
 from bot.recipes.model import Recipe
 from bot.report.document import NightReport
+from bot.report.results import NoteKind, Reason
 
 
 class IssuesApi(Protocol):
@@ -194,7 +195,7 @@ def record_night(
 
     ``run_id``/``run_attempt`` (GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT) name the workflow run. A
     shard's report adds to the summary of the other shards of the same run already there
-    (``summary.add_night``); anything else replaces the summary. The rules are kept as
+    (``last_night.add_night``); anything else replaces the summary. The rules are kept as
     they are (read again before each write).
 
     GitHub has no compare-and-swap for issue bodies: two shards finishing at once may both
@@ -207,10 +208,10 @@ def record_night(
     worst case the dashboard misses that shard's numbers until the next night (each job's
     own summary and report still have them).
     """
-    mine = summary.night_summary(report, run_id=run_id, run_attempt=run_attempt)
+    mine = last_night.night_summary(report, run_id=run_id, run_attempt=run_attempt)
 
     def add(current: NightSummary | None) -> NightSummary:
-        return summary.add_night(current, mine)
+        return last_night.add_night(current, mine)
 
     issue: IssueInfo | None = None
     for _ in range(RECORD_ATTEMPTS):
@@ -234,24 +235,25 @@ class IgnoringPublisher:
         self.name = inner.name
         self.ignored: list[tuple[str, str]] = []  # (fingerprint, reason)
 
-    def prior(self, recipe: Recipe, finding: Finding, branch: str) -> str | None:
+    def prior(self, recipe: Recipe, finding: Finding, branch: str) -> NotPublished | None:
         reason = self.rules.ignores(recipe.id, finding.path, finding.fingerprint)
         if reason is not None:
             self.ignored.append((finding.fingerprint, reason))
-            return reason
+            return NotPublished(reason, kind=Reason.IGNORED)
         return self.inner.prior(recipe, finding, branch)
 
     def publish(self, proposal: Proposal) -> Published | NotPublished:
         f = proposal.finding
         reason = self.rules.ignores(proposal.recipe.id, f.path, f.fingerprint)
         if reason is not None:
-            return NotPublished(reason)
+            return NotPublished(reason, kind=Reason.IGNORED)
         return self.inner.publish(proposal)
 
     def finish(self, report: NightReport) -> None:
         if self.ignored:
-            report.notes.append(
-                f"dashboard: {len(self.ignored)} finding(s) skipped by the ignore rules"
+            report.note(
+                NoteKind.DASHBOARD,
+                f"dashboard: {len(self.ignored)} finding(s) skipped by the ignore rules",
             )
         self.inner.finish(report)
 

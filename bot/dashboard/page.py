@@ -11,7 +11,7 @@ fenced JSON object::
      "paths": [{"glob": "tests/**"}],
      "night": {...}}
 
-``night`` is the last night's summary (``summary``). ``reading.parse`` reads a body back,
+``night`` is the last night's summary (``last_night``). ``reading.parse`` reads a body back,
 leniently, however people have edited the block.
 """
 
@@ -22,9 +22,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.dashboard import markers, summary
+from bot.dashboard import last_night, markers
+from bot.dashboard.last_night import NightSummary
 from bot.dashboard.rules import IgnoreRules, Rule
-from bot.dashboard.summary import NightSummary
 from bot.publish import pr_text
 
 TITLE = "Nightcrew dashboard"
@@ -187,7 +187,7 @@ def _rules_block(board: Dashboard) -> str:
     for section in SECTIONS:
         data[section] = [_entry(r) for r in board.rules.of_kind(KINDS[section])]
     if board.night is not None:
-        data["night"] = summary.to_json(board.night)
+        data["night"] = last_night.to_json(board.night)
     text = _dump(data)
     return (
         "<details><summary>Rules block (machine-readable)</summary>\n\n"

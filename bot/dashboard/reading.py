@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from bot.dashboard import summary
+from bot.dashboard import last_night
 from bot.dashboard.page import KINDS, SECTIONS, Dashboard
 from bot.dashboard.rules import IgnoreRules, Rule
 
@@ -46,7 +46,7 @@ def parse(body: str | None) -> Dashboard:
         rules = rules.merge(read)
         problems += found
         if night is None and isinstance(data, Mapping):
-            night = summary.from_json(data.get("night"))
+            night = last_night.from_json(data.get("night"))
     problems += rules.problems()
     return Dashboard(rules, night, tuple(problems), broken)
 

@@ -38,7 +38,7 @@ from bot.publish import pr_text
 from bot.publish.proposal import NotPublished, Proposal, Published
 from bot.recipes.model import Recipe
 from bot.report.document import NightReport
-from bot.report.results import Status
+from bot.report.results import Reason, Status
 from bot.review.replies import Outcome
 
 if TYPE_CHECKING:
@@ -82,10 +82,13 @@ class PullRebuilder:
         self.proposal: Proposal | None = None
         self.note = ""
 
-    def prior(self, recipe: Recipe, finding: Finding, branch: str) -> str | None:
+    def prior(self, recipe: Recipe, finding: Finding, branch: str) -> NotPublished | None:
         del recipe, branch
         if finding.fingerprint != self.pull.fingerprint:
-            return f"not the finding of #{self.pull.number}"
+            # Only this PR's finding is rebuilt; any other is another PR's business.
+            return NotPublished(
+                f"not the finding of #{self.pull.number}", kind=Reason.ALREADY_PROPOSED
+            )
         return None
 
     def publish(self, proposal: Proposal) -> Published | NotPublished:
@@ -102,7 +105,8 @@ class PullRebuilder:
         except LeaseRejected:
             return NotPublished(
                 f"{pr_text.code(self.pull.branch)} changed on GitHub while Nightcrew worked, "
-                "so nothing was pushed; comment the command again to rebuild on top of it"
+                "so nothing was pushed; comment the command again to rebuild on top of it",
+                kind=Reason.HUMAN_PUSHED,
             )
         except PushError as exc:
             return NotPublished(str(exc))
@@ -185,9 +189,13 @@ def rebuild(
         out=settings.out,
         only_fingerprints=frozenset({pull.fingerprint}),
         fixer=fixer,
+        env=dict(env if env is not None else os.environ),
+        api_key=settings.anthropic_api_key,
+        config=config,
+        base_sha=base,
     )
     try:
-        report = run_night(options, progress, publisher=publisher)
+        report = run_night(options, lambda phase, line: progress(line), publisher=publisher)
     except UserError as exc:
         return Outcome(f"Nightcrew could not rebuild this fix: {exc}", ok=False)
     summary = fixer.summary if fixer is not None else ""
@@ -214,8 +222,8 @@ def _revise_fixer(
         )
     from bot.agents.session import AgentSession
 
-    session = AgentSession.from_env(
-        {**(env or os.environ), "ANTHROPIC_API_KEY": key}, config, progress
+    session = AgentSession.start(
+        key, env if env is not None else os.environ, config, lambda phase, line: progress(line)
     )
     if session is None:  # pragma: no cover - the key was checked above
         return Outcome("Claude is not available to this run; nothing was changed.", ok=False)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.dashboard import page
+from bot.dashboard.last_night import NightSummary, Waiting
 from bot.dashboard.rules import IgnoreRules, Rule
-from bot.dashboard.summary import NightSummary, Waiting
 
 FP = "0123456789abcdef" * 4
 FP2 = "fedcba9876543210" * 4

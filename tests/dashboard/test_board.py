@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from bot.dashboard import board, page, reading, summary
+from bot.dashboard import board, last_night, page, reading
+from bot.dashboard.last_night import NightSummary
 from bot.dashboard.rules import IgnoreRules, Rule
-from bot.dashboard.summary import NightSummary
 from bot.github.api import IssueInfo
 from bot.github.client import connect
 from bot.github.pacing import Pacer
@@ -234,7 +234,7 @@ def test_two_shards_writing_at_once_both_count(gh: FakeGitHub) -> None:
 
 def test_a_shard_that_keeps_losing_gives_up_after_three_writes(gh: FakeGitHub) -> None:
     rules = with_a_rule(gh)
-    other = summary.night_summary(report((2, 2), [], 2), run_id="500")
+    other = last_night.night_summary(report((2, 2), [], 2), run_id="500")
     clobber = api(gh)
 
     class AlwaysRaced(Snapshot):

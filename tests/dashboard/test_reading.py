@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.dashboard import page, reading, summary
+from bot.dashboard import last_night, page, reading
 from bot.dashboard.page import Dashboard
 from bot.dashboard.rules import IgnoreRules
 from tests.dashboard.samples import FP, FULL, OLD_NIGHT, block, shard_night
@@ -103,7 +103,7 @@ def test_a_night_written_before_shards_reads_as_an_unknown_unsharded_run():
     night = reading.parse(block(text)).night
     assert night is not None and night.counts["found"] == 50
     assert (night.run_id, night.run_attempt, night.shards) == ("", 0, ())
-    assert summary.add_night(night, shard_night("1/2")) == shard_night("1/2")
+    assert last_night.add_night(night, shard_night("1/2")) == shard_night("1/2")
 
 
 def test_odd_run_and_shard_fields_edited_by_hand():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,11 +28,13 @@ from bot.github.client import connect
 from bot.github.pacing import Pacer
 from bot.model import Finding
 from bot.night import NightOptions, run_night
+from bot.publish.proposal import NotPublished
 from bot.publish.pulls import GitHubPublisher
 from bot.publish.trailers import Trailer
 from bot.recipes.loader import discover
+from bot.report import progress
 from bot.report.document import NightReport
-from bot.report.results import Status
+from bot.report.results import Note, NoteKind, Reason, Status
 from bot.review import replies
 from bot.review.handler import BotSettings, handle_event, run_from_env
 from tests.conftest import git, init_repo
@@ -59,8 +62,10 @@ def night(workspace: Path, gh: FakeGitHub, wrap: bool = False) -> tuple[NightRep
     )
     if wrap:  # what `nightcrew action` does once the lead has wired the dashboard in
         publisher = board.IgnoringPublisher(publisher, board.load_rules(publisher.repo))
-    options = NightOptions(repo=workspace, recipe_ids=(RECIPE,), out=workspace.parent / "out")
-    return run_night(options, lambda _: None, publisher=publisher), publisher
+    options = NightOptions(
+        repo=workspace, recipe_ids=(RECIPE,), out=workspace.parent / "out", env=dict(os.environ)
+    )
+    return run_night(options, progress.silent, publisher=publisher), publisher
 
 
 @dataclass
@@ -575,7 +580,9 @@ def test_closed_without_merge_is_ignored_and_the_next_night_skips_it(site: Site)
     assert reasons[fingerprint] == "ignored: finding (closed without merging) on #2 by hubot"
     assert reasons[site.fingerprint(1)] == "already open as #1"
     assert len(site.gh.pulls()) == 2  # nothing new opened
-    assert "dashboard: 1 finding(s) skipped by the ignore rules" in report.notes
+    assert Note(NoteKind.DASHBOARD, "dashboard: 1 finding(s) skipped by the ignore rules") in (
+        report.notes
+    )
 
 
 def test_reopened_is_proposed_again(site: Site) -> None:
@@ -595,7 +602,9 @@ def test_reopened_is_proposed_again(site: Site) -> None:
     wrapped = board.IgnoringPublisher(publisher, board.load_rules(publisher.repo))
     finding = Finding(RECIPE, "ruff:F401", "pkg/core.py", 1, 1, 1, 2, "m", fingerprint=fingerprint)
     recipe = next(r for r in discover(site.workspace) if r.id == RECIPE)
-    assert wrapped.prior(recipe, finding, site.branch(2)) == "already open as #2"
+    assert wrapped.prior(recipe, finding, site.branch(2)) == NotPublished(
+        "already open as #2", kind=Reason.ALREADY_PROPOSED
+    )
 
 
 def test_a_merged_pr_is_not_ignored(site: Site) -> None:

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-_WAITING_WORDS = re.compile(r"limit|free slot|publishing stopped", re.I)
+from bot.report.results import Reason
+
 _SHARD_TEXT = re.compile(r"\s*(\d+)\s*/\s*(\d+)\s*")
 
 
@@ -137,6 +138,14 @@ def _shard_list(items: Any) -> tuple[str, ...]:
     return tuple(f"{i}/{n}" for i, n in sorted(keys, key=lambda k: (k[1], k[0])))
 
 
+def _waits(kind: Any) -> bool:
+    """Left for a later night by a limit or a stop (``reason_kind`` of a report's fix)."""
+    try:
+        return Reason(kind).waits
+    except ValueError:  # no kind (a report from before kinds), or an unknown one
+        return False
+
+
 def night_summary(
     report: Mapping[str, Any], *, run_id: str = "", run_attempt: int = 0
 ) -> NightSummary:
@@ -151,8 +160,7 @@ def night_summary(
     waiting = []
     for fix in report.get("fixes") or ():
         reason = str(fix.get("reason") or "")
-        left = fix.get("status") == "skipped" or "not published" in reason
-        if left and _WAITING_WORDS.search(reason):
+        if _waits(fix.get("reason_kind")):
             waiting.append(
                 Waiting(
                     str(fix.get("recipe", "")),
