@@ -34,14 +34,13 @@ from bot.github.client import Connection
 from bot.github.push import LeaseRejected, PushError, PushRefused, push
 from bot.model import Finding
 from bot.publish import ledger, pr_text, tidy
+from bot.publish.decorations import Decorations
 from bot.publish.ledger import Action
 from bot.publish.proposal import NotPublished, Proposal, Published
 from bot.recipes.model import Recipe
 from bot.report.document import NightReport
 from bot.report.results import NoteKind, Reason
 
-LABEL_COLOR = "5319e7"
-LABEL_DESCRIPTION = "Proposed by Nightcrew"
 PERMISSIONS_HINT = (
     "check the token's permissions (contents: write, pull-requests: write; with the "
     "workflow token, also the repository setting that allows GitHub Actions to create "
@@ -101,9 +100,9 @@ class GitHubPublisher:
         self._stop_kind = Reason.PUBLISHING_STOPPED  # what stopped publishing, when it did
         self._left_after_stop = 0
         self._commits: dict[int, list[CommitInfo]] = {}
-        self._known_labels: set[str] | None = None
         self._rebuild_why: dict[str, str] = {}
         self._lock = threading.RLock()  # the night may ask from several threads
+        self.decorations = Decorations(self.repo, labels, reviewers, assignees)
         self.state = read_state(self.repo)
 
     # The Publisher protocol.
@@ -303,7 +302,9 @@ class GitHubPublisher:
                 path=proposal.finding.path,
             )
         )
-        problems = self._decorate(info.number, proposal)
+        problems, limited = self.decorations.apply(info.number, proposal.recipe.pr.labels)
+        if limited is not None:
+            self.stop(limited)
         kind = "repaired" if expect is not None else "opened"
         note = f"opened #{info.number}" + (
             " (its branch was left by an interrupted run)" if expect is not None else ""
@@ -358,42 +359,6 @@ class GitHubPublisher:
                 self.state.replace(pull)
                 return pull
         return None
-
-    def _decorate(self, number: int, proposal: Proposal) -> list[str]:
-        """Labels, reviewers, assignees: the PR stands without them, so failures are notes."""
-        problems = []
-        labels = list(dict.fromkeys([*self.labels, *proposal.recipe.pr.labels]))
-        steps: list[tuple[str, Callable[[], None]]] = [
-            ("labels", lambda: self._add_labels(number, labels)),
-            ("reviewers", lambda: self.repo.request_reviewers(number, self.reviewers)),
-            ("assignees", lambda: self.repo.add_assignees(number, self.assignees)),
-        ]
-        wanted = {"labels": labels, "reviewers": self.reviewers, "assignees": self.assignees}
-        for name, step in steps:
-            if not wanted[name]:
-                continue
-            try:
-                step()
-            except ApiError as exc:
-                problems.append(f"{name} not set: {exc}")
-                if exc.rate_limited:
-                    self.stop(exc)
-                    break
-        return problems
-
-    def _add_labels(self, number: int, labels: list[str]) -> None:
-        if self._known_labels is None:
-            self._known_labels = self.repo.label_names()
-        for name in labels:
-            if name in self._known_labels:
-                continue
-            try:
-                self.repo.create_label(name, LABEL_COLOR, LABEL_DESCRIPTION)
-            except ApiError as exc:
-                if not exc.already_exists:
-                    raise
-            self._known_labels.add(name)
-        self.repo.add_labels(number, labels)
 
     def _push(self, sha: str, branch: str, expect: str | None) -> None:
         push(

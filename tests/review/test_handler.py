@@ -704,6 +704,7 @@ def test_the_night_records_its_summary_and_keeps_the_rules(site: Site) -> None:
                 "path": "pkg/more.py",
                 "line": 4,
                 "reason": "waiting for a free slot (limit: 5 new PRs per night)",
+                "reason_kind": "open-limit",
             }
         ],
     }
