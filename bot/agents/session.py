@@ -343,8 +343,8 @@ class AgentFixer:
 
 
 def _reachable(workspace: Workspace, path: str) -> bool:
-    try:
-        workspace.resolve(path)
+    try:  # as for writing: a finder is given no link, as no finder searches one
+        workspace.resolve(path, write=True)
         workspace.read_text(path)
     except ToolError:
         return False

@@ -3,16 +3,23 @@
 Every path goes through :meth:`Workspace.resolve`: relative, no ``..``, not under ``.git``,
 inside the recipe's scope, not protected (``bot.guard.DEFAULT_PROTECTED`` plus the config's
 ``protected``), and, once symlinks are resolved, still inside the worktree and still all
-of the above. Edits never follow a symlink. There is no shell, no network and no
-environment: ``run_checks`` runs the recipe's own verify commands with secrets scrubbed.
-Every refusal is a tool error that says why; every input is validated against the tool's
-schema first, so malformed input is an error for the model, never a crash.
+of the above. Edits never follow a symlink: a file is written by replacing it
+(``bot.fix.fixers.replace_file``), never through a link, and so is every undo. There is no
+shell, no network and no environment: ``run_checks`` runs the recipe's own verify commands
+with secrets scrubbed, sandboxed, in a scratch copy of the worktree, so nothing that code
+writes (files planted at import, a tracked file changed, a file swapped for a link) is
+ever in the agent's worktree and so never in the fix: the fix holds the agent's own edits
+only. Every refusal, and every failure of the filesystem on a path the model gave (a name
+too long, say), is a tool error that says why; every input is validated against the
+tool's schema first, so malformed input is an error for the model, never a crash.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import secrets
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -31,6 +38,7 @@ from bot.agents.untrusted import (
     reveal_invisible,
 )
 from bot.errors import UserError
+from bot.fix.fixers import LinkRefused, replace_file
 from bot.globs import in_scope, matches
 from bot.model import split_lines
 from bot.sandbox.bwrap import NONE as NO_SANDBOX
@@ -109,8 +117,13 @@ class Workspace:
             raise ToolError(f"{path!r} names no file")
         rel = "/".join(parts)
         self._allowed(rel)
-        full = self.tree / rel
-        real = Path(os.path.realpath(full))
+        try:
+            return self._resolved(rel, write)
+        except OSError as exc:  # a name too long, a loop of links...: the model's to fix
+            raise ToolError(f"{rel}: {exc.strerror or exc}") from None
+
+    def _resolved(self, rel: str, write: bool) -> str:
+        real = Path(os.path.realpath(self.tree / rel))
         if not real.is_relative_to(self.root):
             raise ToolError(f"{rel} is a symlink that leads outside the repository: refused")
         real_rel = real.relative_to(self.root).as_posix()
@@ -208,12 +221,23 @@ class Toolbox:
             return getattr(self, f"_{name}")(**raw_input)
         except ToolError as exc:
             return ToolResult(str(exc), True)
+        except OSError as exc:  # never the worktree's absolute path: only what went wrong
+            return ToolResult(f"{name} failed: {exc.strerror or type(exc).__name__}", True)
 
-    def revert(self) -> None:
-        """Put every edited file back as it was (an unaccepted agent leaves nothing behind)."""
+    def revert(self) -> list[str]:
+        """Put every edited file back as it was (an unaccepted agent leaves nothing behind).
+
+        Each file is replaced, never written through: a path that became a link (or lies
+        under one) is left as it is, and returned; its worktree is discarded anyway.
+        """
+        left = []
         for rel, raw in self.originals.items():
-            (self.workspace.tree / rel).write_bytes(raw)
+            try:
+                replace_file(self.workspace.tree, rel, raw)
+            except (LinkRefused, OSError):
+                left.append(rel)
         self.originals.clear()
+        return left
 
     # --- the tools ------------------------------------------------------------------------
 
@@ -244,9 +268,9 @@ class Toolbox:
             if not matches(rel, [glob]):
                 continue
             full = self.workspace.tree / rel
-            if full.stat().st_size > MAX_SEARCH_FILE_BYTES:
-                continue
             try:
+                if full.stat().st_size > MAX_SEARCH_FILE_BYTES:
+                    continue
                 text = full.read_bytes().decode("utf-8")
             except (OSError, UnicodeDecodeError):
                 continue
@@ -291,8 +315,11 @@ class Toolbox:
                 "it matches exactly once"
             )
         start = text[: text.index(old_text)].count("\n") + 1
+        try:
+            replace_file(self.workspace.tree, rel, text.replace(old_text, new_text).encode())
+        except LinkRefused as exc:
+            raise ToolError(f"{exc}; agents edit only real files") from None
         self.originals.setdefault(rel, raw)
-        (self.workspace.tree / rel).write_bytes(text.replace(old_text, new_text).encode("utf-8"))
         removed, added_lines = old_text.count("\n") + 1, new_text.count("\n") + 1
         return ToolResult(
             f"edited {rel}: {removed} line(s) from line {start} replaced by {added_lines}"
@@ -307,31 +334,44 @@ class Toolbox:
                 "your change after finish"
             )
         self.check_runs += 1
-        reports = [self._run_one(command) for command in self.checks.commands]
+        # The code runs in a copy: what it writes, at import or later, is thrown away with
+        # it, and the agent's worktree (from which the fix is taken) only ever holds what
+        # the tools wrote. Sandboxed, the worktree itself is read-only to that code.
+        with tempfile.TemporaryDirectory(
+            prefix="nightcrew-checks-", ignore_cleanup_errors=True
+        ) as scratch:
+            copy = Path(scratch) / "tree"
+            try:
+                shutil.copytree(self.workspace.tree, copy, symlinks=True, ignore=_git_folder)
+            except (shutil.Error, OSError) as exc:
+                why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "copy failed"
+                raise ToolError(f"cannot copy the worktree to run the checks in: {why}") from None
+            reports = [
+                self._run_one(command, copy, Path(scratch)) for command in self.checks.commands
+            ]
         return ToolResult("\n\n".join(reports) + "\n\n" + prompts.CHECKS_ARE_ADVICE)
 
-    def _run_one(self, command: str) -> str:
-        checks, tree = self.checks, self.workspace.tree
+    def _run_one(self, command: str, copy: Path, scratch: Path) -> str:
+        checks = self.checks
         assert checks is not None
         try:
             argv = resolve_python(parse_test_command(command), checks.python)
         except UserError as exc:
             return f"`{command}`: cannot run it: {exc.message}"
         timeout = max(1.0, checks.timeout())
-        with tempfile.TemporaryDirectory(prefix="nightcrew-checks-") as scratch:
-            if is_pytest(argv):  # no .pytest_cache in the worktree
-                argv = with_junit(argv, Path(scratch) / "junit.xml")
-            env = test_env(checks.env, tree, checks.python)
-            result = run_command(
-                argv, tree, env, timeout, sandbox=checks.sandbox, writable=[Path(scratch)]
-            )
+        if is_pytest(argv):  # the report goes beside the copy, not into it
+            argv = with_junit(argv, scratch / f"junit-{secrets.token_hex(4)}.xml")
+        env = test_env(checks.env, copy, checks.python)
+        result = run_command(argv, copy, env, timeout, sandbox=checks.sandbox, writable=[scratch])
         if result.not_found:
             verdict = "not found"
         elif result.timed_out:
             verdict = f"timed out after {timeout:.0f}s"
         else:
             verdict = "passed" if result.returncode == 0 else f"failed (exit {result.returncode})"
-        tail = "\n".join(result.output_tail.splitlines()[-CHECK_OUTPUT_LINES:])
+        # Paths in the output name the worktree the agent edits, not the copy.
+        output = result.output_tail.replace(str(copy), str(self.workspace.tree))
+        tail = "\n".join(output.splitlines()[-CHECK_OUTPUT_LINES:])
         tail = tail[-CHECK_OUTPUT_CHARS:]
         return f"`{command}`: {verdict} in {result.duration:.1f}s\n" + data_block(
             f"output of `{command}` (last lines)", reveal_invisible(tail)
@@ -362,3 +402,8 @@ class Toolbox:
 
     def _give_up(self, reason: str) -> ToolResult:
         return ToolResult(clean_untrusted(reason)[:MAX_FINAL_TEXT], final="gave_up")
+
+
+def _git_folder(folder: str, names: list[str]) -> list[str]:
+    """A worktree's ``.git`` is a file naming its git folder (copied); a whole one is not."""
+    return [n for n in names if n == ".git" and os.path.isdir(os.path.join(folder, n))]

@@ -16,6 +16,10 @@ Every diagnostic becomes a finding; its ruff fix becomes the finding's edits onl
 fix's applicability is ``safe``, or ``unsafe`` and the recipe has ``fix.unsafe``. Otherwise
 the finding has no edits and ``applicability`` says why (``display-only`` when ruff offered
 no fix at all).
+
+Files that are symlinks (or lie under a linked folder) are not searched: a link's target is
+not the repository's code (``pkg/ext.py -> /somewhere/outside.py``), or is found under its
+own path already, and Nightcrew never writes through a link (``bot.fix.fixers``).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from ruff.__main__ import find_ruff_bin
 
 from bot.errors import CommandError, UserError
 from bot.find.detectors import REGISTRY, Detector
+from bot.fix.fixers import linked_part
 from bot.model import Finding, TextEdit, assign_fingerprints
 from bot.recipes.model import Recipe
 
@@ -53,6 +58,7 @@ def find(
     ``isolated`` makes ruff ignore every configuration file (used for recipe fixtures).
     Raises CommandError when ruff crashes, UserError for an unknown detector.
     """
+    files = [p for p in files if linked_part(root, p) is None]
     findings: list[Finding] = []
     if recipe.ruff_select and files:
         findings += ruff_findings(recipe, root, files, isolated=isolated)

@@ -292,6 +292,41 @@ def test_prompt_injection_cannot_reach_outside_the_scope(repo: Path, base_sha: s
     assert not outcome.ok  # nothing was edited, so nothing to verify
 
 
+def test_a_path_the_filesystem_refuses_is_the_models_error_not_the_findings(
+    repo: Path, base_sha: str
+) -> None:
+    long = "pkg/" + "a" * 300 + ".py"
+    script = [
+        reply(tool_use("read_file", path=long), tool_use("edit_file", **{**EDIT, "path": long})),
+        reply(tool_use("give_up", reason="I cannot find that file.")),
+    ]
+    with (
+        FakeMessagesAPI(script) as fake,
+        gitops.worktree(gitops.open_repo(repo), base_sha, "g") as tree,
+    ):
+        outcome = session(fake).fixer().apply(RECIPE, finding(), tree)
+    assert (outcome.ok, outcome.status) == (False, "gave_up")
+    results = fake.requests[1].tool_results
+    assert [r.get("is_error") for r in results] == [True, True]
+    assert all("File name too long" in r["content"] for r in results)
+
+
+def test_finders_are_not_given_symlinked_files(tmp_path: Path) -> None:
+    tree = tmp_path / "t"
+    (tree / "pkg").mkdir(parents=True)
+    (tree / "pkg/a.py").write_text(CALC)
+    (tree / "pkg/alias.py").symlink_to("a.py")
+    (tmp_path / "outside.py").write_text(CALC)
+    (tree / "pkg/ext.py").symlink_to(tmp_path / "outside.py")
+    recipe = replace(RECIPE, detectors=(), agent_fix=None, agent_find=AgentFind("Find copies."))
+    with FakeMessagesAPI([reply(tool_use("finish", summary="done"))]) as fake:
+        found = session(fake).find(recipe, tree, ["pkg/a.py", "pkg/alias.py", "pkg/ext.py"])
+    assert found == []
+    (request,) = fake.requests
+    assert "pkg/a.py" in request.task
+    assert "pkg/alias.py" not in request.task and "pkg/ext.py" not in request.task
+
+
 # --- budgets and failures across a night --------------------------------------------------------
 
 

@@ -249,3 +249,101 @@ def test_tool_schemas_are_in_a_fixed_order() -> None:
     box = Toolbox(Workspace(Path(sys.prefix), INCLUDE, (), ()), FIX_TOOLS)
     assert [t["name"] for t in box.schemas()] == list(FIX_TOOLS)
     assert all(t["input_schema"]["additionalProperties"] is False for t in box.schemas())
+
+
+# --- writes never follow a link; what run_checks runs cannot reach the worktree --------------
+
+EDIT = {
+    "path": "pkg/calc.py",
+    "old_text": "    snapshot = list(items)\n    return sum(snapshot)\n",
+    "new_text": "    return sum(items)\n",
+}
+
+
+def link_the_file(tree: Path, victim: Path) -> None:
+    (tree / "pkg/calc.py").unlink()
+    os.symlink(victim / "calc.py", tree / "pkg/calc.py")
+
+
+def link_the_folder(tree: Path, victim: Path) -> None:
+    (tree / "pkg").rename(tree / "pkg-moved")
+    os.symlink(victim, tree / "pkg")
+
+
+@pytest.mark.parametrize("swap", [link_the_file, link_the_folder], ids=["file", "folder"])
+def test_revert_never_writes_through_a_link_put_in_place_of_an_edited_file(
+    tree: Path, swap
+) -> None:
+    victim = tree.parent / "victim"
+    victim.mkdir()
+    (victim / "calc.py").write_text("VICTIM = 1\n")
+    box = toolbox(tree)
+    assert not box.call("edit_file", EDIT).is_error
+    swap(tree, victim)  # as code run by run_checks, or anything else, might
+    assert box.revert() == ["pkg/calc.py"]
+    assert (victim / "calc.py").read_text() == "VICTIM = 1\n"
+    assert sorted(p.name for p in victim.iterdir()) == ["calc.py"]  # no temp file left there
+
+
+def test_edit_file_writes_a_new_file_in_place_of_the_old(tree: Path) -> None:
+    (tree / "pkg/calc.py").chmod(0o750)
+    before = (tree / "pkg/calc.py").stat().st_ino
+    box = toolbox(tree)
+    assert not box.call("edit_file", EDIT).is_error
+    assert (tree / "pkg/calc.py").stat().st_ino != before  # replaced, not written through
+    assert (tree / "pkg/calc.py").stat().st_mode & 0o777 == 0o750
+    assert box.revert() == []
+    assert (tree / "pkg/calc.py").read_text() == CALC
+
+
+LONG = "a" * 300
+TOO_LONG = [
+    pytest.param(f"pkg/{LONG}.py", id="file-name"),
+    pytest.param(f"pkg/{LONG}/calc.py", id="folder-name"),
+    pytest.param("pkg/" + "ab/" * 2000 + "calc.py", id="whole-path"),
+]
+
+
+@pytest.mark.parametrize("path", TOO_LONG)
+@pytest.mark.parametrize("name", ["read_file", "edit_file", "report_finding"])
+def test_a_path_the_filesystem_refuses_is_a_tool_error(tree: Path, name: str, path: str) -> None:
+    box = toolbox(tree, (*FIX_TOOLS, "report_finding"), report_paths=frozenset({path}))
+    given = {
+        "read_file": {"path": path},
+        "edit_file": {"path": path, "old_text": "a", "new_text": "b"},
+        "report_finding": {"path": path, "line": 1, "summary": "s", "rationale": "r"},
+    }[name]
+    result = box.call(name, given)
+    assert result.is_error and result.final is None
+    assert "File name too long" in result.text
+    assert str(tree) not in result.text  # the model never learns where the worktree is
+
+
+def test_run_checks_runs_in_a_copy_that_holds_the_edits(tree: Path) -> None:
+    (tree / "tests/plant.py").write_text(
+        "from pathlib import Path\n"
+        "print('SEES', Path('pkg/calc.py').read_text().splitlines()[1])\n"
+        "print('AT', Path('pkg/calc.py').resolve())\n"
+        "Path('.github/workflows/planted.yml').write_text('on: push')\n"
+        "Path('pkg/_cache.bin').write_bytes(b'cache')\n"
+        "Path('pkg/twice.py').write_text('BACKDOOR = 1\\n')\n"
+        "Path('pkg/crlf.py').unlink()\n"
+        "Path('pkg/crlf.py').symlink_to('/etc/hostname')\n"
+    )
+
+    def state() -> dict[str, str]:
+        return {
+            str(p.relative_to(tree)): os.readlink(p) if p.is_symlink() else p.read_text()
+            for p in sorted(tree.rglob("*"))
+            if p.is_symlink() or p.is_file()
+        }
+
+    box = toolbox(tree, checks=Checks(("python tests/plant.py",), dict(os.environ), lambda: 60.0))
+    assert not box.call("edit_file", EDIT).is_error
+    before = state()
+    text = box.call("run_checks", {}).text
+    assert "passed" in text, text
+    assert "SEES     return sum(items)" in text  # the checks ran the agent's edit
+    assert f"AT {tree / 'pkg/calc.py'}" in text  # paths shown as the worktree's
+    assert "nightcrew-checks-" not in text
+    assert state() == before

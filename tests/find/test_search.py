@@ -309,3 +309,19 @@ def test_other_unused_imports_keep_their_fix(text):
     (result,) = withhold_probe_removals([_f401(text)], {"m.py": text})
     assert result.edits
     assert result.no_fix_reason == ""
+
+
+def test_symlinked_files_and_folders_are_not_searched(tmp_path):
+    """A link's target is not the repository's code, or is found under its own path."""
+    outside = tmp_path / "outside"
+    write(outside, {"out.py": "import os\n", "deep/mod.py": "import os\n"})
+    root = tmp_path / "repo"
+    files = write(root, {"pkg/real.py": "import os\n"})
+    (root / "pkg" / "ext.py").symlink_to(outside / "out.py")
+    (root / "pkg" / "alias.py").symlink_to("real.py")
+    (root / "linked").symlink_to(outside / "deep")
+    files += ["pkg/ext.py", "pkg/alias.py", "linked/mod.py"]
+    for chosen in (recipe(ruff_select=("F401",)), recipe(detectors=("copy-candidates",))):
+        found = find(chosen, root, files)
+        assert {f.path for f in found} <= {"pkg/real.py"}
+    assert [f.path for f in find(recipe(ruff_select=("F401",)), root, files)] == ["pkg/real.py"]
