@@ -48,11 +48,11 @@ from bot.sandbox import bwrap
 from bot.sandbox.bwrap import Sandbox
 from bot.verify.baseline import record, run_baselines
 from bot.verify.checks import Checks
-from bot.verify.command import test_commands
 from bot.verify.compare import derive_timeout
 from bot.verify.grouped import Candidate, Verifier
 from bot.verify.impact import ImportGraph
 from bot.verify.runs import TestRun
+from bot.verify.suite import test_commands
 
 if TYPE_CHECKING:
     from bot.agents.session import AgentSession

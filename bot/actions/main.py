@@ -22,7 +22,7 @@ import git
 
 from bot import gitops
 from bot.actions import workflow
-from bot.actions.event import load_event
+from bot.actions.payload import load_event
 from bot.actions.settings import NIGHT_EVENTS, ActionSettings, input_env_name, settings_from_env
 from bot.config import RepoConfig, load_config
 from bot.errors import UserError

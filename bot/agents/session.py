@@ -25,7 +25,7 @@ from bot.recipes.model import Recipe
 from bot.report.progress import Phase, Progress
 from bot.sandbox.bwrap import NONE as NO_SANDBOX
 from bot.sandbox.bwrap import Sandbox
-from bot.verify.command import test_commands
+from bot.verify.suite import test_commands
 
 MAX_INLINE_CHARS = 60_000  # a finder's files are sent inline up to this size, else read
 MAX_DIFF_CHARS = 12_000

@@ -44,8 +44,8 @@ from bot.model import split_lines
 from bot.sandbox.bwrap import NONE as NO_SANDBOX
 from bot.sandbox.bwrap import Sandbox
 from bot.sandbox.environment import test_env
-from bot.verify.command import is_pytest, parse_test_command, resolve_python, with_junit
 from bot.verify.runs import run_command
+from bot.verify.suite import is_pytest, parse_test_command, resolve_python, with_junit
 
 MAX_READ_LINES = 400
 MAX_SEARCH_HITS = 60

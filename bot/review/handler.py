@@ -251,7 +251,7 @@ def run_from_env(
     given; tests pass a faster one).
     """
     from bot.actions import workflow
-    from bot.actions.event import load_event
+    from bot.actions.payload import load_event
     from bot.actions.settings import settings_from_env
     from bot.github.client import connect
 

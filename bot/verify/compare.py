@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.verify.command import CONFIG_HINT, PYTEST_BROKEN
 from bot.verify.junit import JUnitResult
 from bot.verify.runs import MIN_TIMEOUT, TestRun
+from bot.verify.suite import CONFIG_HINT, PYTEST_BROKEN
 
 
 def derive_timeout(baseline_duration: float, ceiling: float) -> float:

@@ -25,11 +25,11 @@ from bot.recipes.model import Recipe
 from bot.report.results import Step
 from bot.sandbox.bwrap import NONE as NO_SANDBOX
 from bot.sandbox.bwrap import Sandbox
-from bot.verify.command import is_pytest, parse_test_command
 from bot.verify.compare import Comparison, compare
 from bot.verify.footprint import Footprint, function_at, names_used, plan_groups, suspects
 from bot.verify.impact import ImportGraph
 from bot.verify.runs import TestRun, run_tests
+from bot.verify.suite import is_pytest, parse_test_command
 
 
 @dataclass

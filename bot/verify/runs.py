@@ -24,8 +24,8 @@ from typing import IO
 from bot.sandbox.bwrap import NONE as NO_SANDBOX
 from bot.sandbox.bwrap import TMP_PREFIX, Sandbox
 from bot.sandbox.environment import redact_env, test_env
-from bot.verify.command import is_pytest, parse_test_command, resolve_python, with_junit
 from bot.verify.junit import JUnitError, JUnitResult, parse_junit
+from bot.verify.suite import is_pytest, parse_test_command, resolve_python, with_junit
 
 TAIL_LINES = 60
 _TAIL_BYTES = 64 * 1024

@@ -10,18 +10,18 @@ import pytest
 
 from bot.errors import UserError
 from bot.sandbox.environment import test_env as make_test_env
-from bot.verify.command import (
+from bot.verify.compare import baseline_problem, compare, derive_timeout
+from bot.verify.junit import JUnitResult
+from bot.verify.lint import RuffReport, compare_ruff, compile_check, ruff_check
+from bot.verify.origin import module_name, module_origin
+from bot.verify.runs import TAIL_LINES, TestRun, run_command, run_tests
+from bot.verify.suite import (
     default_test_command,
     is_pytest,
     parse_test_command,
     resolve_python,
     with_junit,
 )
-from bot.verify.compare import baseline_problem, compare, derive_timeout
-from bot.verify.junit import JUnitResult
-from bot.verify.lint import RuffReport, compare_ruff, compile_check, ruff_check
-from bot.verify.origin import module_name, module_origin
-from bot.verify.runs import TAIL_LINES, TestRun, run_command, run_tests
 
 PY = sys.executable
 

@@ -1,4 +1,4 @@
-"""bot.actions.event: the webhook payload, read once for the night and the review bot alike."""
+"""bot.actions.payload: the webhook payload, read once for the night and the review bot alike."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from bot.actions.event import load_event
+from bot.actions.payload import load_event
 from bot.cli import main
 from bot.errors import UserError
 from tests.conftest import ROOT
