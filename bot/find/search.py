@@ -37,6 +37,7 @@ from typing import Any
 
 from ruff.__main__ import find_ruff_bin
 
+from bot import pysource
 from bot.errors import CommandError, UserError
 from bot.find.detectors import REGISTRY, Detector
 from bot.fix.fixers import linked_part
@@ -90,7 +91,7 @@ PROBE_REASON = (
 def _probe_lines(text: str) -> frozenset[int]:
     """Lines of import statements inside `try:` bodies whose handlers catch ImportError."""
     try:
-        tree = ast.parse(text)
+        tree = pysource.parse(text)
     except (SyntaxError, ValueError):
         return frozenset()
     lines: set[int] = set()

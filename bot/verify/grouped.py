@@ -19,7 +19,7 @@ from pathlib import Path
 
 import git
 
-from bot import gitops
+from bot import gitops, pysource
 from bot.model import Finding
 from bot.recipes.model import Recipe
 from bot.report.results import Step
@@ -194,7 +194,7 @@ class Verifier:
                 return None
             if match not in trees:
                 try:
-                    trees[match] = ast.parse(run.texts[match])
+                    trees[match] = pysource.parse(run.texts[match])
                 except (SyntaxError, ValueError):
                     trees[match] = None
             tree = trees[match]

@@ -11,6 +11,8 @@ import ast
 from collections.abc import Iterable, Mapping
 from functools import cached_property
 
+from bot import pysource
+
 
 def module_name(path: str, roots: Iterable[str]) -> str | None:
     """`src/pkg/a.py` -> `pkg.a`, `pkg/__init__.py` -> `pkg` (first matching root wins)."""
@@ -30,7 +32,7 @@ def module_name(path: str, roots: Iterable[str]) -> str | None:
 def _imported(text: str, module: str, is_package: bool) -> set[str]:
     """Absolute names of every module an import statement in ``text`` may load."""
     try:
-        tree = ast.parse(text)
+        tree = pysource.parse(text)
     except (SyntaxError, ValueError):
         return set()
     package = module if is_package else module.rpartition(".")[0]

@@ -8,6 +8,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot import pysource
 from bot.model import TextEdit
 
 BOM = "\ufeff"
@@ -46,7 +47,7 @@ def parse(source: str) -> ast.Module | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarnings belong to the user's code
-            return ast.parse(source.removeprefix(BOM))
+            return pysource.parse(source.removeprefix(BOM))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 
