@@ -34,6 +34,7 @@ USER_AGENT = "nightcrew"
 # created and still be the one whose answer was lost: created_at is in whole seconds, by
 # GitHub's clock, which the runner's may be a little ahead of.
 LOST_COMMENT_WINDOW = 60.0
+_VIEWER = "query { viewer { login } }"
 
 
 class Connection:
@@ -113,6 +114,8 @@ class GitHubRepo:
         once: github.Github | None = None,
     ) -> None:
         self.full_name = full_name
+        self._gh = gh
+        self._own_login: str | None = None
         self._repo = gh.get_repo(full_name)
         self._once_repo = once.get_repo(full_name) if once is not None else self._repo
         self._pacer = pacer
@@ -125,6 +128,29 @@ class GitHubRepo:
     def default_branch(self) -> str:
         with _calls(f"read repository {self.full_name}"):
             return self._repo.default_branch
+
+    def own_login(self) -> str:
+        """The login this token posts as (read once): who Nightcrew's comments are by.
+
+        ``GET /user`` answers for a person's or a machine user's token; an App's
+        installation token (``GITHUB_TOKEN`` is one too) may not read it (403), and for
+        those GraphQL's ``viewer`` is the App's bot account, ``<app-slug>[bot]``.
+        """
+        if self._own_login is None:
+            what = "read which account the token posts as"
+            with _calls(what):
+                try:
+                    login = self._gh.get_user().login
+                except GithubException as exc:
+                    if exc.status != 403:
+                        raise
+                    _, data = self._gh.requester.graphql_query(_VIEWER, {})
+                    viewer = (data.get("data") or {}).get("viewer") or {}
+                    login = viewer.get("login") if isinstance(viewer, dict) else None
+            if not isinstance(login, str) or not login:
+                raise ApiError(200, "the answer names no login", what)
+            self._own_login = login
+        return self._own_login
 
     def list_pulls(self, state: str = "all", head: str | None = None) -> list[PullInfo]:
         with _calls(f"list pull requests of {self.full_name}"):

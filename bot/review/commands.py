@@ -6,11 +6,12 @@ handler that runs it (``bot.review.verbs`` binds each with ``@VERBS.handles``). 
 the help text, PR bodies (``USAGE``), the acknowledgement and the dispatch all read it.
 
 A command is a line of its own that starts with ``/nightcrew`` (up to three spaces of
-indentation, as Markdown allows): lines in fenced code blocks, quotes (``>``), list items
-and HTML comments are never commands, and neither is text hidden from a reader (the
-comment is cleaned with ``clean_untrusted`` first). Each line is one command; a comment
-may hold at most ``MAX_COMMANDS``, parsed strictly: anything that is not exactly one of
-``VERBS`` comes back as a ``BadCommand`` saying why, and the bot answers it with the help text.
+indentation, as Markdown allows): lines in fenced code blocks, quotes (``>``), list items,
+HTML comments and HTML ``<pre>``, ``<code>`` or ``<blockquote>`` elements are never
+commands, and neither is text hidden from a reader (the comment is cleaned with
+``clean_untrusted`` first). Each line is one command; a comment may hold at most
+``MAX_COMMANDS``, parsed strictly: anything that is not exactly one of ``VERBS`` comes
+back as a ``BadCommand`` saying why, and the bot answers it with the help text.
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ MAX_REVISE_CHARS = 2000
 
 _LINE = re.compile(r" {0,3}/nightcrew(?=\s|$)(.*)", re.IGNORECASE)
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})(.*)")
+# HTML elements a reader sees as code or a quote, opened or closed anywhere in a line, in
+# any case and with any attributes (``<PRE class=x>``, a tag split over lines too).
+_ELEMENT = re.compile(r"<(/?)(?:pre|code|blockquote)(?=[\s/>]|$)", re.IGNORECASE)
+# An inline code span: `<pre>` in backticks is text, not an element.
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)")
 _QUOTES = (("`", "`"), ("'", "'"), ('"', '"'))
 _THIS_PRS = " (it means this PR's)"
 
@@ -185,10 +191,14 @@ def command_lines(body: str) -> list[str]:
     """The ``/nightcrew`` lines of a comment, outside code blocks, as a reader sees them."""
     lines: list[str] = []
     fence: str | None = None
+    inside = 0  # how many <pre>, <code> or <blockquote> elements are open
     # clean_untrusted trims the text; a leading line keeps a first line's indentation,
     # which decides whether it is code.
     text = clean_untrusted(".\n" + (body or ""))[2:]
     for line in text.split("\n"):
+        if inside:  # raw HTML: a fence here is text, and nothing is a command
+            inside = _elements(line, inside)
+            continue
         opened = _FENCE.fullmatch(line)
         if fence is not None:
             if opened and _closes(opened, fence):
@@ -199,7 +209,21 @@ def command_lines(body: str) -> list[str]:
             continue
         if _LINE.fullmatch(line):
             lines.append(line.strip())
+        inside = _elements(line, inside)
     return lines
+
+
+def _elements(line: str, inside: int) -> int:
+    """How many code or quote elements are open after ``line``, ``inside`` before it.
+
+    Counted over the rendered HTML, not Markdown's HTML blocks: a ``<pre>`` in the middle of
+    a sentence, or one that a blank line would end as a block, still shows what follows as
+    code until its ``</pre>``; an unclosed one hides the rest. Erring this way only keeps a
+    command from running. A close without an open changes nothing.
+    """
+    for tag in _ELEMENT.finditer(_CODE_SPAN.sub("", line)):
+        inside = max(0, inside - 1) if tag.group(1) else inside + 1
+    return inside
 
 
 def _closes(line: re.Match[str], fence: str) -> bool:

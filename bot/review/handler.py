@@ -4,11 +4,12 @@
 ``pull_request_review`` and ``pull_request`` events (``run_from_env`` reads them from an
 Actions environment). The order of checks keeps it quiet and cheap: no ``/nightcrew``
 line, a bot that is not allowlisted, a PR that is not Nightcrew's (no marker), or
-commands already answered -> exit 0 with one line and nothing posted. Then the author's
-permission (write, maintain or admin; allowlisted bots are trusted as configured), a
-reaction to acknowledge at once (reviews cannot carry reactions: a short comment instead,
-for the slow commands), the commands in order (each run by its handler in ``verbs``, found
-through ``commands.VERBS``), and one reply with their outcomes and a
+commands already answered (a marker in a comment by the account Nightcrew posts as; in
+anyone else's a marker means nothing) -> exit 0 with one line and nothing posted. Then
+the author's permission (write, maintain or admin; allowlisted bots are trusted as
+configured), a reaction to acknowledge at once (reviews cannot carry reactions: a short
+comment instead, for the slow commands), the commands in order (each run by its handler
+in ``verbs``, found through ``commands.VERBS``), and one reply with their outcomes and a
 hidden marker that records them as answered (see ``replies``).
 
 A PR closed without merging ignores its finding (a rule in the dashboard, and a comment
@@ -96,8 +97,7 @@ def _on_pull(event: PullEvent, settings: BotSettings, api: BotApi, progress: Pro
     if event.action == "closed" and marker is not None and marker.closed:
         progress(f"#{event.number} was closed by Nightcrew itself; nothing to do")
         return 0
-    # Only Nightcrew's own (bot) comments say what it already did; anyone can paste a marker.
-    texts = [c.body for c in api.comments(event.number) if c.user_is_bot]
+    texts = _own_comments(api, event.number, progress)
     said = replies.latest_notice(texts, ("ignored", "unignored"), pull.fingerprint)
     if event.action == "closed":
         rule = finding_rule(pull, event.sender.login, "closed without merging", settings, api)
@@ -162,9 +162,7 @@ def _on_commands(
         progress(f"not for Nightcrew: #{event.number} is not a Nightcrew PR; nothing posted")
         return 0
     own_id = event.comment_id if isinstance(event, CommentEvent) else None
-    answered = replies.handled_keys(
-        c.body for c in api.comments(event.number) if c.id != own_id and c.user_is_bot
-    )
+    answered = replies.handled_keys(_own_comments(api, event.number, progress, skip=own_id))
     todo = [(p, replies.command_key(event.source, p.line)) for p in parsed]
     todo = [(p, key) for p, key in todo if key not in answered]
     if not todo:
@@ -184,6 +182,28 @@ def _on_commands(
     answers, failed = _run_all(ctx, [p for p, _ in todo])
     api.create_comment(event.number, replies.reply(answers, keys))
     return 1 if failed else 0
+
+
+def _own_comments(
+    api: BotApi, number: int, progress: Progress, skip: int | None = None
+) -> list[str]:
+    """The bodies of Nightcrew's own comments on ``number``: only they say what it did.
+
+    Anyone can post a comment with a marker in it, another bot as easily as a person, so
+    a marker counts only in a comment by the account Nightcrew posts as. When that
+    account cannot be told, no comment counts: a command may be answered twice, but a
+    command is never silenced by someone else's comment.
+    """
+    try:
+        own = api.own_login().casefold()
+    except ApiError as exc:
+        progress(f"earlier answers are not trusted: {exc}")
+        return []
+    return [
+        c.body
+        for c in api.comments(number)
+        if c.id != skip and c.user is not None and c.user.casefold() == own
+    ]
 
 
 def _permission(api: BotApi, login: str) -> str:

@@ -329,12 +329,13 @@ class FakeGitHub:
             return [c["body"] for c in self.comments.get(number, [])]
 
     def writes(self, method: str | None = None, pattern: str | None = None) -> list[Recorded]:
-        """Recorded requests that change something (not GET), optionally filtered."""
+        """Recorded requests that change something (not GET, no GraphQL query), filtered."""
         return [
             r
             for r in self.requests
             if r.method != "GET"
             and r.kind == "api"
+            and not (r.path.endswith("/graphql") and "mutation" not in r.body)  # a read
             and (method is None or r.method == method)
             and (pattern is None or re.fullmatch(pattern, r.path))
         ]
@@ -792,6 +793,8 @@ class FakeGitHub:
         r = rf"/repos/{re.escape(self.owner)}/{re.escape(self.name)}"
         return [
             ("GET", r"/rate_limit", self.get_rate_limit),
+            ("GET", r"/user", self.get_authenticated_user),
+            ("POST", r"(?:/api)?/graphql", self.graphql),
             ("GET", r, self.get_repo),
             ("GET", rf"{r}/pulls", self.list_pulls),
             ("POST", rf"{r}/pulls", self.create_pull),
@@ -852,6 +855,21 @@ class FakeGitHub:
             "graphql": {"limit": 5000, "used": 0, "remaining": 5000, "reset": reset},
         }
         return 200, {"resources": resources, "rate": core}, {}
+
+    def get_authenticated_user(self, *, login: str, **_: Any) -> tuple[int, Any, dict[str, str]]:
+        if login.endswith("[bot]"):  # an App's installation token (GITHUB_TOKEN too)
+            doc = "https://docs.github.com/rest/users/users#get-the-authenticated-user"
+            body = {"message": "Resource not accessible by integration", "status": "403"}
+            return 403, body | {"documentation_url": doc}, {}
+        return 200, self._user(login) | {"name": login, "email": None}, {}
+
+    def graphql(self, *, body: Any, login: str, **_: Any) -> tuple[int, Any, dict[str, str]]:
+        """Only ``{ viewer { login } }``: for an installation token, ``<app-slug>[bot]``."""
+        query = str((body or {}).get("query", ""))
+        if re.fullmatch(r"\s*(?:query\s*)?\{\s*viewer\s*\{\s*login\s*\}\s*\}\s*", query):
+            return 200, {"data": {"viewer": {"login": login}}}, {}
+        error = {"message": "the fake answers only { viewer { login } }", "type": "FAKE"}
+        return 200, {"errors": [error]}, {}
 
     def get_repo(self, **_: Any) -> tuple[int, Any, dict[str, str]]:
         return 200, self._repo_json(), {}

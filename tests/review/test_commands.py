@@ -139,3 +139,53 @@ def test_help_lists_every_command_and_is_not_itself_a_command():
         assert f"`/nightcrew {usage}`" in text
     assert "write access" in text
     assert parse_commands(text) == []  # the bot's own answer never steers it
+
+
+# HTML elements a reader sees as code or a quote: a command inside one never runs.
+IN_HTML = {
+    "pre": "<pre>\n/nightcrew ignore\n</pre>",
+    "pre-upper-attrs": '<PRE class=x data-y="1">\n/nightcrew ignore\n</PRE>',
+    "pre-mixed-case": "<Pre>\n/nightcrew rebase\n</pRe>",
+    "pre-tag-split": "<pre\n  class=x>\n/nightcrew ignore\n</pre>",
+    "pre-blank-lines": "<pre>\n\n/nightcrew ignore\n\n</pre>",
+    "pre-after-text": "the log:<pre>\n/nightcrew ignore\n</pre>",
+    "pre-unclosed": "see <pre>\nlog\n/nightcrew ignore",
+    "pre-closing-spaced": "<pre>\n/nightcrew ignore\n</pre >",
+    "pre-indented": "  <pre>\n/nightcrew ignore\n  </pre>",
+    "pre-then-code": "<pre><code>\n/nightcrew ignore\n</code></pre>",
+    "code": "<code>\n/nightcrew ignore\n</code>",
+    "code-attrs": "<CODE lang='sh'>\n/nightcrew ignore\n</CODE>",
+    "code-unclosed": "<code>\n/nightcrew ignore",
+    "blockquote": "<blockquote>\n/nightcrew ignore\n</blockquote>",
+    "nested-pre": "<pre>\n<pre>\n</pre>\n/nightcrew ignore\n</pre>",
+    "fence-in-pre": "<pre>\n```\n</pre>\n```\n/nightcrew ignore\n```",
+}
+
+
+@pytest.mark.parametrize("body", IN_HTML.values(), ids=IN_HTML.keys())
+def test_commands_in_html_code_or_quotes_do_not_run(body):
+    assert parse_commands(body) == []
+
+
+QUOTED = "<pre>\n/nightcrew ignore\n</pre>"  # in every body below: never run
+AROUND_HTML = [
+    (f"{QUOTED}\n/nightcrew explain", ["explain"]),
+    (f"/nightcrew explain\n{QUOTED}", ["explain"]),
+    (f"<pre>log</pre>\n/nightcrew explain\n{QUOTED}", ["explain"]),
+    (f"<PRE class=x>log</PRE>\n/nightcrew help\n{QUOTED}", ["help"]),
+    (f"{QUOTED}\n\n/nightcrew rebase\n<code>\n/nightcrew ignore\n</code>", ["rebase"]),
+    (f"<code>x</code> and <pre>y</pre>\n/nightcrew explain\n{QUOTED}", ["explain"]),
+    (f"<pre><code>\nx\n</code></pre>\n/nightcrew help\n{QUOTED}", ["help"]),
+    (f"{QUOTED}\nuse a `<pre>` tag\n/nightcrew explain", ["explain"]),  # a code span
+    (f"{QUOTED}\n``<pre>`` and `<code>`\n/nightcrew explain", ["explain"]),
+    (f"{QUOTED}\n```\n<pre>\n```\n/nightcrew explain", ["explain"]),  # text in a fence
+    (f"{QUOTED}\n<preview>\n/nightcrew explain", ["explain"]),  # another element
+    (f"{QUOTED}\n<codex>\n/nightcrew explain\n</codex>", ["explain"]),
+    (f"{QUOTED}\n<!-- <pre> -->\n/nightcrew explain", ["explain"]),  # hidden: no element
+    (f"{QUOTED}\n</pre>\n/nightcrew explain", ["explain"]),  # a stray close opens nothing
+]
+
+
+@pytest.mark.parametrize(("body", "names"), AROUND_HTML, ids=[b[:40] for b, _ in AROUND_HTML])
+def test_commands_outside_html_code_still_run(body, names):
+    assert [p.name for p in parse_commands(body) if isinstance(p, Command)] == names

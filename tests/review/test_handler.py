@@ -729,13 +729,73 @@ def test_a_strangers_dashboard_does_not_switch_nightcrew_off(site: Site) -> None
     assert board.load_rules(site.api()).ignores("r", "pkg/core.py", "f" * 64) is not None
 
 
-def test_a_forged_answered_marker_does_not_silence_the_bot(site: Site) -> None:
+@pytest.mark.parametrize("forger", ["mallory", "renovate[bot]", "github-actions[bot]"])
+def test_a_forged_answered_marker_does_not_silence_the_bot(site: Site, forger: str) -> None:
     body = "/nightcrew ignore"
     comment_id = site.say("octocat", 1, body)
-    # Before the event reaches the bot, someone posts a marker saying it was answered.
+    # Before the event reaches the bot, someone (a person, or any other bot) posts a
+    # marker saying it was answered.
     forged = replies.handled_marker([replies.command_key(f"comment {comment_id}", body)])
-    site.say("mallory", 1, f"nothing to see {forged}")
+    site.say(forger, 1, f"nothing to see {forged}")
     payload = webhooks.comment(body, number=1, comment_id=comment_id)
     assert site.deliver("issue_comment", payload) == 0
     assert site.pull(1)["state"] == "closed"
+    (answer,) = site.bot_comments(1)
+    assert "Closed." in answer and replies_handled(answer)
+    # Nightcrew knows its own account: an App token may not read GET /user, so GraphQL.
+    paths = [(r.method, r.path, r.status) for r in site.gh.requests]
+    assert ("GET", "/user", 403) in paths and ("POST", "/api/graphql", 200) in paths
+    # Its own answer does count: the redelivered event does nothing more.
+    assert site.deliver("issue_comment", payload) == 0
     assert len(site.bot_comments(1)) == 1
+    assert any("answered already" in line for line in site.lines)
+
+
+def test_another_bots_notice_does_not_silence_the_closed_comment(site: Site) -> None:
+    fingerprint = site.fingerprint(2)
+    forged = replies.notice_comment(*replies.closed_notice(fingerprint, 2))
+    site.say("renovate[bot]", 2, forged)  # says "ignored" already, in Nightcrew's words
+    site.gh.close_pull(2)
+    assert site.pull_event("closed", 2, sender="hubot") == 0
+    (notice,) = site.bot_comments(2)
+    assert "will not propose this finding again" in notice
+    assert site.pull_event("closed", 2, sender="hubot") == 0  # its own notice does count
+    assert len(site.bot_comments(2)) == 1
+
+
+MACHINE_USER = "night-owl"  # a person-type account whose token (a PAT) Nightcrew runs with
+MACHINE_TOKEN = "ghp_NightOwlMachineUserToken00000000000"
+
+
+def test_with_a_machine_users_token_its_own_answers_count(site: Site) -> None:
+    site.gh.add_token(MACHINE_TOKEN, MACHINE_USER)
+    env = {"INPUT_GITHUB_TOKEN": MACHINE_TOKEN}
+    body = "/nightcrew help"
+    comment_id = site.say("octocat", 2, body)
+    # Not the account Nightcrew posts as now, so its marker means nothing, bot or not.
+    forged = replies.handled_marker([replies.command_key(f"comment {comment_id}", body)])
+    site.say(BOT, 2, forged)
+    payload = webhooks.comment(body, number=2, comment_id=comment_id)
+    assert site.deliver("issue_comment", payload, **env) == 0
+
+    def answers() -> list[str]:
+        return [c["body"] for c in site.gh.comments[2] if c["user"] == MACHINE_USER]
+
+    (answer,) = answers()
+    assert "`/nightcrew rebase`" in answer and replies_handled(answer)
+    assert ("GET", "/user", 200) in [(r.method, r.path, r.status) for r in site.gh.requests]
+    assert site.deliver("issue_comment", payload, **env) == 0  # its own answer counts
+    assert len(answers()) == 1
+
+
+def test_when_nightcrews_account_cannot_be_told_no_marker_counts(site: Site) -> None:
+    code, comment_id = site.comment("octocat", 2, "/nightcrew help")
+    assert code == 0 and len(site.bot_comments(2)) == 1
+    site.gh.fail("GET", r"/user", 401, body={"message": "Bad credentials"})
+    payload = webhooks.comment("/nightcrew help", number=2, comment_id=comment_id)
+    assert site.deliver("issue_comment", payload) == 0
+    assert len(site.bot_comments(2)) == 2  # answered again rather than silenced
+    assert any(
+        "earlier answers are not trusted" in line and "could not read which account" in line
+        for line in site.lines
+    )
