@@ -154,7 +154,7 @@ ODD_NAMES = ["pkg/ünï.py", 'pkg/we"ird.py', "pkg/new\nline.py", "pkg/tab\there
 
 
 def test_names_git_would_quote_are_read_as_they_are(tmp_path: Path) -> None:
-    path = init_repo(tmp_path / "repo", {name: "x = 1\n" for name in ODD_NAMES})
+    path = init_repo(tmp_path / "repo", dict.fromkeys(ODD_NAMES, "x = 1\n"))
     repo = gitops.open_repo(path)
     base = repo.head.commit.hexsha
     with gitops.worktree(repo, base, "odd") as tree:
