@@ -335,3 +335,37 @@ def test_a_junit_report_swapped_for_a_symlink_is_not_read(tmp_path, box):
     assert run.junit is None or run.junit.tests != 999
     assert run.junit_problem == "pytest wrote no JUnit report"
     assert forged.read_text() == FORGED
+
+
+WRITE_GIT = """\
+import sys
+
+for path in sys.argv[1:]:
+    try:
+        with open(path, "a") as fh:
+            fh.write("planted\\n")
+        print("WROTE", path)
+    except OSError as exc:
+        print("DENIED", path, exc.errno)
+"""
+
+
+@needs_bwrap
+def test_a_worktrees_git_metadata_is_read_only_in_the_sandbox(tmp_path, box):
+    from bot import gitops
+    from bot.verify.runs import run_command
+
+    repo = gitops.open_repo(init_repo(tmp_path / "repo", {"a.py": "x = 1\n"}))
+    with gitops.worktree(repo, repo.head.commit.hexsha, "meta") as tree:
+        git_dir = gitops.worktree_git_dir(tree)
+        assert git_dir is not None
+        targets = [tree / ".git", git_dir / "HEAD", tree / "a.py"]
+        argv = [sys.executable, "-c", WRITE_GIT, *map(str, targets)]
+        result = run_command(argv, tree, os.environ, 60, sandbox=box)
+        lines = result.output_tail.splitlines()
+        assert lines == [
+            f"DENIED {targets[0]} 30",
+            f"DENIED {targets[1]} 30",
+            f"WROTE {targets[2]}",
+        ]
+        assert (tree / ".git").read_text() == f"gitdir: {git_dir}\n"
