@@ -13,9 +13,10 @@ the sandbox Flatpak uses, with:
 - new PID, network, IPC and UTS namespaces: only the sandbox's own processes are visible
   in ``/proc``; the network is loopback only (unless ``sandbox.network``); when the run
   ends or is killed, everything it started dies with it (``--die-with-parent``);
-- the whole filesystem read-only, except the tree under test, the run's log folder, a
-  private temporary folder (``TMPDIR``) and the config's ``sandbox.writable``; so no git
-  hook, no installed package and no file of the checkout can be planted for later;
+- the whole filesystem read-only, except the tree under test (but not its ``.git`` file
+  or the git folder behind it), the run's own log folder, a private temporary folder
+  (``TMPDIR``) and the config's ``sandbox.writable``; so no git hook or config, no
+  installed package and no file of the checkout can be planted for later;
 - credential stores hidden (:data:`HIDDEN_HOME`, :data:`HIDDEN_SYSTEM`, the Actions
   runner's temporary folder, where its step scripts, file commands and persisted
   credentials live), git config seen without credentials (a cleaned copy is mounted over
@@ -133,14 +134,23 @@ class Sandbox:
             return f"bubblewrap: {net}, read-only filesystem, credentials hidden"
         return f"none ({self.problem})"
 
-    def wrap(self, argv: Sequence[str], cwd: Path, writable: Iterable[Path]) -> list[str]:
-        """``argv`` run inside the sandbox, in ``cwd``, able to write only to ``writable``."""
+    def wrap(
+        self,
+        argv: Sequence[str],
+        cwd: Path,
+        writable: Iterable[Path],
+        readonly: Iterable[Path] = (),
+    ) -> list[str]:
+        """``argv`` run inside the sandbox, in ``cwd``, able to write only to ``writable``
+        (but never to the ``.git`` in one, nor to anything in ``readonly``)."""
         if self.bwrap is None:
             return list(argv)
-        return [self.bwrap, *_bwrap_args(self, cwd, writable), "--", *argv]
+        return [self.bwrap, *_bwrap_args(self, cwd, writable, readonly), "--", *argv]
 
 
-def _bwrap_args(sandbox: Sandbox, cwd: Path, writable: Iterable[Path]) -> list[str]:
+def _bwrap_args(
+    sandbox: Sandbox, cwd: Path, writable: Iterable[Path], readonly: Iterable[Path] = ()
+) -> list[str]:
     args = [
         "--die-with-parent",
         "--new-session",
@@ -177,6 +187,13 @@ def _bwrap_args(sandbox: Sandbox, cwd: Path, writable: Iterable[Path]) -> list[s
     for path in sandbox.hidden:
         if any(path != b and path.is_relative_to(b) for b in binds):
             args += hide(path)
+    # Git metadata stays read-only though its tree is writable: a worktree's `.git` file
+    # (rewritten, it would point Nightcrew's own git at a config the tests planted) and the
+    # git folder behind it, which the caller names in ``readonly``.
+    metadata = [b / ".git" for b in binds if os.path.lexists(b / ".git")]
+    for path in dict.fromkeys([*metadata, *(Path(p).absolute() for p in readonly)]):
+        if path.exists() and not path.is_symlink():
+            args += ["--ro-bind", str(path), str(path)]
     for replacement, target in sandbox.masks:
         args += ["--ro-bind", str(replacement), str(target)]
     args += ["--chdir", str(cwd.absolute())]

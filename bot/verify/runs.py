@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from bot import gitops
 from bot.sandbox.bwrap import NONE as NO_SANDBOX
 from bot.sandbox.bwrap import TMP_PREFIX, Sandbox
 from bot.sandbox.environment import redact_env, test_env
@@ -45,6 +47,13 @@ class CommandResult:
     log_path: Path | None = None
 
 
+# A log is created once, never through a link nor over an existing file, and used by its fd
+# from then on: code under test that swaps a name for a symlink reaches nothing through it.
+_CREATE = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+_READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+MAX_REPORT_BYTES = 64 * 1024 * 1024  # a JUnit report larger than this is not read
+
+
 @contextlib.contextmanager
 def _open_log(log_path: Path | None) -> Iterator[IO[bytes]]:
     if log_path is None:
@@ -52,8 +61,20 @@ def _open_log(log_path: Path | None) -> Iterator[IO[bytes]]:
             yield log
     else:
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        with log_path.open("w+b") as log:
+        with os.fdopen(os.open(log_path, _CREATE, 0o600), "w+b") as log:
             yield log
+
+
+def read_private(path: Path, limit: int = MAX_REPORT_BYTES) -> bytes | None:
+    """A regular file's bytes, read without following a link (None for anything else)."""
+    try:
+        fd = os.open(path, _READ)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode) or os.fstat(fd).st_size > limit:
+            return None
+        return fh.read(limit)
 
 
 def _tail(log: IO[bytes], lines: int = TAIL_LINES) -> str:
@@ -111,7 +132,8 @@ def run_command(
     sandbox's PID namespace ends with the command).
 
     With an active ``sandbox`` the command runs inside it, able to write only to ``cwd``,
-    ``writable`` and a private temporary folder (its ``TMPDIR``), removed afterwards.
+    ``writable`` and a private temporary folder (its ``TMPDIR``), removed afterwards; the
+    git metadata of a Nightcrew worktree among them stays read-only.
     """
     argv = tuple(argv)
     if not argv:
@@ -126,7 +148,9 @@ def run_command(
                 return CommandResult(argv, 127, 0.0, False, message, True, log_path)
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=TMP_PREFIX)))
             env.update(TMPDIR=str(tmp), TMP=str(tmp), TEMP=str(tmp))
-            launch = sandbox.wrap(argv, cwd, [cwd, tmp, *writable])
+            trees = [cwd, *writable]
+            metadata = [d for d in map(gitops.worktree_git_dir, trees) if d is not None]
+            launch = sandbox.wrap(argv, cwd, [*trees, tmp], readonly=metadata)
         return _run_logged(argv, launch, cwd, env, timeout, log_path, grace)
 
 
@@ -209,10 +233,11 @@ class TestRun:
 
 
 def _read_junit(xml_path: Path) -> tuple[JUnitResult | None, str | None]:
-    if not xml_path.is_file():
+    data = read_private(xml_path)
+    if data is None:
         return None, "pytest wrote no JUnit report"
     try:
-        xml_text = redact_env(xml_path.read_text(encoding="utf-8", errors="replace"))
+        xml_text = redact_env(data.decode("utf-8", errors="replace"))
         return parse_junit(xml_text), None
     except JUnitError as exc:
         return None, str(exc)
@@ -233,21 +258,23 @@ def run_tests(
     """Run the test command in ``worktree``; its log and JUnit report go to ``log_dir``.
 
     ``extra_args`` are appended to the command (e.g. the test files to run first).
+    Each run gets a folder of its own in ``log_dir`` (``<label>-XXXX/``, for the JUnit
+    report), the only part of ``log_dir`` it may write; its log (``<label>-XXXX.log``)
+    sits beside it, written by Nightcrew alone.
     """
     argv = [*resolve_python(parse_test_command(command), python), *extra_args]
     log_dir.mkdir(parents=True, exist_ok=True)
     # Unique per run, so parallel worktrees and repeated commands never share a log.
     prefix = re.sub(r"[^\w.-]", "_", label) + "-"
-    fd, name = tempfile.mkstemp(prefix=prefix, suffix=".log", dir=log_dir)
-    os.close(fd)
-    log_path = Path(name)
-    xml_path = log_path.with_suffix(".xml")
+    run_dir = Path(tempfile.mkdtemp(prefix=prefix, dir=log_dir))
+    log_path = run_dir.with_name(run_dir.name + ".log")
+    xml_path = run_dir / "junit.xml"
     pytest = is_pytest(argv)
     if pytest:
         argv = with_junit(argv, xml_path)
     env = test_env(env_base, worktree, python)
     result = run_command(
-        argv, worktree, env, timeout, log_path, sandbox=sandbox, writable=[log_dir]
+        argv, worktree, env, timeout, log_path, sandbox=sandbox, writable=[run_dir]
     )
     junit, problem = _read_junit(xml_path) if pytest and not result.timed_out else (None, None)
     return TestRun(
