@@ -16,6 +16,7 @@ There is no basename matching: ``conftest.py`` matches only the top-level file; 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from wcmatch import glob
 
@@ -50,10 +51,17 @@ def pattern_problem(pattern: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=256)
+def _matcher(patterns: tuple[str, ...]) -> glob.WcMatcher:
+    """The compiled patterns: compiling costs far more than matching, and the guard asks
+    about the same few pattern lists for every fix of the night."""
+    return glob.compile(list(patterns), flags=FLAGS)
+
+
 def matches(path: str, patterns: Iterable[str]) -> bool:
     """Whether the repo-relative ``path`` matches any of ``patterns``."""
-    patterns = list(patterns)
-    return bool(patterns) and glob.globmatch(path, patterns, flags=FLAGS)
+    patterns = tuple(patterns)
+    return bool(patterns) and _matcher(patterns).match(path)
 
 
 def in_scope(path: str, include: Iterable[str], exclude: Iterable[str] = ()) -> bool:
