@@ -32,6 +32,7 @@ from bot.globs import pattern_problem
 from bot.recipes.model import Limits, Recipe
 from bot.recipes.validation import schema_errors
 from bot.recipes.yamlpos import Document, display_path, load_yaml
+from bot.verify.suite import split_test_command
 
 CONFIG_PATHS = (".github/nightcrew.yml", ".github/nightcrew.yaml")
 
@@ -112,6 +113,10 @@ def _semantic_errors(doc: Document) -> list[UserError]:
         problem = pattern_problem(pattern)
         if problem:
             errors.append(doc.error(("protected", i), problem))
+    if "test_command" in doc.data:
+        _argv, problem = split_test_command(doc.data["test_command"])
+        if problem:
+            errors.append(doc.error(("test_command",), problem))
     for i, folder in enumerate(doc.data.get("recipe_dirs", ())):
         if folder.startswith("/") or ".." in folder.split("/"):
             message = f"{folder!r} must be a folder inside the repository, relative to its root"

@@ -16,6 +16,7 @@ There is no basename matching: ``conftest.py`` matches only the top-level file; 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from wcmatch import glob
 
@@ -43,6 +44,11 @@ def pattern_problem(pattern: str) -> str | None:
             f"pattern {pattern!r} ends with '/' and would match no file: "
             f"write {pattern + '**'!r} for everything under that folder"
         )
+    if unclosed_bracket(pattern):
+        return (
+            f"pattern {pattern!r} opens a '[' that no ']' closes in the same folder name: "
+            "close the set (e.g. '[ab]'), or write '[[]' for a literal '['"
+        )
     try:
         glob.translate(pattern, flags=FLAGS)
     except Exception as exc:  # wcmatch raises several types; each means "bad pattern"
@@ -50,10 +56,44 @@ def pattern_problem(pattern: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=256)
+def _matcher(patterns: tuple[str, ...]) -> glob.WcMatcher:
+    """The compiled patterns: compiling costs far more than matching, and the guard asks
+    about the same few pattern lists for every fix of the night."""
+    return glob.compile(list(patterns), flags=FLAGS)
+
+
+def unclosed_bracket(pattern: str) -> bool:
+    """Whether a ``[`` opens a set that no ``]`` closes before the next ``/``.
+
+    wcmatch then reads the ``[`` as a plain character: ``src/[`` matches only a file named
+    ``[``, which is never what a scope or protected path meant.
+    """
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 2
+            continue
+        if char == "[":
+            j = i + 1
+            if j < len(pattern) and pattern[j] in "!^":
+                j += 1
+            if j < len(pattern) and pattern[j] == "]":  # "[]...]": the first ] is a member
+                j += 1
+            while j < len(pattern) and pattern[j] not in "]/":
+                j += 2 if pattern[j] == "\\" else 1
+            if j >= len(pattern) or pattern[j] == "/":
+                return True
+            i = j
+        i += 1
+    return False
+
+
 def matches(path: str, patterns: Iterable[str]) -> bool:
     """Whether the repo-relative ``path`` matches any of ``patterns``."""
-    patterns = list(patterns)
-    return bool(patterns) and glob.globmatch(path, patterns, flags=FLAGS)
+    patterns = tuple(patterns)
+    return bool(patterns) and _matcher(patterns).match(path)
 
 
 def in_scope(path: str, include: Iterable[str], exclude: Iterable[str] = ()) -> bool:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import lru_cache
+from itertools import accumulate
 
 
 @dataclass(frozen=True)
@@ -68,25 +71,64 @@ def split_lines(text: str) -> list[str]:
     return _LINE.findall(text)
 
 
-def _offset(lines: list[str], line: int, col: int) -> int:
-    if line < 1 or line > len(lines) + 1:
-        raise EditError(f"line {line} is outside the file ({len(lines)} lines)")
-    if line == len(lines) + 1:
-        if col != 1:
-            raise EditError(f"column {col} is past the end of the file")
-        return sum(len(x) for x in lines)
-    text = lines[line - 1].rstrip("\r\n")
-    if col < 1 or col > len(text) + 1:
-        raise EditError(f"column {col} is outside line {line}")
-    return sum(len(x) for x in lines[: line - 1]) + col - 1
+_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+@lru_cache(maxsize=32)
+def line_starts(text: str) -> tuple[int, ...]:
+    """Offset of the first character of each line (the lines of :func:`split_lines`).
+
+    Cached by content: every fix of a file with many findings reads its own copy of the
+    same text, and hashing a copy is much cheaper than finding its lines again.
+    """
+    if "\r" in text:
+        starts = [0, *(m.end() for m in _BREAK.finditer(text))]
+    else:  # the common case, done by str methods at C speed rather than a regex per line
+        pieces = text.split("\n")
+        starts = list(accumulate(map((1).__add__, map(len, pieces[:-1])), initial=0))
+    if starts[-1] == len(text):  # no line starts at the very end
+        starts.pop()
+    return tuple(starts)
+
+
+class LineIndex:
+    """A text's line starts, found once, so (line, column) positions convert in O(1)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = line_starts(text)
+
+    def offset(self, line: int, col: int) -> int:
+        """The offset of a 1-based (line, character column); raise EditError if outside."""
+        count = len(self.starts)
+        if line < 1 or line > count + 1:
+            raise EditError(f"line {line} is outside the file ({count} lines)")
+        if line == count + 1:
+            if col != 1:
+                raise EditError(f"column {col} is past the end of the file")
+            return len(self.text)
+        start = self.starts[line - 1]
+        end = self.starts[line] if line < count else len(self.text)
+        while end > start and self.text[end - 1] in "\r\n":
+            end -= 1
+        if col < 1 or col > end - start + 1:
+            raise EditError(f"column {col} is outside line {line}")
+        return start + col - 1
+
+    def span(self, start_line: int, start_col: int, end_line: int, end_col: int) -> str:
+        """The text between two positions; empty when they do not fit."""
+        try:
+            return self.text[self.offset(start_line, start_col) : self.offset(end_line, end_col)]
+        except EditError:
+            return ""
 
 
 def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
     """Apply non-overlapping edits to ``text``; raise EditError if they do not fit."""
-    lines = split_lines(text)
+    index = LineIndex(text)
     spans = sorted(
         (
-            (_offset(lines, e.start_line, e.start_col), _offset(lines, e.end_line, e.end_col), e)
+            (index.offset(e.start_line, e.start_col), index.offset(e.end_line, e.end_col), e)
             for e in edits
         ),
         key=lambda s: (s[0], s[1]),
@@ -103,16 +145,110 @@ def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
     return "".join(out)
 
 
+# Line breaks as Python's tokenizer and ruff see them, and as str.splitlines() sees them.
+PYTHON_BREAKS = "\r\n"
+SPLITLINES_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """How many leading characters ``a`` and ``b`` share, compared in growing chunks."""
+    limit = min(len(a), len(b))
+    lo, step = 0, 256
+    while lo < limit:
+        hi = min(lo + step, limit)
+        if a[lo:hi] != b[lo:hi]:
+            while hi - lo > 1:  # a[:lo] == b[:lo] and a[lo:hi] != b[lo:hi]
+                mid = (lo + hi) // 2
+                if a[lo:mid] == b[lo:mid]:
+                    lo = mid
+                else:
+                    hi = mid
+            return lo
+        lo, step = hi, min(step * 2, 32768)  # big slices cost page faults, not compares
+    return limit
+
+
+def _common_suffix(a: str, b: str, limit: int) -> int:
+    """How many trailing characters ``a`` and ``b`` share, at most ``limit``."""
+    la, lb = len(a), len(b)
+    lo, step = 0, 256
+    while lo < limit:
+        hi = min(lo + step, limit)
+        if a[la - hi : la - lo] != b[lb - hi : lb - lo]:
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if a[la - mid : la - lo] == b[lb - mid : lb - lo]:
+                    lo = mid
+                else:
+                    hi = mid
+            return lo
+        lo, step = hi, min(step * 2, 32768)  # big slices cost page faults, not compares
+    return limit
+
+
+def _last_break_before(text: str, end: int, breaks: re.Pattern[str]) -> int:
+    """Offset just after the last line-break character in ``text[:end]``; 0 if none."""
+    width = 256
+    while True:
+        start = max(0, end - width)
+        found = breaks.match(text, start, end)  # greedy: runs to the last break
+        if found:
+            return found.end()
+        if start == 0:
+            return 0
+        width *= 2
+
+
+_BREAK_SETS = (PYTHON_BREAKS, SPLITLINES_BREAKS)
+_LAST_BREAK = {chars: re.compile(f".*[{chars}]", re.DOTALL) for chars in _BREAK_SETS}
+_ANY_BREAK = {chars: re.compile(f"[{chars}]") for chars in _BREAK_SETS}
+
+
+def _starts_line(text: str, at: int, breaks: str) -> bool:
+    """Whether a line starts at offset ``at`` (or the text ends there)."""
+    if at == 0 or at == len(text):
+        return True
+    before = text[at - 1]
+    return before in breaks and not (before == "\r" and text[at] == "\n")
+
+
+def changed_region(old: str, new: str, breaks: str = PYTHON_BREAKS) -> tuple[int, str, str]:
+    """``(start, old_middle, new_middle)``: the texts less the whole lines they share.
+
+    Both texts are ``prefix + middle + suffix`` with the same prefix and suffix, each made
+    of whole lines (``breaks`` says which characters end a line); ``start`` is where the
+    middles begin. Diffing only the middles keeps a small fix in a big file cheap: the
+    shared lines are found by comparing strings, not by a line diff over the whole file.
+    """
+    if old == new:
+        return len(old), "", ""
+    k = _common_prefix(old, new)
+    # A line start at or before k that both texts share: after a break, except a "\r"
+    # right at k, which may be the first half of a "\r\n" in one text and not the other.
+    start = _last_break_before(old, k, _LAST_BREAK[breaks])
+    if k and start == k and old[k - 1] == "\r":
+        start = _last_break_before(old, k - 1, _LAST_BREAK[breaks])
+    shared = _common_suffix(old, new, min(len(old), len(new)) - start)
+    end = len(old) - shared
+    if not (_starts_line(old, end, breaks) and _starts_line(new, len(new) - shared, breaks)):
+        # The first line start inside the shared tail: after its first break, keeping
+        # "\r\n" whole (both characters are in the shared tail, so the texts agree).
+        found = _ANY_BREAK[breaks].search(old, end)
+        end = len(old)
+        if found:
+            end = found.end()
+            if old[end - 1] == "\r" and old[end : end + 1] == "\n":
+                end += 1
+    tail = len(old) - end
+    return start, old[start:end], new[start : len(new) - tail]
+
+
 _WS = re.compile(r"\s+")
 
 
 def span_text(text: str, start_line: int, start_col: int, end_line: int, end_col: int) -> str:
     """The source between two positions (same conventions as TextEdit)."""
-    lines = split_lines(text)
-    try:
-        return text[_offset(lines, start_line, start_col) : _offset(lines, end_line, end_col)]
-    except EditError:
-        return ""
+    return LineIndex(text).span(start_line, start_col, end_line, end_col)
 
 
 def normalise(code: str) -> str:
@@ -135,11 +271,12 @@ def assign_fingerprints(findings: Iterable[Finding], sources: dict[str, str]) ->
     """
     ordered = sorted(findings, key=lambda f: (f.path, f.start_line, f.start_col, f.rule))
     seen: dict[tuple[str, str, str, str], int] = defaultdict(int)
+    indexes: dict[str, LineIndex] = {}  # one per file: a file's findings share its line starts
     result = []
     for f in ordered:
-        snippet = normalise(
-            span_text(sources.get(f.path, ""), f.start_line, f.start_col, f.end_line, f.end_col)
-        )
+        if f.path not in indexes:
+            indexes[f.path] = LineIndex(sources.get(f.path, ""))
+        snippet = normalise(indexes[f.path].span(f.start_line, f.start_col, f.end_line, f.end_col))
         key = (f.recipe, f.rule, f.path, snippet)
         occurrence = seen[key]
         seen[key] += 1
@@ -152,6 +289,35 @@ def assign_fingerprints(findings: Iterable[Finding], sources: dict[str, str]) ->
             )
         )
     return result
+
+
+Position = tuple[int, int]  # (line, column)
+
+
+class SpanSet:
+    """Half-open ``(start, end)`` spans that answer "does any overlap this one?" in log time.
+
+    Kept sorted by start with the running maximum of ends, so a query is one bisection:
+    some span starting before ``end`` reaches past ``start``. Spans added in order of
+    start (the usual case) append; one added out of order re-sorts the tail.
+    """
+
+    def __init__(self) -> None:
+        self._starts: list[Position] = []
+        self._ends: list[Position] = []
+        self._reach: list[Position] = []  # _reach[i]: the furthest end of spans 0..i
+
+    def add(self, start: Position, end: Position) -> None:
+        at = bisect_right(self._starts, start)
+        self._starts.insert(at, start)
+        self._ends.insert(at, end)
+        del self._reach[at:]
+        for i in range(at, len(self._ends)):
+            self._reach.append(max(self._reach[i - 1], self._ends[i]) if i else self._ends[i])
+
+    def overlaps(self, start: Position, end: Position) -> bool:
+        before = bisect_left(self._starts, end)  # spans that start before ``end``
+        return before > 0 and self._reach[before - 1] > start
 
 
 def in_shard(path: str, shard: tuple[int, int] | None) -> bool:

@@ -119,6 +119,12 @@ def run_night(
     out = (opts.out or gitops.git_dir(repo) / "nightcrew").resolve()
     if out.exists() and not out.is_dir():
         raise UserError(f"{out} is a file: pass a folder (it is created if missing)", field="--out")
+    try:  # now, so a folder that cannot be made stops the night before any work
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        under = next((p for p in out.parents if p.exists() and not p.is_dir()), None)
+        why = f"{under} is a file, not a folder" if under else exc.strerror or str(exc)
+        raise UserError(f"cannot create {out}: {why}; pass another folder", field="--out") from None
 
     report = NightReport(
         repo=str(top),

@@ -44,7 +44,21 @@ def test_in_scope(path: str, expected: bool) -> None:
     assert in_scope(path, ["**/*.py"], ["tests/**", "docs/**"]) is expected
 
 
-@pytest.mark.parametrize("pattern", ["**/*.py", "src/**", "a/b.py", "**/*.{py,pyi}", "[ab].py"])
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "**/*.py",
+        "src/**",
+        "a/b.py",
+        "**/*.{py,pyi}",
+        "[ab].py",
+        "src/[]]x",  # a ] first in the set is a member
+        "src/[!]x]",
+        "src/[[]x",  # the way to write a literal [
+        "a\\[b",  # an escaped [
+        "[[:alpha:]]*.py",
+    ],
+)
 def test_good_patterns(pattern: str) -> None:
     assert pattern_problem(pattern) is None
 
@@ -66,6 +80,11 @@ def test_good_patterns(pattern: str) -> None:
         ("./src/**", "starts with './': write 'src/**'"),
         ("tests/", "ends with '/' and would match no file: write 'tests/**'"),
         ("{1..1000}{1..1000}", "cannot be compiled: Pattern limit exceeded"),
+        ("src/[", "pattern 'src/[' opens a '[' that no ']' closes"),
+        ("src/[]", "opens a '['"),
+        ("gen/[!a-z", "opens a '['"),
+        ("src/[a/b]", "opens a '['"),  # a set never spans folders
+        ("{a,[}", "opens a '['"),
     ],
 )
 def test_bad_patterns(pattern: str, message: str) -> None:

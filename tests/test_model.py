@@ -1,8 +1,24 @@
 from __future__ import annotations
 
+import random
+import time
+
 import pytest
 
-from bot.model import EditError, Finding, TextEdit, apply_edits, assign_fingerprints
+from bot.model import (
+    PYTHON_BREAKS,
+    SPLITLINES_BREAKS,
+    EditError,
+    Finding,
+    LineIndex,
+    SpanSet,
+    TextEdit,
+    apply_edits,
+    assign_fingerprints,
+    changed_region,
+    line_starts,
+    split_lines,
+)
 
 
 def finding(line: int, col: int, end_col: int, path: str = "m.py", rule: str = "ruff:C414"):
@@ -93,3 +109,109 @@ def test_lines_are_counted_like_python_counts_them(separator):
 
 def test_crlf_line_endings_are_kept():
     assert apply_edits("a\r\nb = list(x)\r\n", [TextEdit(2, 5, 2, 12, "x")]) == "a\r\nb = x\r\n"
+
+
+# --- positions, changed regions and span sets: the pieces that keep cost linear ----------
+
+
+@pytest.mark.parametrize(
+    ("text", "starts"),
+    [
+        pytest.param("", (), id="empty"),
+        pytest.param("a", (0,), id="no-final-newline"),
+        pytest.param("a\nb\n", (0, 2), id="lf"),
+        pytest.param("a\r\nb\rc\n", (0, 3, 5), id="crlf-and-cr"),
+        pytest.param("a\fb\n\n", (0, 4), id="form-feed-is-not-a-break"),
+    ],
+)
+def test_line_starts(text, starts):
+    assert line_starts(text) == starts
+    assert [text[s:] for s in starts] == [
+        "".join(split_lines(text)[i:]) for i in range(len(starts))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "position", "offset"),
+    [
+        pytest.param("ab\ncd\n", (2, 2), 4, id="second-line"),
+        pytest.param("ab\r\ncd", (1, 3), 2, id="end-of-crlf-line"),
+        pytest.param("ab\n", (2, 1), 3, id="end-of-file"),
+    ],
+)
+def test_line_index_offset(text, position, offset):
+    assert LineIndex(text).offset(*position) == offset
+
+
+def test_line_index_span_outside_the_file_is_empty():
+    assert LineIndex("ab\n").span(1, 1, 9, 1) == ""
+    assert LineIndex("ab\ncd\n").span(1, 2, 2, 2) == "b\nc"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        pytest.param("a\nb\nc\n", "a\nb\nc\n", (6, "", ""), id="same"),
+        pytest.param("a\nb\nc\n", "a\nX\nc\n", (2, "b\n", "X\n"), id="middle-line"),
+        pytest.param("a\nb\n", "a\nb\nc\n", (4, "", "c\n"), id="append"),
+        pytest.param("a\nb\n", "b\n", (0, "a\n", ""), id="drop-first"),
+        pytest.param("ab\ncd\n", "ab\ncX\n", (3, "cd\n", "cX\n"), id="change-inside-a-line"),
+        pytest.param("a\r\nb\n", "a\rb\n", (0, "a\r\n", "a\r"), id="crlf-becomes-cr"),
+        pytest.param("a\rb\n", "a\r\nb\n", (0, "a\r", "a\r\n"), id="cr-becomes-crlf"),
+        pytest.param("x\na\n", "x\na", (2, "a\n", "a"), id="final-newline-removed"),
+        pytest.param("a\n" * 3, "a\n" * 4, (6, "", "a\n"), id="repeated-lines"),
+    ],
+)
+def test_changed_region(old, new, expected):
+    assert changed_region(old, new) == expected
+
+
+def test_changed_region_splitlines_breaks():
+    # A form feed ends a line for str.splitlines (the guard's count), not for Python.
+    assert changed_region("a\fb\n", "a\fc\n", SPLITLINES_BREAKS) == (2, "b\n", "c\n")
+    assert changed_region("a\fb\n", "a\fc\n") == (0, "a\fb\n", "a\fc\n")
+
+
+def test_changed_region_keeps_whole_lines_on_random_edits():
+    rng = random.Random(11)
+    for _ in range(3000):
+        alphabet = rng.choice(["ab\n", "ab\r\n", "a\r\n\f\u2028"])
+        old = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        new = list(old)
+        for _ in range(rng.randint(1, 3)):
+            new.insert(rng.randint(0, len(new)), rng.choice(alphabet))
+        new = "".join(new)
+        for breaks, split in (
+            (PYTHON_BREAKS, split_lines),
+            (SPLITLINES_BREAKS, lambda t: t.splitlines(keepends=True)),
+        ):
+            start, old_mid, new_mid = changed_region(old, new, breaks)
+            tail = len(old) - start - len(old_mid)
+            assert old[:start] == new[:start]
+            assert old[len(old) - tail :] == new[len(new) - tail :]
+            assert new[start : len(new) - tail] == new_mid
+            for text, mid in ((old, old_mid), (new, new_mid)):
+                head, rest = text[:start], text[len(text) - tail :]
+                assert split(text) == split(head) + split(mid) + split(rest), (old, new)
+
+
+def test_span_set_matches_pairwise_overlap():
+    rng = random.Random(5)
+    for _ in range(500):
+        spans, found = [], SpanSet()
+        for _ in range(rng.randint(1, 12)):
+            a, b = sorted([(rng.randint(1, 4), rng.randint(1, 3)) for _ in range(2)])
+            expected = any(a < end and start < b for start, end in spans)
+            assert found.overlaps(a, b) == expected
+            found.add(a, b)
+            spans.append((a, b))
+
+
+def test_fingerprints_of_many_findings_in_one_file_take_linear_time():
+    # 20,000 findings in one file used to split the file once per finding (minutes).
+    text = "x = sorted(list(a))\n" * 20_000
+    found = [finding(n, 5, 20) for n in range(1, 20_001)]
+    started = time.perf_counter()
+    result = assign_fingerprints(found, {"m.py": text})
+    assert time.perf_counter() - started < 5
+    assert {f.occurrence for f in result} == set(range(20_000))

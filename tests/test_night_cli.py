@@ -353,3 +353,165 @@ def test_a_subfolder_of_a_checkout_names_the_top(make_repo, capsys):
     repo = make_repo(files=FILES)
     assert run(repo / "pkg") == 2
     assert f"is inside the git checkout {repo}: pass --repo {repo}" in capsys.readouterr().err
+
+
+# --- odd input: one line, exit 2, never a traceback (issue 11, item 9) ---------------------
+
+RECIPE = """\
+schema_version: 1
+id: odd-recipe
+title: Odd recipe
+description: Why.
+scope:
+  include: {include}
+  exclude: {exclude}
+find:
+  ruff:
+    select: [C414]
+{verify}"""
+
+
+def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`python -m bot.cli ...` as a user runs it: a real process, so a traceback would show."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def assert_one_line_error(done: subprocess.CompletedProcess[str], *expected: str) -> None:
+    errors = [line for line in done.stderr.splitlines() if line.startswith("nightcrew: error:")]
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    assert len(errors) == 1, done.stderr[-2000:]
+    for part in expected:
+        assert part in errors[0], errors[0][:500]
+
+
+def odd_recipe(include: str = '["**/*.py"]', exclude: str = "[]", verify: str = "") -> str:
+    return RECIPE.format(include=include, exclude=exclude, verify=verify)
+
+
+DEEP = "[" * 600 + "]" * 600
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        pytest.param(
+            f"version: 1\nrecipes: {DEEP}\n",
+            (".github/nightcrew.yml:2: recipes: YAML nested more than 64 levels deep",),
+            id="nested-600-deep",
+        ),
+        pytest.param(
+            "version: 1\nlimits:\n  test_timeout: .nan\n",
+            (".github/nightcrew.yml:3: limits.test_timeout: must be a finite number, got .nan",),
+            id="timeout-nan",
+        ),
+        pytest.param(
+            "version: 1\nlimits:\n  test_timeout: .inf\n",
+            (".github/nightcrew.yml:3: limits.test_timeout: must be a finite number, got .inf",),
+            id="timeout-inf",
+        ),
+        pytest.param(
+            "version: 1\nlimits:\n  test_timeout: -5\n",
+            (".github/nightcrew.yml:3: limits.test_timeout: must be more than 0, got -5",),
+            id="timeout-negative",
+        ),
+        pytest.param(
+            "version: 1\nlimits:\n  test_timeout: 1.0e+300\n",
+            (".github/nightcrew.yml:3: limits.test_timeout:", "greater than the maximum"),
+            id="timeout-too-big-to-wait-for",
+        ),
+        pytest.param(
+            "version: 1\ntest_command: python -m pytest -q -k " + "x" * 140_000 + "\n",
+            (".github/nightcrew.yml:2: test_command: argument 6 is 140,000 bytes",),
+            id="test-command-argument-over-128k",
+        ),
+        pytest.param(
+            "version: 1\ntest_command: python -m pytest " + " ".join(["-k x"] * 300_000) + "\n",
+            (".github/nightcrew.yml:2: test_command: the command is 1,500,0",),
+            id="test-command-over-1m",
+        ),
+        pytest.param(
+            'version: 1\nprotected: ["migrations/**", "src/["]\n',
+            (".github/nightcrew.yml:2: protected[1]: pattern 'src/[' opens a '['",),
+            id="protected-unclosed-bracket",
+        ),
+    ],
+)
+def test_odd_config_is_one_line_exit_2(make_repo, tmp_path, config, expected):
+    repo = make_repo(files={**FILES, ".github/nightcrew.yml": config})
+    done = cli("run", "--repo", str(repo), "--out", str(tmp_path / "out"), cwd=repo)
+    assert_one_line_error(done, *expected)
+    assert branches(repo) == []
+
+
+@pytest.mark.parametrize(
+    ("recipe", "expected"),
+    [
+        pytest.param(
+            odd_recipe(include=DEEP),
+            ("odd.yml:6: scope.include: YAML nested more than 64 levels deep",),
+            id="nested-600-deep",
+        ),
+        pytest.param(
+            odd_recipe(include='["src/["]'),
+            ("odd.yml:6: scope.include[0]: pattern 'src/[' opens a '['",),
+            id="include-unclosed-bracket",
+        ),
+        pytest.param(
+            odd_recipe(exclude='["tests/**", "gen/[!a-z"]'),
+            ("odd.yml:7: scope.exclude[1]: pattern 'gen/[!a-z' opens a '['",),
+            id="exclude-unclosed-bracket",
+        ),
+        pytest.param(
+            odd_recipe(verify="verify:\n  timeout: .nan\n"),
+            ("odd.yml:12: verify.timeout: must be a finite number, got .nan",),
+            id="verify-timeout-nan",
+        ),
+    ],
+)
+def test_odd_recipe_fails_validation_with_one_line(tmp_path, recipe, expected):
+    (tmp_path / "odd.yml").write_text(recipe, encoding="utf-8")
+    done = cli("recipes", "validate", "odd.yml", cwd=tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert expected[0] in (done.stdout + done.stderr).splitlines()[0]
+
+
+def test_recipe_with_an_unclosed_bracket_stops_the_night(make_repo, tmp_path):
+    repo = make_repo(files={**FILES, ".nightcrew/recipes/odd.yml": odd_recipe('["pkg/["]')})
+    done = cli("run", "--repo", str(repo), "--out", str(tmp_path / "out"), cwd=repo)
+    assert_one_line_error(done, ".nightcrew/recipes/odd.yml:6: scope.include[0]:", "'pkg/['")
+
+
+def test_recipe_verify_command_over_128k_stops_the_night_before_any_test(make_repo, tmp_path):
+    huge = (
+        "fix:\n  unsafe: true\nverify:\n  commands: ['python -m pytest -k " + "y" * 140_000 + "']\n"
+    )
+    repo = make_repo(files={**FILES, ".nightcrew/recipes/odd.yml": odd_recipe(verify=huge)})
+    done = cli(
+        "run", "--repo", str(repo), "--out", str(tmp_path / "out"), "--recipe", "odd-recipe",
+        cwd=repo,
+    )  # fmt: skip
+    assert_one_line_error(
+        done, ".nightcrew/recipes/odd.yml: verify.commands[0]: argument 5 is 140,000 bytes"
+    )
+    assert not list((tmp_path / "out" / "logs").glob("*")), "no test may have run"
+    assert branches(repo) == []
+
+
+@pytest.mark.parametrize("under", ["file", "etc-passwd"])
+def test_out_that_cannot_be_created_is_one_line_exit_2(make_repo, tmp_path, under):
+    repo = make_repo(files=FILES)
+    (tmp_path / "taken").write_text("x", encoding="utf-8")
+    blocker = tmp_path / "taken" if under == "file" else Path("/etc/passwd")
+    if not blocker.is_file():
+        pytest.skip(f"{blocker} is not a file here")
+    done = cli("run", "--repo", str(repo), "--out", str(blocker / "sub"), cwd=repo)
+    assert_one_line_error(done, f"--out: cannot create {blocker / 'sub'}: {blocker} is a file")

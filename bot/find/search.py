@@ -41,7 +41,7 @@ from bot import pysource
 from bot.errors import CommandError, UserError
 from bot.find.detectors import REGISTRY, Detector
 from bot.fix.fixers import linked_part
-from bot.model import Finding, TextEdit, assign_fingerprints
+from bot.model import Finding, SpanSet, TextEdit, assign_fingerprints
 from bot.recipes.model import Recipe
 
 log = logging.getLogger(__name__)
@@ -292,16 +292,13 @@ def drop_overlaps(findings: Iterable[Finding]) -> list[Finding]:
     one piece of code never gets two pull requests. Findings of the same rule are all kept.
     """
     kept: list[Finding] = []
-    by_path: dict[str, list[tuple[str, Span]]] = {}
+    # path -> rule -> the kept spans: one lookup per other rule, not one per kept finding.
+    by_path: dict[str, dict[str, SpanSet]] = {}
     for finding in sorted(findings, key=lambda f: (f.path, f.start_line, f.start_col, f.rule)):
         span = _footprint(finding)
-        taken = by_path.setdefault(finding.path, [])
-        if any(rule != finding.rule and _overlaps(span, other) for rule, other in taken):
+        taken = by_path.setdefault(finding.path, {})
+        if any(rule != finding.rule and spans.overlaps(*span) for rule, spans in taken.items()):
             continue
-        taken.append((finding.rule, span))
+        taken.setdefault(finding.rule, SpanSet()).add(*span)
         kept.append(finding)
     return kept
-
-
-def _overlaps(a: Span, b: Span) -> bool:
-    return a[0] < b[1] and b[0] < a[1]

@@ -13,7 +13,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from bot import pysource
 from bot.globs import in_scope, matches
+from bot.model import SPLITLINES_BREAKS, changed_region
 
 DEFAULT_MAX_CHANGED_LINES = 100
 
@@ -116,6 +118,9 @@ class CheckCounts:
 
 def changed_lines(old: str, new: str) -> int:
     """Lines added plus lines removed, as a line diff counts them."""
+    # Only the lines between the shared head and tail are diffed, as git does: a one-line
+    # fix in a file with thousands of findings costs a string compare, not a whole-file diff.
+    _start, old, new = changed_region(old, new, SPLITLINES_BREAKS)
     # keepends: a changed line ending or final newline is a changed line, as git sees it.
     matcher = difflib.SequenceMatcher(
         None, old.splitlines(keepends=True), new.splitlines(keepends=True), autojunk=False
@@ -198,7 +203,7 @@ def _counts_from_regex(text: str) -> CheckCounts:
 
 def _parse(text: str) -> ast.AST | None:
     try:
-        return ast.parse(text)
+        return pysource.parse(text)
     except (SyntaxError, ValueError):
         return None
 

@@ -6,8 +6,10 @@ The line of a mapping entry is the line of its key; of a list item, the line the
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import takewhile
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,9 @@ FieldPath = tuple[str | int, ...]
 # Aliases can make a small file expand into a huge value ("billion laughs"); a recipe has
 # a few hundred nodes at most.
 _MAX_NODES = 100_000
+# PyYAML composes nodes recursively: a few hundred nested brackets exhaust Python's stack.
+# Recipes and configs nest five or six levels; the limit leaves room and stays far below.
+MAX_DEPTH = 64
 
 
 @dataclass(frozen=True)
@@ -82,11 +87,14 @@ def load_yaml(path: Path, display: str | None = None) -> Document:
 def parse_yaml(text: str, file: str) -> Document:
     """Parse one YAML document from ``text``; ``file`` names it in errors."""
     try:
+        _check_depth(text, file)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         raise _yaml_error(exc, file, text) from None
     except yaml.YAMLError as exc:  # ReaderError (control characters) has no mark
         raise UserError(f"invalid YAML: {str(exc).splitlines()[0]}", file) from None
+    except RecursionError:  # the depth check should have caught it; never a traceback
+        raise UserError(_TOO_DEEP, file) from None
     lines: dict[FieldPath, int] = {}
     if node is None:
         return Document(None, file, lines)
@@ -95,7 +103,48 @@ def parse_yaml(text: str, file: str) -> Document:
         data = builder.value(node, ())
     except yaml.MarkedYAMLError as exc:
         raise _yaml_error(exc, file, text) from None
+    except RecursionError:  # the depth checks should have caught it; never a traceback
+        raise UserError(_TOO_DEEP, file) from None
     return Document(data, file, lines)
+
+
+_TOO_DEEP = f"YAML nested more than {MAX_DEPTH} levels deep: flatten it"
+
+
+def _check_depth(text: str, file: str) -> None:
+    """Refuse nesting deeper than MAX_DEPTH at the line where it happens, before composing.
+
+    PyYAML's event parser is iterative, so walking its events costs no stack. The field
+    named is the run of keys that leads into the deep value (``scope.include``).
+    """
+    # One frame per open collection: [is_mapping, expecting_key, index, last_key].
+    frames: list[list[Any]] = []
+    path: list[str | int | None] = []  # how each open collection below the root was entered
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            if frames:
+                is_mapping, expecting_key, index, key = frames[-1]
+                path.append((None if expecting_key else key) if is_mapping else index)
+            frames.append([isinstance(event, yaml.MappingStartEvent), True, 0, None])
+            if len(frames) > MAX_DEPTH:
+                keys = list(takewhile(lambda part: isinstance(part, str), path))[:3]
+                field_ = format_path(keys) or None
+                raise UserError(_TOO_DEEP, file, event.start_mark.line + 1, field_)
+            continue
+        if isinstance(event, yaml.CollectionEndEvent):
+            frames.pop()
+            if path:
+                path.pop()
+        elif not isinstance(event, yaml.ScalarEvent | yaml.AliasEvent) or not frames:
+            continue
+        elif frames[-1][0] and frames[-1][1]:  # a mapping's key
+            frames[-1][3] = event.value if isinstance(event, yaml.ScalarEvent) else None
+        if frames:  # one node of the enclosing collection is complete
+            frame = frames[-1]
+            if frame[0]:
+                frame[1] = not frame[1]
+            else:
+                frame[2] += 1
 
 
 def _yaml_error(exc: yaml.MarkedYAMLError, file: str, text: str) -> UserError:
@@ -125,7 +174,19 @@ class _Builder:
             raise UserError("an alias refers to itself", self.file, node.start_mark.line + 1)
         self.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.ScalarNode):
-            return self.constructor.construct_object(node, deep=True)
+            value = self.constructor.construct_object(node, deep=True)
+            if isinstance(value, float) and not math.isfinite(value):
+                # No field wants .nan or .inf, and a NaN slips past every "more than 0"
+                # check (NaN > 0 is false, and so is NaN <= 0): a timeout of .nan is none.
+                raise UserError(
+                    f"must be a finite number, got {node.value}",
+                    self.file,
+                    node.start_mark.line + 1,
+                    format_path(path) or None,
+                )
+            return value
+        if len(path) >= MAX_DEPTH:  # aliases of aliases nest deeper than the text shows
+            raise UserError(_TOO_DEEP, self.file, node.start_mark.line + 1, format_path(path[:1]))
         self.stack.add(id(node))
         try:
             if isinstance(node, yaml.SequenceNode):

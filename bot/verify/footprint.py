@@ -10,10 +10,13 @@ from __future__ import annotations
 import ast
 import difflib
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-from bot.model import split_lines
+from bot import pysource
+from bot.model import changed_region, line_starts, split_lines
 
 # Lines of context `git apply` needs around a hunk: closer fixes cannot share a tree.
 APPLY_CONTEXT = 3
@@ -59,13 +62,55 @@ def function_at(tree: ast.Module, line: int) -> str:
     return best
 
 
+def units_by_line(tree: ast.Module) -> list[str]:
+    """:func:`function_at` for every line at once: item ``n - 1`` is the unit of line ``n``.
+
+    Lines past the last function or class are missing (they are ``<module>``).
+    """
+    spans: list[tuple[int, int, int, str]] = []  # (size, order, first line, name)
+
+    def visit(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                name = f"{prefix}{child.name}"
+                start = min([child.lineno, *(d.lineno for d in child.decorator_list)])
+                end = child.end_lineno or child.lineno
+                spans.append((end - start, len(spans), start, name))
+                visit(child, f"{name}.")
+            else:
+                visit(child, prefix)
+
+    visit(tree, "")
+    table = ["<module>"] * max((size + start for size, _o, start, _n in spans), default=0)
+    # Paint the biggest first so the innermost wins; of two the same size, the first found
+    # (function_at keeps the first of equal size too).
+    for size, _order, start, name in sorted(spans, key=lambda s: (-s[0], -s[1])):
+        table[start - 1 : start + size] = [name] * (size + 1)
+    return table
+
+
+@lru_cache(maxsize=16)
+def _units_of(text: str) -> tuple[str, ...] | None:
+    """Units per line of a file's base text, parsed once however many fixes it has."""
+    try:
+        return tuple(units_by_line(pysource.parse(text)))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
 def changed_lines(old: str, new: str) -> list[int]:
     """1-based lines of ``old`` that the change replaces or touches (insertions: the line after)."""
+    # Diff only what lies between the lines both texts share: linear in the change, not
+    # in the file, so each of a file's many fixes costs little.
+    start, old_middle, new_middle = changed_region(old, new)
+    first = bisect_left(line_starts(old), start)  # lines before the region
     lines = []
-    matcher = difflib.SequenceMatcher(None, split_lines(old), split_lines(new), autojunk=False)
+    matcher = difflib.SequenceMatcher(
+        None, split_lines(old_middle), split_lines(new_middle), autojunk=False
+    )
     for tag, i1, i2, _j1, _j2 in matcher.get_opcodes():
         if tag != "equal":
-            lines.extend(range(i1 + 1, max(i2, i1 + 1) + 1))
+            lines.extend(range(first + i1 + 1, first + max(i2, i1 + 1) + 1))
     return lines
 
 
@@ -77,12 +122,11 @@ def footprint(changes: Mapping[str, tuple[str, str]]) -> Footprint:
         if not lines:
             continue
         spans[path] = (min(lines), max(lines))
-        try:
-            tree = ast.parse(old)
-        except (SyntaxError, ValueError):
+        table = _units_of(old)
+        if table is None:
             units.add((path, "<module>"))
             continue
-        units.update((path, function_at(tree, n)) for n in lines)
+        units.update((path, table[n - 1] if n <= len(table) else "<module>") for n in lines)
     return Footprint(spans, frozenset(units))
 
 
@@ -113,7 +157,7 @@ def names_used(source: str, function: str) -> frozenset[str]:
     ``function`` is a pytest test id's tail: ``test_x``, ``TestY::test_x`` or ``test_x[param]``.
     """
     try:
-        tree = ast.parse(source)
+        tree = pysource.parse(source)
     except (SyntaxError, ValueError):
         return frozenset()
     wanted = function.split("[", 1)[0].split("::")

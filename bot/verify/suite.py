@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.errors import UserError
+from bot.recipes.yamlpos import display_path
 
 if TYPE_CHECKING:
     from bot.config import RepoConfig
@@ -28,14 +29,50 @@ PYTEST_BROKEN = {
 }
 
 
-def parse_test_command(command: str) -> list[str]:
-    """Split a configured test command like a POSIX shell would (no shell runs it)."""
+# Linux refuses to exec a program given one argument of 128 KiB or more (MAX_ARG_STRLEN,
+# counting its NUL) or, together with the environment, more than ARG_MAX (usually 2 MiB);
+# the environment and the sandbox's own arguments need their share of the latter.
+MAX_ARGUMENT_BYTES = 128 * 1024 - 1
+MAX_COMMAND_BYTES = 1024 * 1024
+
+
+def command_problem(argv: Sequence[str]) -> str | None:
+    """Why the system could not start ``argv`` (E2BIG), or None if it can."""
+    sizes = [len(arg.encode("utf-8", "surrogateescape")) for arg in argv]
+    for i, size in enumerate(sizes):
+        if size > MAX_ARGUMENT_BYTES:
+            return (
+                f"argument {i + 1} is {size:,} bytes, and the system starts no program with "
+                f"an argument over {MAX_ARGUMENT_BYTES:,} bytes: move it into a file the "
+                "test runner reads (a pytest config, a list of test ids)"
+            )
+    total = sum(sizes) + len(sizes)
+    if total > MAX_COMMAND_BYTES:
+        return (
+            f"the command is {total:,} bytes, more than the {MAX_COMMAND_BYTES:,} bytes "
+            "Nightcrew allows (the system's limit also covers the environment): move its "
+            "arguments into a file the test runner reads"
+        )
+    return None
+
+
+def split_test_command(command: str) -> tuple[list[str], str | None]:
+    """The command split like a POSIX shell would, and why it cannot run (None if it can)."""
     try:
         argv = shlex.split(command)
     except ValueError as exc:
-        raise UserError(f"cannot parse {command!r}: {exc}", field="test_command") from exc
+        shown = command if len(command) <= 200 else command[:200] + "..."
+        return [], f"cannot parse {shown!r}: {exc}"
     if not argv:
-        raise UserError("the test command is empty", field="test_command")
+        return [], "the test command is empty"
+    return argv, command_problem(argv)
+
+
+def parse_test_command(command: str) -> list[str]:
+    """Split a configured test command like a POSIX shell would (no shell runs it)."""
+    argv, problem = split_test_command(command)
+    if problem:
+        raise UserError(problem, field="test_command")
     return argv
 
 
@@ -157,6 +194,11 @@ def default_test_command(tree: Path) -> str | None:
 def test_commands(recipe: Recipe, config: RepoConfig, tree: Path) -> list[str]:
     """The commands that verify this recipe's fixes: the recipe's own, else the repo's."""
     if recipe.verify_commands:
+        for i, command in enumerate(recipe.verify_commands):
+            _argv, problem = split_test_command(command)
+            if problem:  # before any test runs, not as an error from exec in the middle
+                shown = display_path(recipe.source) if recipe.source else None
+                raise UserError(problem, shown, None, f"verify.commands[{i}]")
         return list(recipe.verify_commands)
     command = config.test_command or default_test_command(tree)
     return [command] if command else []

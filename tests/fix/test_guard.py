@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from bot.fix.guard import (
@@ -401,10 +403,23 @@ def test_count_checks_ast_and_regex_agree_on_simple_files():
         ("", "a\nb\nc\n", 3),
         ("a\nb", "a\nb\n", 2),
         ("a\r\n", "a\n", 2),
+        ("a\fb\nc\n", "a\fB\nc\n", 2),  # a form feed ends a line for str.splitlines
+        ("x\n" * 30 + "y\n", "x\n" * 31 + "y\n", 1),
     ],
 )
 def test_changed_lines(old, new, count):
     assert changed_lines(old, new) == count
+
+
+def test_changed_lines_of_one_fix_in_a_big_file_is_cheap():
+    # It used to run a whole-file line diff per fix: minutes for a file with many findings.
+    old = "ordered = sorted(list(names))\n" * 20_000
+    lines = old.splitlines(keepends=True)
+    started = time.perf_counter()
+    for n in range(0, 20_000, 100):
+        new = "".join([*lines[:n], "ordered = sorted(names)\n", *lines[n + 1 :]])
+        assert changed_lines(old[:1] + old[1:], new) == 2
+    assert time.perf_counter() - started < 10
 
 
 def test_changed_line_count_skips_binary():

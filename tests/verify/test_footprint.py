@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ast
+import time
 
 import pytest
 
@@ -13,6 +14,7 @@ from bot.verify.footprint import (
     names_used,
     plan_groups,
     suspects,
+    units_by_line,
 )
 
 MODULE = """\
@@ -54,6 +56,60 @@ def test_function_at(line, expected):
 def test_changed_lines():
     old, new = edit(5, "sorted(list(xs))", "sorted(xs)")
     assert changed_lines(old, new) == [5]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "lines"),
+    [
+        pytest.param("a\nb\nc\n", "a\nc\n", [2], id="deleted-line"),
+        pytest.param("a\nb\n", "a\nX\nb\n", [2], id="inserted-line-names-the-next"),
+        pytest.param("a\nb\n", "a\nb\nc\n", [3], id="appended-at-end"),
+        pytest.param("a\r\nb\r\nc\r\n", "a\r\nB\r\nc\r\n", [2], id="crlf"),
+        pytest.param("a\n" * 50 + "b\n" + "a\n" * 50, "a\n" * 101, [51], id="repeated-lines"),
+    ],
+)
+def test_changed_lines_numbers_the_old_text(old, new, lines):
+    assert changed_lines(old, new) == lines
+
+
+NESTED = """\
+@decorator
+def outer():
+    def inner():
+        return 1
+
+    return inner
+
+
+class Twice:
+    def same(self): ...
+    def same(self): ...
+
+x = 1
+"""
+
+
+@pytest.mark.parametrize("source", [MODULE, NESTED], ids=["module", "nested"])
+def test_units_by_line_agrees_with_function_at(source):
+    tree = ast.parse(source)
+    table = units_by_line(tree)
+    for line in range(1, source.count("\n") + 3):
+        expected = function_at(tree, line)
+        assert (table[line - 1] if line <= len(table) else "<module>") == expected, line
+
+
+def test_footprint_of_each_fix_in_a_big_file_stays_cheap():
+    # Every fix of a file with thousands of findings used to diff and parse the whole file.
+    line = "ordered = sorted(list(names))\n"
+    old = "def f(names):\n" + "    " + "    ".join([line] * 20_000)
+    lines = old.splitlines(keepends=True)
+    started = time.perf_counter()
+    for n in range(2, 20_002, 100):
+        fixed = lines[n - 1].replace("sorted(list(names))", "x")
+        new = "".join([*lines[: n - 1], fixed, *lines[n:]])
+        found = footprint({"m.py": (old[:1] + old[1:], new)})
+        assert found.spans == {"m.py": (n, n)} and found.units == {("m.py", "f")}
+    assert time.perf_counter() - started < 10
 
 
 def fp(line: int, old: str, new: str, path: str = "m.py") -> Footprint:
