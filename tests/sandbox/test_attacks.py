@@ -194,11 +194,11 @@ def test_a_rewritten_dot_git_runs_nothing_after_the_tests_or_an_agents_checks(tm
     # The agent's run_checks really ran the package's code in its tree.
     assert any("run_checks" in json.dumps(r.body) and r.tool_results for r in fake.requests)
     (fix,) = [f for f in report["fixes"] if f["status"] != "skipped"]
-    # What the checks planted in the tree (the `.evil` folder: the `.git` file itself stayed
-    # read-only) is caught by the guard; had it verified, the branch would hold the fix alone.
+    # The checks ran in a scratch copy of the agent's tree, so what they planted there (the
+    # `.evil` folder; the `.git` file itself stays read-only) is not part of the fix, and no
+    # planted script ran: the fix verifies, and its branch holds the agent's edit alone.
     assert fix["path"] == "pkg/calc.py"
-    assert (fix["status"], fix["reason_kind"]) == ("rejected", "guard"), fix["reason"]
-    assert ".evil/run.sh was added" in fix["reason"]
+    assert (fix["status"], fix["reason_kind"]) == ("verified", "published"), fix["reason"]
     assert_nothing_escaped(repo, report, leaks)
 
     report = run_night(repo, "unnecessary-copies")  # a deterministic fixer, the same tree code
