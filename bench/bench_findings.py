@@ -6,7 +6,9 @@ one run: ``find`` (ruff, detectors, overlaps and fingerprints), ``fingerprints``
 (``assign_fingerprints`` over the found findings), ``apply`` (each finding's edit applied
 to the file), ``guard`` (``changed_line_count`` and ``check`` on each fix's change) and
 ``footprint`` (each fix's footprint for grouped verification). Prints seconds per stage and
-the ratio to the previous N: about 2 for each doubling means linear cost.
+the ratio to the previous N (about 2 for each doubling means linear cost), then the
+microseconds per finding. Each fix still copies and compares its file once at C speed
+(tens of nanoseconds a line), the floor for a stage handed whole texts.
 
     python bench/bench_findings.py [--sizes 1000,2000,4000,8000] [--limit SECONDS]
 """
@@ -119,6 +121,11 @@ def main() -> int:
         print(f"{count:>6} {int(seconds['findings'] or 0):>6} " + " ".join(cells))
         previous = seconds
     print("(xR: seconds relative to the previous N; x2.0 per doubling is linear)")
+    print()
+    print(f"{'N':>6} " + " ".join(f"{s + ' us/fix':>18}" for s in STAGES))
+    for count, seconds in rows:
+        found = max(int(seconds["findings"]), 1)
+        print(f"{count:>6} " + " ".join(f"{seconds[s] / found * 1e6:18.0f}" for s in STAGES))
     return 0
 
 

@@ -74,7 +74,7 @@ def split_lines(text: str) -> list[str]:
 _BREAK = re.compile(r"\r\n|\r|\n")
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=8)  # few files at a time; each entry keeps a whole text alive
 def line_starts(text: str) -> tuple[int, ...]:
     """Offset of the first character of each line (the lines of :func:`split_lines`).
 

@@ -89,7 +89,7 @@ def units_by_line(tree: ast.Module) -> list[str]:
     return table
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=8)  # each entry keeps a whole text alive
 def _units_of(text: str) -> tuple[str, ...] | None:
     """Units per line of a file's base text, parsed once however many fixes it has."""
     try:
