@@ -35,6 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ID",
         help="run only this recipe (repeatable); ignores schedules",
     )
+    run.add_argument(
+        "--all",
+        action="store_true",
+        dest="every",
+        help="run every enabled recipe, whatever its schedule (not with --recipe)",
+    )
     run.add_argument("--config", help="repo config file (default: <repo>/.github/nightcrew.yml)")
     run.add_argument("--max-fixes", type=int, help="stop after this many verified fixes")
     run.add_argument("--out", help="output folder (default: <git dir>/nightcrew)")
@@ -87,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     rsub = recipes.add_subparsers(dest="recipes_command", required=True, parser_class=_Parser)
     lst = rsub.add_parser("list", help="built-in and repository recipes")
     lst.add_argument("--repo", default=".", help="also list this repository's recipes")
+    lst.add_argument("--json", action="store_true", help="print the recipes as JSON")
     val = rsub.add_parser("validate", help="check recipe files (default: every known recipe)")
     val.add_argument("paths", nargs="*")
     tst = rsub.add_parser("test", help="run recipe fixtures through the real finder and fixer")
@@ -141,9 +148,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.report import progress
     from bot.report.document import write_report
 
+    if args.every and args.recipe:
+        raise UserError(
+            "runs every enabled recipe, --recipe only the ones named: pass one of them",
+            field="--all",
+        )
     opts = NightOptions(
         repo=Path(args.repo),
         recipe_ids=tuple(args.recipe),
+        every=args.every,
         config_path=Path(args.config) if args.config else None,
         max_fixes=args.max_fixes,
         out=Path(args.out) if args.out else None,

@@ -62,6 +62,7 @@ if TYPE_CHECKING:
 class NightOptions:
     repo: Path
     recipe_ids: tuple[str, ...] = ()
+    every: bool = False  # `--all`: every enabled recipe, whatever its schedule
     config_path: Path | None = None
     max_fixes: int | None = None
     out: Path | None = None
@@ -109,7 +110,7 @@ def run_night(
     config = opts.config or load_config(top, opts.config_path)
     recipes = discover(top, tuple(config.recipe_dirs))
     check_enabled(config, recipes)
-    chosen, skipped = select_recipes(recipes, config, opts.recipe_ids, opts.now)
+    chosen, skipped = select_recipes(recipes, config, opts.recipe_ids, opts.now, every=opts.every)
     max_fixes = config.max_fixes if opts.max_fixes is None else opts.max_fixes
     if max_fixes < 0:
         raise UserError("must be 0 or more", field="--max-fixes")

@@ -93,6 +93,7 @@ class Recipe:
     tests: tuple[FixtureCase, ...] = ()
     source: Path | None = None  # the YAML file it came from
     builtin: bool = False
+    replaces: Path | None = None  # the built-in's file a repository recipe replaces
 
     @property
     def fix_agent(self) -> AgentFix | None:

@@ -238,3 +238,22 @@ def test_builtin_recipes_are_valid() -> None:
     files = sorted(folder.glob("*.y*ml"))
     assert {f.stem for f in files} >= {"unnecessary-copies", "unused-imports", "modern-syntax"}
     assert [str(e) for e in validate_all(files)] == []
+
+
+def test_scan_goes_on_past_bad_repo_recipes(builtins: Path, tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    write(repo, ".nightcrew/recipes/bad.yml", "id: [\n")
+    write(repo, ".nightcrew/recipes/good.yml", MINIMAL.replace("id: minimal", "id: good"))
+    write(repo, ".nightcrew/recipes/minimal.yml", MINIMAL.replace("Minimal", "Tuned"))
+    found = loader.scan(repo, [".nightcrew/recipes", "missing"])
+    assert [(r.id, r.title, r.replaces) for r in found.recipes] == [
+        ("good", "Minimal", None),
+        ("minimal", "Tuned", (builtins / "minimal.yml").resolve()),
+        ("other", "Minimal", None),
+    ]
+    assert [(Path(e.file or "").name, e.line, e.message.split(":")[0]) for e in found.errors] == [
+        ("missing", None, "recipe folder does not exist"),
+        ("bad.yml", 2, "invalid YAML"),
+    ]
+    with pytest.raises(UserError, match="invalid YAML"):
+        discover(repo)
