@@ -64,6 +64,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="run shard I of N: only the files whose path hashes to it (see `nightcrew plan`)",
     )
 
+    find = sub.add_parser(
+        "find",
+        help="list what the recipes find, in seconds: no test, worktree or branch",
+        description="Run every enabled recipe's finders (schedules ignored) on the committed "
+        "base (HEAD unless the config sets `base:`) and list the findings. Runs no test, "
+        "makes no worktree, branch or change. Exit 0; 1 if a recipe could not search; "
+        "2 for bad input.",
+    )
+    find.add_argument("--repo", default=".", help="a folder of the git checkout (default: .)")
+    find.add_argument(
+        "--recipe", action="append", default=[], metavar="ID", help="only this recipe (repeatable)"
+    )
+    find.add_argument("--config", help="repo config file (default: <repo>/.github/nightcrew.yml)")
+    find.add_argument("--json", action="store_true", help="print the findings as JSON")
+
     sub.add_parser(
         "action",
         help="the GitHub Action's entry point: settings from INPUT_* and GITHUB_* variables",
@@ -123,6 +138,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return cmd_merge_reports(args)
     if args.command == "run":
         return cmd_run(args)
+    if args.command == "find":
+        from bot.find.preview import cmd_find
+
+        return cmd_find(args)
     if args.command == "recipes":
         if args.recipes_command == "test":
             from bot.recipes.fixtures import cmd_test
