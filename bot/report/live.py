@@ -156,27 +156,18 @@ class LiveDisplay:
             row.append(Text(f" ~{_clock(remaining)} to go", style="dim"))
         head = Table.grid(padding=(0, 1))
         head.add_row(*row)
-        counts = Text.assemble(
-            "  ",
-            (f"{done.get(Status.VERIFIED, 0)} verified", STATUS_STYLES[Status.VERIFIED]),
-            "  ",
-            (f"{done.get(Status.REJECTED, 0)} rejected", STATUS_STYLES[Status.REJECTED]),
-            "  ",
-            (f"{done.get(Status.SKIPPED, 0)} skipped", STATUS_STYLES[Status.SKIPPED]),
-            *(
-                ("  ", (f"{done[Status.ERRORED]} errored", STATUS_STYLES[Status.ERRORED]))
-                if done.get(Status.ERRORED)
-                else ()
-            ),
-            "  ",
-            (f"{left if left is not None else '?'} left", "bold"),
-            "  │  ",
-            f"{runs} test run{'s' if runs != 1 else ''}",
-            (f" ({running} running)" if running else "", "dim"),
-        )
+        counts = Text("  ", no_wrap=True, overflow="ellipsis")
+        for status in Status:
+            if done.get(status) or status is not Status.ERRORED:
+                counts.append(f"{done.get(status, 0)} {status.value}", STATUS_STYLES[status])
+                counts.append(" · ", "dim")
+        counts.append(f"{left if left is not None else '?'} left", "bold")
+        counts.append(" │ ", "dim")
+        counts.append(f"{runs} test run{'s' if runs != 1 else ''}")
+        counts.append(f", {running} running" if running else "", "dim")
         return Group(head, counts)
 
     def _phase_text(self, phase: Phase) -> Text:
         if self._ended is not None:
-            return Text(self._ended, style="bold")
-        return Text(phase.value, style=f"bold {PHASE_STYLES[phase]}")
+            return Text(f"{self._ended:<8}", style="bold")
+        return Text(f"{phase.value:<8}", style=f"bold {PHASE_STYLES[phase]}")

@@ -54,7 +54,8 @@ class RunKind(StrEnum):
     BASELINE = "baseline"  # a test command on the base commit
     GROUP = "group"  # several fixes applied together
     ALONE = "alone"  # one fix by itself
-    BISECT = "bisect"  # half of a failing group, or its members without the suspects
+    REGROUP = "regroup"  # a failing group again, without the fixes its failures point at
+    BISECT = "bisect"  # half of a failing group that no failure points into
     RERUN = "rerun"  # a fix that failed once, once more
     RELATED = "related"  # --fail-fast: only the tests that import the changed modules
 

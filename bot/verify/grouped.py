@@ -181,7 +181,7 @@ class Verifier:
                 Phase.FIX,
                 f"group of {len(keys)} failed; suspecting {len(blamed)}, re-running the rest",
             )
-            without: Why = (RunKind.BISECT, f"a failing group of {len(keys)} without its suspects")
+            without: Why = (RunKind.REGROUP, f"a failing group of {len(keys)} without its suspects")
             suspect: Why = (RunKind.ALONE, f"a suspect of a failing group of {len(keys)}")
             return self._parallel(
                 [

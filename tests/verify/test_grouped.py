@@ -49,8 +49,8 @@ def test_grouped_rejects_every_bad_fix_and_accepts_every_good_one(tmp_path, caps
     assert kinds(runs)[:2] == ["baseline", "group"]
     assert f"— {k} fixes: pkg/mod_0.py:" in runs[1] and f"and {k - 3} more" in runs[1]
     if bad:
-        assert sorted(kinds(runs)[2:]) == ["alone"] * bad + ["bisect"]
-        rest = next(line for line in runs if "(bisect)" in line)
+        assert sorted(kinds(runs)[2:]) == ["alone"] * bad + ["regroup"]
+        rest = next(line for line in runs if "(regroup)" in line)
         assert f"a failing group of {k} without its suspects ({k - bad} fixes)" in rest
         suspects = [line for line in runs if "(alone)" in line]
         assert all(f"a suspect of a failing group of {k} (1 fix)" in s for s in suspects)
