@@ -164,8 +164,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from bot.night import NightOptions, run_night
-    from bot.report import progress
     from bot.report.document import write_report
+    from bot.report.live import cli_progress
+    from bot.report.next_steps import next_steps
 
     if args.every and args.recipe:
         raise UserError(
@@ -185,14 +186,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         env=dict(os.environ),
         api_key=os.environ.get("ANTHROPIC_API_KEY", ""),
     )
-    report = run_night(opts, progress.silent if args.quiet else progress.to_stderr)
+    with cli_progress(args.quiet, os.environ) as progress:
+        report = run_night(opts, progress)
     data = write_report(report)
+    steps = next_steps(report, Path.cwd().resolve())
     if args.json:
         print(json.dumps(data, indent=2))
+        if not args.quiet:
+            print(steps, file=sys.stderr)
     else:
         out = Path(report.out_dir or ".")
         print(report.to_markdown())
-        print(f"Report: {out / 'report.md'} (JSON: {out / 'report.json'})")
+        print(f"Report: {out / 'report.md'} (JSON: {out / 'report.json'})\n\n{steps}")
     return 0
 
 
