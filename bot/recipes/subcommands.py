@@ -41,12 +41,18 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Check recipe files: ``ok  <path>`` for each good one, every error of each bad one."""
+    """Check recipe files: ``ok  <path>`` for each good one, every error of each bad one;
+    against a repository (``--repo``, else the checkout around ``.``), warn of scope globs
+    that take none of its files."""
+    from bot.recipes.reach import print_scope_warnings, repository_files
+
+    repo = repository_files(Path(args.repo) if getattr(args, "repo", None) else None)
     paths = [Path(p) for p in args.paths]
     if not paths:
         paths = [loader.builtin_recipes_dir()]
-        if (Path.cwd() / loader.REPO_RECIPES_DIR).is_dir():
-            paths.append(Path(loader.REPO_RECIPES_DIR))
+        base = repo.top if repo is not None and getattr(args, "repo", None) else Path.cwd()
+        if (base / loader.REPO_RECIPES_DIR).is_dir():
+            paths.append(base / loader.REPO_RECIPES_DIR)
     bad = False
     files: list[Path] = []
     for path in paths:
@@ -55,13 +61,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
         except UserError as exc:  # a missing path or a folder without recipes
             print(exc, file=sys.stderr)
             bad = True
-    for result in loader.check_files(files):
+    results = loader.check_files(files)
+    for result in results:
         for error in result.errors:
             print(error, file=sys.stderr)
         if result.errors:
             bad = True
         else:
             print(f"ok  {result.display}")
+    print_scope_warnings(results, repo)
     return EXIT_BAD_INPUT if bad else EXIT_OK
 
 
