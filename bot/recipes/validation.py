@@ -248,7 +248,8 @@ def semantic_errors(doc: Document) -> list[UserError]:
             check(
                 ("tests", i),
                 "no path given, and none could be derived from scope.include: add a path "
-                "that scope.include matches and scope.exclude does not",
+                "that scope.include matches and scope.exclude does not"
+                + _test_code_hint(include, exclude, None),
             )
     return errors
 
@@ -300,15 +301,24 @@ def _fixture_path_problem(path: str, include: Sequence[str], exclude: Sequence[s
     if path.startswith("/") or ".." in parts or "\\" in path:
         return f"{path!r} must be a relative path inside the repository, with '/' separators"
     if not in_scope(path, include, exclude):
-        hint = (
-            " (test code is excluded by default: set scope.include_tests: true for a recipe "
-            "meant for tests)"
-            if exclude[: len(TEST_PATHS)] == TEST_PATHS
-            and in_scope(path, include, exclude[len(TEST_PATHS) :])
-            else ""
-        )
         return (
             f"{path!r} is outside the recipe's scope, so the recipe would never look at it: "
-            f"pick a path that scope.include matches and scope.exclude does not{hint}"
+            "pick a path that scope.include matches and scope.exclude does not"
+            + _test_code_hint(include, exclude, path)
         )
     return None
+
+
+def _test_code_hint(include: Sequence[str], exclude: Sequence[str], path: str | None) -> str:
+    """Why a path (or every path) is out: the default test excludes, when they are the cause."""
+    if tuple(exclude[: len(TEST_PATHS)]) != TEST_PATHS:
+        return ""
+    own = exclude[len(TEST_PATHS) :]
+    if path is None and example_path(include, own) is None:
+        return ""
+    if path is not None and not in_scope(path, include, own):
+        return ""
+    return (
+        " (test code is excluded by default: set scope.include_tests: true for a recipe "
+        "meant for tests)"
+    )

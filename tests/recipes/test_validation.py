@@ -308,6 +308,14 @@ BAD = [
         id="fixture-no-default-path",
     ),
     pytest.param(
+        MINIMAL + "scope:\n  include: ['tests/**/*.py']\ntests:\n  - id: a\n    unchanged: x\n",
+        "11: tests[0]: ",
+        "none could be derived from scope.include: add a path that scope.include matches and "
+        "scope.exclude does not (test code is excluded by default: set "
+        "scope.include_tests: true for a recipe meant for tests)",
+        id="fixture-no-default-path-in-test-code",
+    ),
+    pytest.param(
         MINIMAL + "title: Again\n",
         "8: ",
         "duplicate key 'title' (first on line 3): keep only one",
