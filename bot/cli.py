@@ -98,7 +98,10 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("id", metavar="ID", help="the recipe's id: lowercase letters, digits, dashes")
     where = new.add_mutually_exclusive_group()
     where.add_argument(
-        "--repo", default=".", help="write <repo>/.nightcrew/recipes/ID.yml (default: .)"
+        "--repo",
+        default=".",
+        help="write ID.yml in this checkout's recipe folder: .nightcrew/recipes, or the "
+        "config's first recipe_dirs (default: .)",
     )
     where.add_argument("--out", metavar="FILE", help="write this file instead")
     tst = rsub.add_parser("test", help="run recipe fixtures through the real finder and fixer")
