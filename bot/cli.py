@@ -111,6 +111,21 @@ def build_parser() -> argparse.ArgumentParser:
     lst.add_argument("--json", action="store_true", help="print the recipes as JSON")
     val = rsub.add_parser("validate", help="check recipe files (default: every known recipe)")
     val.add_argument("paths", nargs="*")
+    val.add_argument(
+        "--repo",
+        help="warn of scope globs that match no file git tracks in this checkout "
+        "(default: the checkout around ., if any)",
+    )
+    new = rsub.add_parser("new", help="write a commented recipe skeleton that validates")
+    new.add_argument("id", metavar="ID", help="the recipe's id: lowercase letters, digits, dashes")
+    where = new.add_mutually_exclusive_group()
+    where.add_argument(
+        "--repo",
+        default=".",
+        help="write ID.yml in this checkout's recipe folder: .nightcrew/recipes, or the "
+        "config's first recipe_dirs (default: .)",
+    )
+    where.add_argument("--out", metavar="FILE", help="write this file instead")
     tst = rsub.add_parser("test", help="run recipe fixtures through the real finder and fixer")
     tst.add_argument("paths", nargs="*")
     rsub.add_parser("schema", help="print the JSON Schema of recipe files")
@@ -147,6 +162,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             from bot.recipes.fixtures import cmd_test
 
             return cmd_test(args)
+        if args.recipes_command == "new":
+            from bot.recipes.skeleton import cmd_new
+
+            return cmd_new(args)
         from bot.recipes import subcommands
 
         return {

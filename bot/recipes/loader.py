@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import UserError
+from bot.globs import example_path
 from bot.recipes.model import (
     DEFAULT_AGENT_LIMITS,
     AgentFind,
@@ -27,6 +28,7 @@ from bot.recipes.model import (
     Limits,
     PrSettings,
     Recipe,
+    scope_globs,
 )
 from bot.recipes.validation import recipe_schema, schema_errors, semantic_errors
 from bot.recipes.yamlpos import display_path, load_yaml
@@ -39,10 +41,12 @@ REPO_RECIPES_DIR = ".nightcrew/recipes"
 
 
 def _build(data: dict[str, Any], source: Path, builtin: bool) -> Recipe:
-    scope, find = data.get("scope", {}), data["find"]
+    find = data["find"]
     ruff, verify, pr = find.get("ruff", {}), data.get("verify", {}), data.get("pr", {})
     fields: dict[str, Any] = _pick(data, ("version", "schedule"))
-    fields |= _pick(scope, ("include", "exclude"), tuple)
+    include, exclude = scope_globs(data.get("scope", {}))
+    fields |= {"include": include, "exclude": exclude}
+    fixture_path = example_path(include, exclude) or FixtureCase.path
     if ruff:
         fields["ruff_select"] = tuple(ruff["select"])
         fields["ruff_preview"] = ruff.get("preview", False)
@@ -72,7 +76,7 @@ def _build(data: dict[str, Any], source: Path, builtin: bool) -> Recipe:
             id=case["id"],
             before=case.get("before", case.get("unchanged", "")),
             after=case.get("after"),
-            **_pick(case, ("path",)),
+            path=case.get("path", fixture_path),
         )
         for case in data.get("tests", ())
     )

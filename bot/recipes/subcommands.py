@@ -101,17 +101,22 @@ def print_table(rows: list[dict[str, Any]]) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Check recipe files: ``ok  <path>`` for each good one, every error of each bad one.
+    """Check recipe files: ``ok  <path>`` for each good one, every error of each bad one;
+    against a repository (``--repo``, else the checkout around ``.``), warn of scope globs
+    that take none of its files.
 
-    Without paths: the built-ins and ``.nightcrew/recipes`` of the checkout the current
-    folder lies in (its top level, found upward as git does).
+    Without paths: the built-ins and ``.nightcrew/recipes`` of that checkout (its top
+    level, found upward as git does).
     """
+    from bot.recipes.reach import print_scope_warnings, repository_files
+
+    repo = repository_files(Path(args.repo) if getattr(args, "repo", None) else None)
     paths = [Path(p) for p in args.paths]
     if not paths:
         paths = [loader.builtin_recipes_dir()]
-        mine = (gitops.top_level(Path.cwd()) or Path.cwd()) / loader.REPO_RECIPES_DIR
-        if mine.is_dir():
-            paths.append(mine)
+        base = repo.top if repo is not None else Path.cwd()
+        if (base / loader.REPO_RECIPES_DIR).is_dir():
+            paths.append(base / loader.REPO_RECIPES_DIR)
     bad = False
     files: list[Path] = []
     for path in paths:
@@ -120,13 +125,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
         except UserError as exc:  # a missing path or a folder without recipes
             print(exc, file=sys.stderr)
             bad = True
-    for result in loader.check_files(files):
+    results = loader.check_files(files)
+    for result in results:
         for error in result.errors:
             print(error, file=sys.stderr)
         if result.errors:
             bad = True
         else:
             print(f"ok  {result.display}")
+    print_scope_warnings(results, repo)
     return EXIT_BAD_INPUT if bad else EXIT_OK
 
 
