@@ -104,7 +104,8 @@ class WaitBudget:
     """The seconds one night may spend waiting out GitHub's faults, shared by every retry.
 
     Only waits before a retry count (backoff, ``retry-after``, a rate limit's reset), not
-    the pacer's spacing of writes nor the requests themselves. Thread-safe.
+    the pacer's spacing of writes nor the requests themselves. Spending is thread-safe;
+    two threads checking at once may overspend by one wait.
     """
 
     def __init__(
