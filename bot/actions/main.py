@@ -251,6 +251,7 @@ def _github_publisher(
     from bot.dashboard.state import Identity
     from bot.github.api import ApiError
     from bot.github.client import connect
+    from bot.github.pacing import WaitBudget
     from bot.publish.pulls import GitHubPublisher, PublishLimits
 
     limits = PublishLimits(
@@ -259,7 +260,7 @@ def _github_publisher(
     )
     try:
         publisher = GitHubPublisher(
-            connect(settings.github_token, settings.api_url),
+            connect(settings.github_token, settings.api_url, budget=WaitBudget(config.wait_budget)),
             settings.repository,
             repo,
             base_branch(config.base, settings, event),
