@@ -122,6 +122,16 @@ def is_pytest(argv: Sequence[str]) -> bool:
     return _pytest_index(argv) is not None
 
 
+def pytest_index(argv: Sequence[str]) -> int | None:
+    """Where ``pytest`` (or ``-mpytest``) stands in a pytest command; None if it is not one."""
+    return _pytest_index(argv)
+
+
+def is_python(program: str) -> bool:
+    """``python``, ``python3.12``, ``pypy3``, a path to one, or Nightcrew's own interpreter."""
+    return bool(_PYTHON.fullmatch(os.path.basename(program))) or program == sys.executable
+
+
 def with_junit(argv: Sequence[str], xml_path: Path) -> list[str]:
     """Add a JUnit report and no cache dir to a pytest command.
 
