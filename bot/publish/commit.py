@@ -13,7 +13,7 @@ from bot.config import RepoConfig
 from bot.publish import messages
 from bot.publish.proposal import NotPublished, Proposal, Publisher
 from bot.report.document import NightReport
-from bot.report.results import FixResult, NoteKind, Reason, Status
+from bot.report.results import UNTESTED_TEXT, CoveredBy, FixResult, NoteKind, Reason, Status
 from bot.sandbox.bwrap import Sandbox
 from bot.verify.grouped import Candidate, Outcome
 
@@ -51,8 +51,23 @@ class Publishing:
                 steps=steps,
                 costs=c.costs,
             )
+        covered = outcome.covered if outcome is not None else CoveredBy(())
+        untested = outcome is not None and covered is not None and covered.untested
+        if untested and self._requires_coverage(c):
+            return FixResult(
+                c.finding,
+                Status.REJECTED,
+                f"{UNTESTED_TEXT}: the tests pass ({outcome.how if outcome else ''}), but none "
+                "of them runs this change; `verify.require_coverage: false` publishes such "
+                "fixes as drafts labelled untested",
+                kind=Reason.UNTESTED,
+                diff_lines=c.diff_lines,
+                steps=steps,
+                costs=c.costs,
+                covered_by=covered,
+            )
         evidence = self._evidence(c, outcome)
-        message = messages.commit_message(c.recipe, c.finding, evidence)
+        message = messages.commit_message(c.recipe, c.finding, evidence, covered)
         sha = gitops.commit_patch(
             self.repo,
             self.base_sha,
@@ -71,6 +86,7 @@ class Publishing:
             steps=steps,
             costs=c.costs,
             summary=c.summary,
+            covered_by=covered,
         )
         if self.stopped is not None:
             result.reason += f"; not published: {self.stop_reason}"
@@ -89,6 +105,7 @@ class Publishing:
             diff=c.patch,
             costs=c.costs,
             summary=c.summary,
+            untested=untested,
         )
         published = self.publisher.publish(proposal)
         if isinstance(published, NotPublished):
@@ -106,6 +123,11 @@ class Publishing:
         result.branch, result.url, result.patch = published.branch, published.url, published.patch
         return result
 
+    def _requires_coverage(self, c: Candidate) -> bool:
+        """The recipe's ``verify.require_coverage``, else the config's (default: required)."""
+        wanted = c.recipe.verify_require_coverage
+        return self.config.require_coverage if wanted is None else wanted
+
     def _evidence(self, c: Candidate, outcome: Outcome | None) -> list[str]:
         evidence = list(c.evidence)
         if outcome is None:
@@ -122,6 +144,9 @@ class Publishing:
             if self.sandbox.active
             else f"tests ran unsandboxed: {self.sandbox.problem}"
         )
+        if outcome.covered is not None:  # first when it says no test executes the change
+            at = 0 if outcome.covered.untested else len(evidence)
+            evidence.insert(at, outcome.covered.describe())
         if outcome.flaky:
             names = ", ".join(outcome.flaky)
             evidence.append(

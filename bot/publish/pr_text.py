@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from bot.dashboard import markers
 from bot.publish.proposal import Proposal
-from bot.report.results import Step
+from bot.report.results import UNTESTED_TEXT, Step
 from bot.review.commands import USAGE
 
 BODY_LIMIT = 60_000
@@ -85,7 +85,7 @@ def pull_marker(proposal: Proposal) -> markers.PullMarker:
 
 def pull_body(proposal: Proposal, *, limit: int = BODY_LIMIT) -> str:
     """The PR body: what and why, the evidence, the diff, the recipe, how to steer, the marker."""
-    fixed_head = _what(proposal)
+    fixed_head = _untested(proposal) + _what(proposal)
     tail_parts = (_recipe(proposal), _costs(proposal.costs), _steering(), _marker(proposal))
     fixed_tail = "\n\n".join(part for part in tail_parts if part) + "\n"
     flexible: list[tuple[str, Callable[[int | None], str]]] = [
@@ -114,6 +114,15 @@ def pull_body(proposal: Proposal, *, limit: int = BODY_LIMIT) -> str:
 
 def _marker(proposal: Proposal) -> str:
     return pull_marker(proposal).render()
+
+
+def _untested(proposal: Proposal) -> str:
+    if not proposal.untested:
+        return ""
+    return (
+        f"> [!WARNING]\n> **Untested: {UNTESTED_TEXT}.** The tests pass, but none of them runs "
+        "this change, so they prove nothing about it: review it as code no test checks.\n\n"
+    )
 
 
 def _what(proposal: Proposal) -> str:

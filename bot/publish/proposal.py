@@ -33,6 +33,7 @@ class Proposal:
     diff: str  # `git diff base commit`
     costs: dict[str, float] = field(default_factory=dict)  # agents: tokens, dollars
     summary: str = ""  # an agent's own account of the change (untrusted: quote it)
+    untested: bool = False  # no test executes its lines; published as a draft labelled so
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ from bot.publish.ledger import Action
 from bot.publish.proposal import NotPublished, Proposal, Published
 from bot.recipes.model import Recipe
 from bot.report.document import NightReport
-from bot.report.results import NoteKind, Reason
+from bot.report.results import UNTESTED_LABEL, NoteKind, Reason
 
 
 @dataclass(frozen=True)
@@ -254,7 +254,7 @@ class GitHubPublisher:
                 base=self.base_branch,
                 title=pr_text.title(proposal),
                 body=pr_text.pull_body(proposal),
-                draft=self.draft or proposal.recipe.pr.draft,
+                draft=self.draft or proposal.recipe.pr.draft or proposal.untested,
             )
         except ApiError as exc:
             if not exc.already_exists:
@@ -285,7 +285,8 @@ class GitHubPublisher:
                 path=proposal.finding.path,
             )
         )
-        problems, limited = self.decorations.apply(number, proposal.recipe.pr.labels)
+        untested = (UNTESTED_LABEL,) if proposal.untested else ()
+        problems, limited = self.decorations.apply(number, (*proposal.recipe.pr.labels, *untested))
         if limited is not None:
             self.stop(limited)
         kind = "repaired" if expect is not None else "opened"
