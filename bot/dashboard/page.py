@@ -26,6 +26,7 @@ from bot.dashboard import last_night, markers
 from bot.dashboard.last_night import NightSummary
 from bot.dashboard.rules import IgnoreRules, Rule
 from bot.publish import pr_text
+from bot.report.results import UNTESTED_TEXT, Reason
 
 TITLE = "Nightcrew dashboard"
 LABEL = "nightcrew"
@@ -150,8 +151,11 @@ def _night_text(night: NightSummary | None) -> str:
     if night is None:
         return "No night has reported here yet."
     c = night.counts
+    untested = c.get(Reason.UNTESTED.value, 0)  # rejected: the tests pass but none runs it
     numbers = ", ".join(
-        f"{c.get(k, 0)} {k}" for k in ("found", "verified", "published", "rejected", "skipped")
+        f"{c.get(k, 0)} {k}"
+        + (f" ({untested} untested: {UNTESTED_TEXT})" if k == "rejected" and untested else "")
+        for k in ("found", "verified", "published", "rejected", "skipped")
     )
     recipes = ", ".join(pr_text.code(r) for r in night.recipes) or "none"
     text = f"Started {night.started_at} on {pr_text.code(night.base[:10])}; recipes: {recipes}."

@@ -16,7 +16,7 @@ from typing import Any
 from bot import __version__
 from bot.errors import UserError
 from bot.model import Finding
-from bot.report.results import FixResult, Note, NoteKind, Status
+from bot.report.results import FixResult, Note, NoteKind, Reason, Status
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,9 @@ class NightReport:
 
     def counts(self) -> dict[str, int]:
         by_status = Counter(r.status for r in self.fixes)
-        return {"found": len(self.findings)} | {s.value: by_status.get(s, 0) for s in Status}
+        counts = {"found": len(self.findings)} | {s.value: by_status.get(s, 0) for s in Status}
+        untested = sum(1 for r in self.fixes if r.kind is Reason.UNTESTED)
+        return counts | ({Reason.UNTESTED.value: untested} if untested else {})
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -141,15 +143,18 @@ class NightReport:
             lines += [
                 "## Fixes",
                 "",
-                "| status | recipe | where | what | branch or reason |",
-                "|---|---|---|---|---|",
+                "| status | recipe | where | what | branch or reason | tests that executed it |",
+                "|---|---|---|---|---|---|",
             ]
             for r in self.fixes:
                 f = r.finding
                 outcome = f"`{r.branch}`" if r.status is Status.VERIFIED else _cell(r.reason)
+                status = r.status.value
+                if r.kind is Reason.UNTESTED or (r.covered_by and r.covered_by.untested):
+                    status += " (untested)"
                 lines.append(
-                    f"| {r.status.value} | {f.recipe} | `{f.path}:{f.start_line}` "
-                    f"| {_cell(f.message)} ({f.rule}) | {outcome} |"
+                    f"| {status} | {f.recipe} | `{f.path}:{f.start_line}` "
+                    f"| {_cell(f.message)} ({f.rule}) | {outcome} | {_covered(r)} |"
                 )
             lines.append("")
         if self.agents:
@@ -177,6 +182,17 @@ class NightReport:
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _covered(r: FixResult) -> str:
+    """How many tests executed the fix's changed lines, naming up to five."""
+    c = r.covered_by
+    if c is None or c.tests is None:
+        return "" if c is None else f"unknown ({_cell(c.why)})"
+    if not c.tests:
+        return "none"
+    shown = ", ".join(f"`{_cell(t)}`" for t in c.tests[:5])
+    return f"{len(c.tests)}: {shown}" + (" …" if len(c.tests) > 5 else "")
 
 
 def write_report(report: NightReport) -> dict[str, Any]:

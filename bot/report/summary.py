@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.actions.workflow import warning
-from bot.report.results import NoteKind, note_kind, note_text
+from bot.report.results import UNTESTED_TEXT, NoteKind, Reason, note_kind, note_text
 
 # GitHub shows at most 10 warning annotations per step; the rest are in the job summary.
 MAX_ANNOTATIONS = 10
@@ -71,11 +71,22 @@ def _is_published(fix: Mapping[str, Any]) -> bool:
     return fix.get("status") == "published" or _url(fix) is not None
 
 
+def _untested(fix: Mapping[str, Any]) -> bool:
+    """Not published: no test executes its changed lines."""
+    return fix.get("reason_kind") == Reason.UNTESTED.value and not _is_published(fix)
+
+
+def _untested_draft(fix: Mapping[str, Any]) -> bool:
+    """Published, though no test executes its changed lines (``require_coverage: false``)."""
+    covered = fix.get("covered_by")
+    return isinstance(covered, Mapping) and covered.get("count") == 0 and _is_published(fix)
+
+
 def _not_fixed(report: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """Findings that were not fixed and say why: rejected first, then errored, then skipped."""
-    order = {"rejected": 0, "errored": 1, "skipped": 2}
+    """Findings that were not fixed and say why: untested, rejected, errored, then skipped."""
+    order = {"untested": 0, "rejected": 1, "errored": 2, "skipped": 3}
     unfixed = [
-        fix
+        {**fix, "status": "untested"} if _untested(fix) else fix
         for fix in report.get("fixes", ())
         if fix.get("status") in order and fix.get("reason") and not _is_published(fix)
     ]
@@ -126,6 +137,7 @@ def job_summary(
         lines += [
             f"- {_link(fix)} `{fix.get('path')}:{fix.get('line')}` "
             f"{_cell(str(fix.get('message', '')))} ({fix.get('rule')})"
+            + (f" **untested (draft): {UNTESTED_TEXT}**" if _untested_draft(fix) else "")
             for fix in published[:MAX_SUMMARY_ROWS]
         ]
         lines += [*_more(len(published)), ""]
@@ -146,6 +158,7 @@ def job_summary(
         ]
         lines += [*_more(len(unpublished)), ""]
     for status, heading_text in (
+        ("untested", f"Not published: {UNTESTED_TEXT}"),
         ("rejected", "Rejected, and why"),
         ("errored", "Errored (Nightcrew's own failures)"),
         ("skipped", "Skipped, and why"),
