@@ -11,6 +11,7 @@ protected: ["migrations/**"]
 git: {author_name: Nightcrew, author_email: nightcrew@users.noreply.github.com}
 github: {wait_budget: 600}          # seconds a night may wait out GitHub's faults
 sandbox: {mode: auto, hide: ["~/.config/private"]}   # where code under test runs
+verify: {require_coverage: true}    # false: fixes no test executes become draft PRs
 agents:                             # Claude agents (recipes with find.agent / fix.agent)
   model: claude-sonnet-5-5
   budget: {dollars: 5, tokens: 3000000, seconds: 3600}   # the whole night's agents
@@ -80,6 +81,7 @@ class RepoConfig:
     sandbox_network: bool = False  # let code under test reach the network
     sandbox_writable: tuple[str, ...] = ()  # folders code under test may write
     sandbox_line: int | None = field(default=None, compare=False, repr=False)  # of its mode
+    require_coverage: bool = True  # verify.require_coverage: no test executes it, no PR
     source: Path | None = None  # the file it came from; None: defaults
     # Line of each entry of ``recipes``, for check_enabled's errors.
     recipe_lines: tuple[int, ...] = field(default=(), compare=False, repr=False)
@@ -168,6 +170,8 @@ def _build(doc: Document, source: Path) -> RepoConfig:
         fields["sandbox_network"] = sandbox["network"]
     if "writable" in sandbox:
         fields["sandbox_writable"] = tuple(sandbox["writable"])
+    if "require_coverage" in data.get("verify", {}):
+        fields["require_coverage"] = data["verify"]["require_coverage"]
     return RepoConfig(source=source, **fields)
 
 

@@ -119,6 +119,7 @@ class Recipe:
     verify_timeout: float | None = None  # seconds; None: derived from the baseline run
     allow_lint_only: bool = False  # publish without tests when the repo has none
     verify_mode: str = "grouped"  # or "each": one test run per fix
+    verify_require_coverage: bool | None = None  # None: the config's verify.require_coverage
     pr: PrSettings = field(default_factory=PrSettings)
     tests: tuple[FixtureCase, ...] = ()
     source: Path | None = None  # the YAML file it came from
