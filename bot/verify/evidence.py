@@ -1,7 +1,8 @@
 """Which tests executed a fix's changed lines (pure): diff -> lines -> statements -> tests.
 
 A fix's changed lines are the new side of its diff (a deletion maps to the lines either
-side of it), widened to the statements they belong to, since coverage records a statement
+side of it; a comment or blank line to the statement after it), widened to the statements
+they belong to, since coverage records a statement
 by the lines the interpreter reports for it. A test executed the fix when its coverage
 context ran one of them. Two kinds of line are run outside any test's context:
 
@@ -99,12 +100,24 @@ class _Statement:
     at_import: bool
 
 
+_BLOCKS = ("body", "orelse", "handlers", "finalbody", "cases")
+
+
 def _own_lines(node: ast.AST) -> range:
-    start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])  # type: ignore[attr-defined]
-    body = getattr(node, "body", None)
-    if isinstance(body, list) and body and isinstance(body[0], ast.AST):
-        return range(start, max(start, body[0].lineno - 1) + 1)  # type: ignore[attr-defined]
-    return range(start, (getattr(node, "end_lineno", None) or node.lineno) + 1)  # type: ignore[attr-defined]
+    """A simple statement's lines; a compound one's header (decorators to the colon)."""
+    lineno: int = node.lineno  # type: ignore[attr-defined]
+    if not isinstance(getattr(node, "body", None), list):
+        return range(lineno, (getattr(node, "end_lineno", None) or lineno) + 1)
+    parts = [
+        child
+        for name, value in ast.iter_fields(node)
+        if name not in _BLOCKS
+        for child in (value if isinstance(value, list) else [value])
+        if isinstance(child, ast.AST) and hasattr(child, "lineno")
+    ]
+    start = min([lineno, *(p.lineno for p in parts)])  # type: ignore[attr-defined]
+    end = max([lineno, *((p.end_lineno or p.lineno) for p in parts)])  # type: ignore[attr-defined]
+    return range(start, end + 1)
 
 
 def _statements(tree: ast.Module) -> list[_Statement]:
@@ -134,13 +147,13 @@ def changed_code(path: str, old: str, fixed: str, tree_text: str | None = None) 
     at_import: set[int] = set()
     for line in raw:
         holding = [s for s in statements if line in s.lines]
-        if not holding:  # a comment or a blank line: the statements either side of it
-            before = [s for s in statements if s.lines.stop <= line]
+        if not holding:  # a comment or a blank line: the statement after it (else before)
             after = [s for s in statements if s.lines.start > line]
-            holding = [
-                *([max(before, key=lambda s: s.lines.stop)] if before else []),
-                *([min(after, key=lambda s: s.lines.start)] if after else []),
-            ]
+            before = [s for s in statements if s.lines.stop <= line]
+            if after:
+                holding = [min(after, key=lambda s: s.lines.start)]
+            elif before:
+                holding = [max(before, key=lambda s: s.lines.stop)]
         else:
             holding = [min(holding, key=lambda s: len(s.lines))]
         for statement in holding:
