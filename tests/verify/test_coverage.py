@@ -60,7 +60,8 @@ IDS = {
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
     root = tmp_path / "tree"
-    for name, text in {"pkg/__init__.py": "", "pkg/mod.py": MOD, "tests/test_mod.py": TESTS}.items():
+    files = {"pkg/__init__.py": "", "pkg/mod.py": MOD, "tests/test_mod.py": TESTS}
+    for name, text in files.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text, encoding="utf-8")
     return root
@@ -68,7 +69,8 @@ def tree(tmp_path: Path) -> Path:
 
 def measured(tree: Path, command: str = "python -m pytest -q", **kwargs) -> TestRun:
     env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/")}
-    return run_tests(command, tree, env, 120, tree.parent / "logs", measure=["pkg/mod.py"], **kwargs)
+    logs = tree.parent / "logs"
+    return run_tests(command, tree, env, 120, logs, measure=["pkg/mod.py"], **kwargs)
 
 
 def assert_per_test(run: TestRun) -> None:
