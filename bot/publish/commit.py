@@ -12,10 +12,17 @@ from bot import gitops
 from bot.config import RepoConfig
 from bot.publish import messages
 from bot.publish.proposal import NotPublished, Proposal, Publisher
+from bot.recipes.model import Recipe
 from bot.report.document import NightReport
 from bot.report.results import UNTESTED_TEXT, CoveredBy, FixResult, NoteKind, Reason, Status
 from bot.sandbox.bwrap import Sandbox
 from bot.verify.grouped import Candidate, Outcome
+
+
+def requires_coverage(recipe: Recipe, config: RepoConfig) -> bool:
+    """The recipe's ``verify.require_coverage``, else the config's (default: required)."""
+    wanted = recipe.verify_require_coverage
+    return config.require_coverage if wanted is None else wanted
 
 
 class Publishing:
@@ -53,7 +60,7 @@ class Publishing:
             )
         covered = outcome.covered if outcome is not None else CoveredBy(())
         untested = outcome is not None and covered is not None and covered.untested
-        if untested and self._requires_coverage(c):
+        if untested and requires_coverage(c.recipe, self.config):
             return FixResult(
                 c.finding,
                 Status.REJECTED,
@@ -122,11 +129,6 @@ class Publishing:
             return result
         result.branch, result.url, result.patch = published.branch, published.url, published.patch
         return result
-
-    def _requires_coverage(self, c: Candidate) -> bool:
-        """The recipe's ``verify.require_coverage``, else the config's (default: required)."""
-        wanted = c.recipe.verify_require_coverage
-        return self.config.require_coverage if wanted is None else wanted
 
     def _evidence(self, c: Candidate, outcome: Outcome | None) -> list[str]:
         evidence = list(c.evidence)
