@@ -230,6 +230,14 @@ def collect(made: Plan, read: Callable[[Path, int], bytes | None]) -> RunCoverag
             return RunCoverage.unknown(f"coverage's data could not be read: {exc}")
 
 
+def clean(made: Plan) -> None:
+    """Remove what the run left for coverage: its data file, the plugin, the config."""
+    for leftover in made.data.parent.glob(f"{DATA_FILE}*"):
+        if leftover.is_symlink() or leftover.is_file():
+            leftover.unlink(missing_ok=True)
+    shutil.rmtree(made.data.parent / SUPPORT, ignore_errors=True)
+
+
 def _not_plain(path: Path) -> str | None:
     """Why a data file is not a plain SQLite database of tables (views and triggers run
     code when read), or None when it is one."""

@@ -324,6 +324,9 @@ def _ask(argv: list[str], worktree: Path, env: Mapping[str, str], sandbox: Sandb
 def _seen(plan: coverage.Plan | str, result: CommandResult) -> RunCoverage:
     if isinstance(plan, str):
         return RunCoverage.unknown(plan)
-    if result.timed_out:
-        return RunCoverage.unknown("the run timed out")
-    return coverage.collect(plan, read_private)
+    try:
+        if result.timed_out:
+            return RunCoverage.unknown("the run timed out")
+        return coverage.collect(plan, read_private)
+    finally:
+        coverage.clean(plan)

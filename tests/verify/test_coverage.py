@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from bot.sandbox import bwrap
+from bot.sandbox.environment import test_env
 from bot.verify import coverage
-from bot.verify.runs import TestRun, read_private, run_tests
+from bot.verify.runs import TestRun, read_private, run_command, run_tests
 from tests.conftest import needs_bwrap
 
 MOD = """\
@@ -73,6 +74,23 @@ def measured(tree: Path, command: str = "python -m pytest -q", **kwargs) -> Test
     return run_tests(command, tree, env, 120, logs, measure=["pkg/mod.py"], **kwargs)
 
 
+def planned(tree: Path, python: str = sys.executable) -> coverage.Plan:
+    """What ``run_tests`` does, but the data and the support folder are kept to look at."""
+    run_dir = tree.parent / "kept"
+    run_dir.mkdir()
+    env = test_env({"PATH": os.environ["PATH"]}, tree, python)
+
+    def probe(argv: list[str]) -> str | None:
+        return run_command(argv, tree, env, 60).output_tail
+
+    made = coverage.plan(
+        [python, "-m", "pytest", "-q"], env, tree, run_dir, ["pkg/mod.py"], python, probe, False
+    )
+    assert isinstance(made, coverage.Plan), made
+    assert run_command(made.argv, tree, made.env, 120).returncode == 0
+    return made
+
+
 def assert_per_test(run: TestRun) -> None:
     assert run.returncode == 0, run.output_tail
     seen = run.coverage
@@ -90,12 +108,15 @@ def test_each_test_s_lines_under_its_junit_id(tree, command):
 
 
 def test_only_the_changed_files_are_measured(tree):
-    run = measured(tree)
-    data = next((tree.parent / "logs").glob("tests-*/coverage.db"))
-    with sqlite3.connect(data) as db:
+    with sqlite3.connect(planned(tree).data) as db:
         files = {Path(p).name for (p,) in db.execute("select path from file")}
     assert files == {"mod.py", f"{coverage.PLUGIN}.py"}
-    assert run.coverage is not None and run.coverage.problem is None
+
+
+def test_nothing_is_left_for_coverage_after_a_run(tree):
+    measured(tree)
+    (run_dir,) = [p for p in (tree.parent / "logs").iterdir() if p.is_dir()]
+    assert sorted(p.name for p in run_dir.iterdir()) == ["junit.xml"]
 
 
 def test_a_failing_run_keeps_its_exit_status_and_coverage(tree):
@@ -173,9 +194,8 @@ def bare_python(tmp_path: Path) -> str:
 
 
 def test_nightcrew_s_coverage_is_lent_to_a_python_without_one(tree, bare_python):
-    run = measured(tree, python=bare_python)
-    assert_per_test(run)
-    support = next((tree.parent / "logs").glob(f"tests-*/{coverage.SUPPORT}"))
+    assert_per_test(measured(tree, python=bare_python))
+    support = planned(tree, bare_python).data.parent / coverage.SUPPORT
     assert (support / "coverage").is_symlink()
 
 
@@ -195,12 +215,7 @@ def test_coverage_works_in_the_sandbox(tree, tmp_path, request, lend):
 @pytest.fixture
 def made(tree: Path) -> coverage.Plan:
     """A real run's plan, its data file written."""
-    run = measured(tree)
-    assert run.coverage is not None and run.coverage.problem is None
-    data = next((tree.parent / "logs").glob("tests-*/coverage.db"))
-    support = data.parent / coverage.SUPPORT
-    measured_files = {"pkg/mod.py": Path(os.path.realpath(tree / "pkg/mod.py"))}
-    return coverage.Plan([], {}, data, measured_files, support / f"{coverage.PLUGIN}.py")
+    return planned(tree)
 
 
 def test_the_data_file_read_back_is_what_the_run_saw(made):
