@@ -57,6 +57,7 @@ class Publishing:
                 diff_lines=c.diff_lines,
                 steps=steps,
                 costs=c.costs,
+                covered_by=outcome.covered,
             )
         covered = outcome.covered if outcome is not None else CoveredBy(())
         untested = outcome is not None and covered is not None and covered.untested
