@@ -91,6 +91,8 @@ def test_schema_defaults_match_the_dataclass() -> None:
     assert git["author_name"]["default"] == RepoConfig.author_name
     assert git["author_email"]["default"] == RepoConfig.author_email
     assert props["github"]["properties"]["wait_budget"]["default"] == RepoConfig.wait_budget
+    verify = props["verify"]["properties"]
+    assert verify["require_coverage"]["default"] is RepoConfig.require_coverage
 
 
 def test_github_wait_budget(repo: Path) -> None:
@@ -98,6 +100,12 @@ def test_github_wait_budget(repo: Path) -> None:
     write_config(repo, "version: 1\ngithub:\n  wait_budget: 120\n")
     config = load_config(repo)
     assert config.wait_budget == 120.0 and isinstance(config.wait_budget, float)
+
+
+def test_verify_require_coverage(repo: Path) -> None:
+    assert load_config(repo).require_coverage is True  # no test executes it: no PR
+    write_config(repo, "version: 1\nverify:\n  require_coverage: false\n")
+    assert load_config(repo).require_coverage is False
 
 
 def test_sandbox_settings(repo: Path) -> None:
@@ -191,6 +199,11 @@ def test_config_schema_is_a_valid_json_schema() -> None:
             "version: 1\ngithub:\n  wait_budget: 10 minutes\n",
             ".github/nightcrew.yml:3: github.wait_budget: expected a number, got the string "
             "'10 minutes'",
+        ),
+        (
+            "version: 1\nverify:\n  require_coverage: sometimes\n",
+            ".github/nightcrew.yml:3: verify.require_coverage: expected true or false, got the "
+            "string 'sometimes'",
         ),
         (
             "version: 1\ngithub:\n  retries: 3\n",
