@@ -59,8 +59,8 @@ class Publishing:
                 costs=c.costs,
                 covered_by=outcome.covered,
             )
-        covered = outcome.covered if outcome is not None else CoveredBy(())
-        untested = outcome is not None and covered is not None and covered.untested
+        covered = outcome.covered if outcome is not None else None  # None: no test ran
+        untested = covered is not None and covered.untested
         if untested and requires_coverage(c.recipe, self.config):
             return FixResult(
                 c.finding,
@@ -75,7 +75,9 @@ class Publishing:
                 covered_by=covered,
             )
         evidence = self._evidence(c, outcome)
-        message = messages.commit_message(c.recipe, c.finding, evidence, covered)
+        # Without tests (verify.allow_lint_only) no test executed it: the trailer says 0.
+        trailer = covered or CoveredBy(() if outcome is None else None, "not measured")
+        message = messages.commit_message(c.recipe, c.finding, evidence, trailer)
         sha = gitops.commit_patch(
             self.repo,
             self.base_sha,
