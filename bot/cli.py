@@ -52,6 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the tests that import a fixed module before the full suite",
     )
     run.add_argument(
+        "--python",
+        metavar="PATH",
+        help="the Python that runs the tests (a path, a virtualenv folder or a program on "
+        "PATH); default: `python:` in the config, the activated virtualenv, a .venv/ or "
+        "venv/ at the repository root, else Nightcrew's own",
+    )
+    run.add_argument(
         "--shard",
         type=_shard,
         metavar="I/N",
@@ -150,6 +157,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         shard=getattr(args, "shard", None),
         jobs=getattr(args, "jobs", None),
         fail_fast=getattr(args, "fail_fast", False),
+        python=_python_flag(getattr(args, "python", None)),
         env=dict(os.environ),
         api_key=os.environ.get("ANTHROPIC_API_KEY", ""),
     )
@@ -162,6 +170,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(report.to_markdown())
         print(f"Report: {out / 'report.md'} (JSON: {out / 'report.json'})")
     return 0
+
+
+def _python_flag(given: str | None) -> str | None:
+    """``--python`` with a relative path made absolute here, where it was typed."""
+    import os
+
+    if not given or os.sep not in given or os.path.isabs(os.path.expanduser(given)):
+        return given
+    return os.path.abspath(given)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

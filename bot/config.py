@@ -5,6 +5,7 @@ version: 1
 recipes: [unnecessary-copies]       # default: every discovered recipe
 recipe_dirs: [.nightcrew/recipes]
 test_command: python -m pytest -q   # default: detected
+python: .venv/bin/python            # default: VIRTUAL_ENV, .venv/ or venv/, else Nightcrew's
 base: main                          # default: HEAD
 limits: {max_fixes: 10, max_changed_lines: 80, test_timeout: 1800}
 protected: ["migrations/**"]
@@ -57,6 +58,8 @@ class RepoConfig:
     recipes: tuple[str, ...] | None = None  # enabled recipe ids; None: every discovered one
     recipe_dirs: tuple[str, ...] = (".nightcrew/recipes",)
     test_command: str | None = None  # None: detected from the repository
+    python: str | None = None  # the tests' interpreter; None: bot.verify.interpreter decides
+    python_line: int | None = field(default=None, compare=False, repr=False)
     base: str | None = None  # None: the checked-out HEAD
     max_fixes: int = 10  # verified fixes per night, across recipes
     max_changed_lines: int = 80
@@ -127,6 +130,9 @@ def _semantic_errors(doc: Document) -> list[UserError]:
 def _build(doc: Document, source: Path) -> RepoConfig:
     data: dict[str, Any] = doc.data
     fields: dict[str, Any] = {k: data[k] for k in ("test_command", "base") if k in data}
+    if "python" in data:
+        fields["python"] = data["python"]
+        fields["python_line"] = doc.line(("python",))
     if "recipes" in data:
         fields["recipes"] = tuple(data["recipes"])
         fields["recipe_lines"] = tuple(

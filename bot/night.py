@@ -40,17 +40,18 @@ from bot.publish.proposal import Publisher
 from bot.recipes.loader import discover
 from bot.recipes.model import Recipe
 from bot.recipes.schedule import select_recipes
-from bot.recipes.yamlpos import display_path
 from bot.report.document import NightReport
 from bot.report.progress import Phase, Progress, to_stderr
 from bot.report.results import FixResult, NoteKind, Reason, Status
 from bot.sandbox import bwrap
 from bot.sandbox.bwrap import Sandbox
+from bot.sandbox.setup import night_sandbox
 from bot.verify.baseline import record, run_baselines
 from bot.verify.checks import Checks
 from bot.verify.compare import derive_timeout
 from bot.verify.grouped import Candidate, Verifier
 from bot.verify.impact import ImportGraph
+from bot.verify.interpreter import choose_interpreter
 from bot.verify.runs import TestRun
 from bot.verify.suite import test_commands
 
@@ -79,6 +80,7 @@ class NightOptions:
     api_key: str = ""
     config: RepoConfig | None = None
     base_sha: str | None = None  # the base commit when the caller resolved it already
+    python: str | None = None  # `--python`: the tests' interpreter (bot.verify.interpreter)
 
 
 @dataclass
@@ -125,6 +127,8 @@ def run_night(
         under = next((p for p in out.parents if p.exists() and not p.is_dir()), None)
         why = f"{under} is a file, not a folder" if under else exc.strerror or str(exc)
         raise UserError(f"cannot create {out}: {why}; pass another folder", field="--out") from None
+    interpreter = choose_interpreter(opts.python, config, opts.env, top)
+    env = interpreter.environment(opts.env)
 
     report = NightReport(
         repo=str(top),
@@ -133,24 +137,29 @@ def run_night(
         recipes=[r.id for r in chosen],
         recipes_skipped=skipped,
         out_dir=str(out),
+        python=interpreter.to_json(),
     )
+    progress(Phase.SETUP, f"tests run with {interpreter.describe()}")
     if opts.shard:
         report.shard = opts.shard
         report.note(NoteKind.SHARD, f"shard {opts.shard[0]} of {opts.shard[1]}")
-    sandbox = _prepare_sandbox(config, top, out, opts.env.get("NIGHTCREW_BWRAP") or None)
+    bwrap_path = opts.env.get("NIGHTCREW_BWRAP") or None
+    sandbox = night_sandbox(config, top, out, bwrap_path, interpreter.sandbox_keep())
     publishing = Publishing(
         repo, base_sha, config, publisher or LocalPublisher(repo, out), report, sandbox
     )
     night = _Night(
-        repo, config, base_sha, out, opts.env, report, progress, publishing, sandbox,
-        Checks(opts.env, sandbox), fixer=opts.fixer,
+        repo, config, base_sha, out, env, report, progress, publishing, sandbox,
+        Checks(env, sandbox, interpreter.path), fixer=opts.fixer,
     )  # fmt: skip
     report.sandbox = sandbox.describe()
     _say_where_tests_run(night, any(uses_agents(r) for r in chosen))
     if any(uses_agents(r) for r in chosen) and sandbox.agents_allowed:
         from bot.agents.session import AgentSession
 
-        night.agents = AgentSession.start(opts.api_key, opts.env, config, progress, sandbox)
+        night.agents = AgentSession.start(
+            opts.api_key, env, config, progress, sandbox, python=interpreter.path
+        )
     if gitops.is_dirty(repo):
         report.dirty_worktree = True
         note = report.note(
@@ -183,13 +192,14 @@ def run_night(
             night.baselines = run_baselines(
                 _needed_commands(night, work, base_tree),
                 base_tree,
-                opts.env,
+                env,
                 base_sha=base_sha,
                 timeout=config.test_timeout,
                 log_dir=out / "logs",
                 sandbox=sandbox,
                 report=report,
                 progress=progress,
+                interpreter=interpreter,
             )
             report.timings["baseline"] = sum(
                 t.duration for t in report.test_runs if t.purpose == "baseline"
@@ -206,25 +216,6 @@ def run_night(
 
 
 # ---------------------------------------------------------------------------- setup
-
-
-def _prepare_sandbox(config: RepoConfig, top: Path, out: Path, bwrap_path: str | None) -> Sandbox:
-    """The night's sandbox; a required one that cannot run stops the night before any work."""
-    scratch = out / "sandbox"
-    scratch.mkdir(parents=True, exist_ok=True)
-    try:
-        return bwrap.prepare(
-            config.sandbox_mode,
-            repo=top,
-            scratch=scratch,
-            extra_hidden=config.sandbox_hide,
-            bwrap=bwrap_path,
-            network=config.sandbox_network,
-            writable=config.sandbox_writable,
-        )
-    except bwrap.SandboxUnavailable as exc:
-        source = display_path(config.source) if config.source else None
-        raise UserError(str(exc), source, config.sandbox_line, "sandbox.mode") from None
 
 
 def _say_where_tests_run(night: _Night, agents_wanted: bool) -> None:
@@ -296,6 +287,7 @@ def _fix_all(
         record=lambda purpose, run: night.report.test_runs.append(record(purpose, run)),
         progress=lambda message: night.progress(Phase.FIX, message),
         sandbox=night.sandbox,
+        python=night.checks.python,
     )
     published: Counter[str] = Counter()
     pending = list(enumerate(work))

@@ -122,6 +122,9 @@ class Publishing:
             if self.sandbox.active
             else f"tests ran unsandboxed: {self.sandbox.problem}"
         )
+        python = self.report.python  # which Python ran the tests, and why
+        if python:
+            evidence.append(f"tests ran with {python.get('path')} ({python.get('why')})")
         if outcome.flaky:
             names = ", ".join(outcome.flaky)
             evidence.append(

@@ -65,6 +65,8 @@ class NightReport:
     recipes_searched: list[str] = field(default_factory=list)  # finders completed tonight
     agents: dict[str, Any] | None = None  # the agent session's totals, when agents ran
     sandbox: str | None = None  # where code under test ran (bot.sandbox.Sandbox.describe)
+    # Which Python ran the tests and why (bot.verify.interpreter.Interpreter.to_json).
+    python: dict[str, Any] | None = None
 
     def counts(self) -> dict[str, int]:
         by_status = Counter(r.status for r in self.fixes)
@@ -107,6 +109,7 @@ class NightReport:
             "recipes_searched": self.recipes_searched,
             "agents": self.agents,
             "sandbox": self.sandbox,
+            "python": self.python,
             "notes": [n.to_json() for n in self.notes],
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "out_dir": self.out_dir,
@@ -126,6 +129,7 @@ class NightReport:
             f"Started {self.started_at}; took {self.timings.get('total', 0.0):.1f}s. "
             f"Recipes: {', '.join(self.recipes) or 'none'}. "
             f"Tests: `{self.test_command or 'none'}` ({len(self.test_runs)} runs"
+            + (f"; Python: {_python(self.python)}" if self.python else "")
             + (f"; sandbox: {self.sandbox}" if self.sandbox else "")
             + ").",
             "",
@@ -171,6 +175,11 @@ class NightReport:
         if self.notes:
             lines += ["## Notes", ""] + [f"- {n}" for n in self.notes] + [""]
         return "\n".join(lines)
+
+
+def _python(python: dict[str, Any]) -> str:
+    version = f", {python['version']}" if python.get("version") else ""
+    return f"`{python.get('path')}` ({python.get('why')}{version})"
 
 
 def _cell(text: str) -> str:

@@ -11,6 +11,7 @@ twice, so a flaky test costs one rerun, never a silently rejected good fix.
 from __future__ import annotations
 
 import ast
+import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -96,9 +97,10 @@ class Verifier:
         record: RunRecorder | None = None,
         progress: Callable[[str], None] | None = None,
         sandbox: Sandbox = NO_SANDBOX,
+        python: str = sys.executable,
     ) -> None:
         self.repo, self.base_sha, self.baselines = repo, base_sha, baselines
-        self.sandbox = sandbox
+        self.sandbox, self.python = sandbox, python  # the tests' interpreter
         self.env, self.timeout, self.log_dir = env, timeout, log_dir
         self.graph, self.fail_fast = graph, fail_fast
         self.record = record or (lambda purpose, run: None)
@@ -319,6 +321,7 @@ class Verifier:
                 self.timeout(members[0], command),
                 self.log_dir,
                 purpose,
+                python=self.python,
                 extra_args=extra,
                 sandbox=self.sandbox,
             )

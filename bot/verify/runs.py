@@ -262,16 +262,17 @@ def run_tests(
     report), the only part of ``log_dir`` it may write; its log (``<label>-XXXX.log``)
     sits beside it, written by Nightcrew alone.
     """
-    argv = [*resolve_python(parse_test_command(command), python), *extra_args]
+    argv = [*parse_test_command(command), *extra_args]
     log_dir.mkdir(parents=True, exist_ok=True)
     # Unique per run, so parallel worktrees and repeated commands never share a log.
     prefix = re.sub(r"[^\w.-]", "_", label) + "-"
     run_dir = Path(tempfile.mkdtemp(prefix=prefix, dir=log_dir))
     log_path = run_dir.with_name(run_dir.name + ".log")
     xml_path = run_dir / "junit.xml"
-    pytest = is_pytest(argv)
+    pytest = is_pytest(argv)  # judged as written: the interpreter may have any name
     if pytest:
         argv = with_junit(argv, xml_path)
+    argv = resolve_python(argv, python)
     env = test_env(env_base, worktree, python)
     result = run_command(
         argv, worktree, env, timeout, log_path, sandbox=sandbox, writable=[run_dir]
