@@ -16,10 +16,12 @@ MAX_QUOTE = 300  # characters of the quoted error line
 # pytest's "E   " lines hold the exception; the rest of a traceback's last line looks the same.
 _E_LINE = re.compile(r"^E\s+(\S.*)$")
 _EXCEPTION = re.compile(r"^(?:[A-Za-z_][\w.]*\.)?[A-Za-z_]\w*(?:Error|Exception|Exit|Warning):")
-# "/venv/bin/python: No module named pytest", "pytest: error: unrecognized arguments: -x"
-_PROGRAM_SAYS = re.compile(r"^\S+: (?:No module named .+|error: .+|can't open file .+)$")
+# "/venv/bin/python: No module named pytest", "python -m pytest: error: unrecognized arguments"
+_PROGRAM_SAYS = re.compile(
+    r"^(?:\S+: No module named \S.*|\S+: can't open file .+|[^:]{1,80}: error: \S.*)$"
+)
 _ERROR_WORD = re.compile(r"^(?:ERROR|error)\b:?\s*(\S.*)$")
-_NO_TESTS = re.compile(r"no tests ran|collected 0 items")
+_NO_TESTS = re.compile(r"\bno tests ran\b")
 # Lines that say an error happened but not which.
 _BANNERS = re.compile(r"^(?:=+|_+|-+)|^Interrupted: |^ERROR: usage:|^!+")
 

@@ -25,7 +25,7 @@ CONFIG_HINT = "set `test_command` in .github/nightcrew.yml"
 PYTEST_BROKEN = {
     2: "was interrupted (often a collection error)",
     3: "hit an internal error",
-    4: "was called wrongly (usage error)",
+    4: "was called wrongly or could not load a conftest (usage error)",
 }
 
 
