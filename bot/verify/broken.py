@@ -16,9 +16,11 @@ MAX_QUOTE = 300  # characters of the quoted error line
 # pytest's "E   " lines hold the exception; the rest of a traceback's last line looks the same.
 _E_LINE = re.compile(r"^E\s+(\S.*)$")
 _EXCEPTION = re.compile(r"^(?:[A-Za-z_][\w.]*\.)?[A-Za-z_]\w*(?:Error|Exception|Exit|Warning):")
-# "/venv/bin/python: No module named pytest", "python -m pytest: error: unrecognized arguments"
+# "/venv/bin/python: No module named pytest", "python -m pytest: error: unrecognized arguments",
+# "bwrap: execvp /x/bin/python: No such file or directory" (the sandbox could not start it)
 _PROGRAM_SAYS = re.compile(
-    r"^(?:\S+: No module named \S.*|\S+: can't open file .+|[^:]{1,80}: error: \S.*)$"
+    r"^(?:\S+: No module named \S.*|\S+: can't open file .+|[^:]{1,80}: error: \S.*"
+    r"|bwrap: .+)$"
 )
 _ERROR_WORD = re.compile(r"^(?:ERROR|error)\b:?\s*(\S.*)$")
 _NO_TESTS = re.compile(r"\bno tests ran\b")
