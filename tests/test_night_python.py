@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -56,9 +57,14 @@ def run(repo: Path, *args: str) -> int:
     return main(["run", "--repo", str(repo), "--out", str(out), "--json", *recipe, *args])
 
 
+def untimed(err: str) -> list[str]:
+    """Progress lines without the time each begins with."""
+    return [re.sub(r"^\d\d:\d\d:\d\d ", "", line) for line in err.splitlines()]
+
+
 def night(capsys: pytest.CaptureFixture[str]) -> tuple[dict, list[str]]:
     captured = capsys.readouterr()
-    return json.loads(captured.out), captured.err.splitlines()
+    return json.loads(captured.out), untimed(captured.err)
 
 
 def branches(repo: Path) -> list[str]:
@@ -224,7 +230,7 @@ def test_nightcrew_without_pytest_tests_with_the_activated_project_venv(
     data = json.loads(done.stdout)
     assert [f["status"] for f in data["fixes"]] == ["verified"]
     assert data["python"]["path"] == str(project_python)
-    first = done.stderr.splitlines()[0]
+    first = untimed(done.stderr)[0]
     assert first == f"nightcrew: tests run with {project_python} (the activated virtualenv)"
     assert len(branches(repo)) == 1
 
