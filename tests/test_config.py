@@ -9,7 +9,7 @@ import pytest
 
 from bot.config import RepoConfig, check_enabled, config_schema, load_config
 from bot.errors import UserError
-from bot.recipes.model import Recipe
+from bot.recipes.model import GROUPINGS, Recipe
 
 FULL = """\
 version: 1
@@ -90,6 +90,17 @@ def test_schema_defaults_match_the_dataclass() -> None:
     assert limits["test_timeout"]["default"] == RepoConfig.test_timeout
     assert git["author_name"]["default"] == RepoConfig.author_name
     assert git["author_email"]["default"] == RepoConfig.author_email
+    grouping = props["pr"]["properties"]["grouping"]
+    assert grouping["default"] == RepoConfig.pr_grouping == "finding"
+    assert tuple(grouping["enum"]) == GROUPINGS
+
+
+def test_pr_grouping_default_and_a_bad_value(repo: Path) -> None:
+    write_config(repo, "version: 1\npr:\n  grouping: file\n")
+    assert load_config(repo).pr_grouping == "file"
+    write_config(repo, "version: 1\npr:\n  grouping: line\n")
+    with pytest.raises(UserError, match=r"nightcrew\.yml:3: pr\.grouping: .*'finding'"):
+        load_config(repo)
 
 
 def test_sandbox_settings(repo: Path) -> None:

@@ -196,7 +196,7 @@ class GitHubPublisher:
         pull = self.state.open_pull(fingerprint)
         if pull is not None:
             commits = self.pull_commits(pull.number)
-            if foreign_commits(commits, self.identity, fingerprint):
+            if foreign_commits(commits, self.identity, pull.members):
                 self.leave(pull)
                 return NotPublished(
                     f"a person pushed to #{pull.number}; left alone", kind=Reason.HUMAN_PUSHED
@@ -316,7 +316,7 @@ class GitHubPublisher:
 
     def _rebuild(self, pull: PullState, proposal: Proposal) -> Published | NotPublished:
         commits = self.pull_commits(pull.number)
-        if foreign_commits(commits, self.identity, pull.fingerprint):
+        if foreign_commits(commits, self.identity, pull.members):
             self.leave(pull)
             return NotPublished(
                 f"a person pushed to #{pull.number}; left alone", kind=Reason.HUMAN_PUSHED

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SCHEMA_VERSION = 1
+# ``pr.grouping``: which verified fixes share one PR (see bot.publish.grouping).
+GROUPINGS = ("finding", "function", "file", "rule", "recipe")
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,8 @@ class PrSettings:
     title: str = "{recipe_title}: {message} in {path}"
     body: str = ""
     labels: tuple[str, ...] = ("nightcrew",)
-    grouping: str = "finding"  # one PR per finding; the only mode today
+    # One of GROUPINGS; None: the config's ``pr.grouping`` (whose default is "finding").
+    grouping: str | None = None
     max_per_night: int = 5
     draft: bool = False
 

@@ -163,7 +163,7 @@ def rebuild(
     except UserError as exc:
         return Outcome(f"Nightcrew cannot read its configuration: {exc}", ok=False)
     identity = Identity(config.author_name, config.author_email)
-    foreign = foreign_commits(commits, identity, pull.fingerprint)
+    foreign = foreign_commits(commits, identity, pull.members)
     if foreign and mode != "recreate":
         return Outcome(_human_pushed(pull, foreign, mode), ok=False)
     repo = gitops.open_repo(settings.workspace)

@@ -143,10 +143,10 @@ def _explain(ctx: Context, command: Command) -> Outcome:
     del command
     commits = ctx.commits()
     identity = ctx.identity()
-    ours = [c for c in commits if is_nightcrew_commit(c, identity, ctx.pull.fingerprint)]
+    ours = [c for c in commits if is_nightcrew_commit(c, identity, ctx.pull.members)]
     record = replies.read_commit(ours[-1].message) if ours else replies.FixRecord()
     base = ours[-1].parents[0] if ours and ours[-1].parents else ctx.pull.base_sha
-    foreign = [c.sha for c in foreign_commits(commits, identity, ctx.pull.fingerprint)]
+    foreign = [c.sha for c in foreign_commits(commits, identity, ctx.pull.members)]
     recipe = _recipe(ctx)
     return Outcome(replies.explain(recipe, ctx.pull.recipe, record, base, foreign))
 
