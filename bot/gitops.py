@@ -394,9 +394,19 @@ def apply_patch(tree: Path, patch: str) -> str | None:
 
 
 def commit_patch(
-    repo: git.Repo, base_sha: str, patch: str, message: str, author_name: str, author_email: str
+    repo: git.Repo,
+    base_sha: str,
+    patch: str,
+    message: str,
+    author_name: str,
+    author_email: str,
+    *,
+    three_way: bool = False,  # a patch made on an ancestor of ``base_sha`` (stacked fixes)
 ) -> str:
-    """A commit of ``patch`` on ``base_sha``, made without a worktree (a private index)."""
+    """A commit of ``patch`` on ``base_sha``, made without a worktree (a private index).
+
+    Raises ``git.GitCommandError`` when the patch does not apply (with ``three_way``: when
+    it overlaps what ``base_sha`` changed since the commit the patch was made on)."""
     identity = {
         "GIT_AUTHOR_NAME": author_name,
         "GIT_AUTHOR_EMAIL": author_email,
@@ -408,7 +418,8 @@ def commit_patch(
         patch_file.write_bytes(patch.encode("utf-8", errors="surrogateescape"))
         env = {**os.environ, **identity, "GIT_INDEX_FILE": str(index)}
         repo.git.read_tree(base_sha, env=env)
-        repo.git.apply("--cached", "--whitespace=nowarn", str(patch_file), env=env)
+        three = ("--3way",) if three_way else ()
+        repo.git.apply("--cached", *three, "--whitespace=nowarn", str(patch_file), env=env)
         tree = repo.git.write_tree(env=env)
         return repo.git.commit_tree(tree, "-p", base_sha, "-m", message, env=env)
 
@@ -424,8 +435,10 @@ def create_branch(repo: git.Repo, name: str, sha: str) -> None:
     repo.git.update_ref(f"refs/heads/{name}", sha, ZERO_SHA)
 
 
-def format_patch(repo: git.Repo, sha: str) -> str:
-    return repo.git.format_patch("-1", "--stdout", sha, strip_newline_in_stdout=False)
+def format_patch(repo: git.Repo, sha: str, since: str | None = None) -> str:
+    """``sha``'s commit as a patch; with ``since``, every commit after it up to ``sha``."""
+    span = ("-1", sha) if since is None else (f"{since}..{sha}",)
+    return repo.git.format_patch("--stdout", *span, strip_newline_in_stdout=False)
 
 
 def diff_text(tree: Path, base_sha: str) -> str:
