@@ -394,19 +394,9 @@ def apply_patch(tree: Path, patch: str) -> str | None:
 
 
 def commit_patch(
-    repo: git.Repo,
-    base_sha: str,
-    patch: str,
-    message: str,
-    author_name: str,
-    author_email: str,
-    *,
-    three_way: bool = False,  # a patch made on an ancestor of ``base_sha`` (stacked fixes)
+    repo: git.Repo, base_sha: str, patch: str, message: str, author_name: str, author_email: str
 ) -> str:
-    """A commit of ``patch`` on ``base_sha``, made without a worktree (a private index).
-
-    Raises ``git.GitCommandError`` when the patch does not apply (with ``three_way``: when
-    it overlaps what ``base_sha`` changed since the commit the patch was made on)."""
+    """A commit of ``patch`` on ``base_sha``, made without a worktree (a private index)."""
     identity = {
         "GIT_AUTHOR_NAME": author_name,
         "GIT_AUTHOR_EMAIL": author_email,
@@ -418,8 +408,7 @@ def commit_patch(
         patch_file.write_bytes(patch.encode("utf-8", errors="surrogateescape"))
         env = {**os.environ, **identity, "GIT_INDEX_FILE": str(index)}
         repo.git.read_tree(base_sha, env=env)
-        three = ("--3way",) if three_way else ()
-        repo.git.apply("--cached", *three, "--whitespace=nowarn", str(patch_file), env=env)
+        repo.git.apply("--cached", "--whitespace=nowarn", str(patch_file), env=env)
         tree = repo.git.write_tree(env=env)
         return repo.git.commit_tree(tree, "-p", base_sha, "-m", message, env=env)
 

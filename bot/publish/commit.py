@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from pathlib import Path
 
 import git
 
@@ -57,8 +58,8 @@ class Publishing:
         """The publisher's ``prior``; a finding already in an open PR claims its lines."""
         said = self.publisher.prior(recipe, finding, branch)
         if said is not None and said.kind is Reason.ALREADY_PROPOSED:
-            where = said.reason.removeprefix("already open as ").split(" ", 1)[0]
-            self.claims.append(Claim(recipe.id, grouping.finding_spans(finding), where))
+            spans = grouping.finding_spans(finding)
+            self.claims.append(Claim(recipe.id, spans, said.reason))  # "already open as #3"
         return said
 
     def conclude(self, c: Candidate, outcome: Outcome | None) -> FixResult:
@@ -108,28 +109,32 @@ class Publishing:
         """Commit the group's fixes one on another, then publish them as one proposal."""
         results: dict[int, FixResult] = {}
         kept: list[tuple[Candidate, FixResult, Proposal]] = []
-        parent = self.base_sha
-        for c in group.members:
-            result, evidence = self._verified(c, outcomes.get(c.key))
-            message = messages.commit_message(c.recipe, c.finding, evidence)
-            try:
-                sha = gitops.commit_patch(
-                    self.repo, parent, c.patch, message,
-                    self.config.author_name, self.config.author_email, three_way=bool(kept),
-                )  # fmt: skip
-            except git.GitCommandError:
-                result.reason += (
-                    "; not published: its change overlaps an earlier fix of its group; a "
-                    "later night proposes it once that PR is merged or closed"
-                )
-                result.kind = Reason.NEIGHBOUR_PROPOSED
-                results[c.key] = result
-                continue
-            result.commit = parent = sha
-            kept.append((c, result, self._proposal(c, sha, message, evidence, result)))
-        if not kept:
-            return results
-        proposal = kept[0][2] if len(kept) == 1 else self._group_proposal(group, kept, parent)
+        first, *rest = group.members
+        result, evidence = self._verified(first, outcomes.get(first.key))
+        message = messages.commit_message(first.recipe, first.finding, evidence)
+        author = (self.config.author_name, self.config.author_email)
+        sha = gitops.commit_patch(self.repo, self.base_sha, first.patch, message, *author)
+        result.commit = sha
+        kept.append((first, result, self._proposal(first, sha, message, evidence, result)))
+        if rest:
+            with gitops.worktree(
+                self.repo, sha, f"group-{first.finding.short_fingerprint}"
+            ) as tree:
+                texts = dict(first.changes)  # path -> (base text, the group's text so far)
+                for c in rest:
+                    result, evidence = self._verified(c, outcomes.get(c.key))
+                    if not _stack(tree, c, texts):
+                        result.reason += (
+                            "; not published: its change overlaps an earlier fix of its "
+                            "group; a later night proposes it once that PR is merged or closed"
+                        )
+                        result.kind = Reason.NEIGHBOUR_PROPOSED
+                        results[c.key] = result
+                        continue
+                    message = messages.commit_message(c.recipe, c.finding, evidence)
+                    sha = result.commit = gitops.commit_all(tree, message, *author)
+                    kept.append((c, result, self._proposal(c, sha, message, evidence, result)))
+        proposal = kept[0][2] if len(kept) == 1 else self._group_proposal(group, kept, sha)
         published = self._publish(proposal)
         for c, result, _proposal in kept:
             results[c.key] = result
@@ -139,7 +144,7 @@ class Publishing:
                 continue
             result.branch, result.url = published.branch, published.url
             result.patch = published.patch
-            where = published.url or published.branch
+            where = f"published tonight as {published.url or published.branch}"
             self.claims.append(Claim(c.recipe.id, c.footprint.spans, where))
         return results
 
@@ -268,3 +273,23 @@ class Publishing:
                 NoteKind.FLAKY, f"flaky test(s) seen verifying {c.finding.path}: {names}"
             )
         return evidence
+
+
+def _stack(tree: Path, c: Candidate, texts: dict[str, tuple[str, str]]) -> bool:
+    """Make ``c``'s change in ``tree`` on top of the group's earlier fixes; False if it
+    overlaps them. A file no earlier fix changed takes ``c``'s own patch as it is."""
+    if texts.keys().isdisjoint(c.changes):
+        if gitops.apply_patch(tree, c.patch) is not None:
+            return False
+        texts.update(c.changes)
+        return True
+    merged = {}
+    for path, (old, new) in c.changes.items():
+        text = grouping.merge_texts(old, texts.get(path, (old, old))[1], new)
+        if text is None:
+            return False
+        merged[path] = text
+    for path, text in merged.items():
+        (tree / path).write_bytes(text.encode("utf-8", errors="surrogateescape"))
+        texts[path] = (c.changes[path][0], text)
+    return True

@@ -18,11 +18,12 @@ merged or closed, the finding is found again on the new base, or is gone).
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from bot.model import Finding
+from bot.model import Finding, split_lines
 from bot.publish.messages import slugify
 from bot.recipes.model import Recipe
 from bot.verify.footprint import APPLY_CONTEXT
@@ -56,7 +57,7 @@ class Claim:
 
     recipe: str
     spans: Spans
-    where: str  # "#12", a branch name, ...
+    where: str  # "already open as #12", "published tonight as <branch>", ...
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ def plan(
         spans = c.footprint.spans
         claimed = next((cl for cl in claims if neighbours(spans, cl.spans)), None)
         if claimed is not None:
-            out.waiting[c.key] = _waits(f"a fix in {claimed.where}")
+            out.waiting[c.key] = _waits(f"a fix {claimed.where}")
             continue
         near = [t for t in taken if neighbours(spans, t.footprint.spans)]
         other = next((t for t in near if t.recipe.id != c.recipe.id), None)
@@ -185,3 +186,33 @@ def title(group: Group) -> str:
     else:
         where = f"in {len(paths)} files"
     return f"{group.recipe.title}: {len(group.members)} fixes {where}"
+
+
+def merge_texts(base: str, ours: str, theirs: str) -> str | None:
+    """``theirs``' change of ``base`` made on top of ``ours`` (line by line), or None when
+    the two changes overlap.
+
+    Unlike git's merge, changes to adjacent lines do not conflict here: each fix of a group
+    was made alone on the base, and two fixes of neighbouring lines go into one PR one
+    commit after the other. Two insertions at one place, or a change inside the other's
+    lines, do conflict: the order would be a guess.
+    """
+    lines = split_lines(base)
+
+    def regions(text: str) -> list[tuple[int, int, list[str]]]:
+        matcher = difflib.SequenceMatcher(None, lines, split_lines(text), autojunk=False)
+        new = split_lines(text)
+        return [(i1, i2, new[j1:j2]) for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+                if tag != "equal"]  # fmt: skip
+
+    mine, yours = regions(ours), regions(theirs)
+    for a0, a1, _ in mine:
+        for b0, b1, _ in yours:
+            if (a0 < b1 and b0 < a1) or (a0 == b0 and (a0 == a1 or b0 == b1)):
+                return None  # overlapping lines, or an insertion where the other changes
+            if a0 < b0 < a1 or b0 < a0 < b1:
+                return None
+    merged = list(lines)
+    for start, end, new in sorted(mine + yours, key=lambda r: (r[0], r[1]), reverse=True):
+        merged[start:end] = new
+    return "".join(merged)
