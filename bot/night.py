@@ -338,8 +338,7 @@ def _fix_all(
         started = time.monotonic()
         outcomes = verifier.verify([c for c in batch if c.commands])
         share = (time.monotonic() - started) / max(len(batch), 1)
-        for c in batch:
-            result = night.publishing.conclude(c, outcomes.get(c.key))
+        for c, result in zip(batch, night.publishing.conclude_all(batch, outcomes), strict=True):
             result.duration += share
             results[c.key] = result
             tell(night.progress, Phase.FIX, _done(result))
@@ -409,7 +408,7 @@ def _precheck(night: _Night, recipe: Recipe, finding: Finding) -> FixResult | No
             finding, Status.SKIPPED, _no_fix_reason(recipe, finding), kind=Reason.NO_FIX
         )
     branch = messages.branch_name(recipe, finding)
-    prior = night.publishing.publisher.prior(recipe, finding, branch)
+    prior = night.publishing.prior(recipe, finding, branch)
     if prior is not None:
         return FixResult(finding, Status.SKIPPED, prior.reason, branch, kind=prior.kind)
     return None
