@@ -41,7 +41,7 @@ from bot.recipes.loader import discover
 from bot.recipes.model import Recipe
 from bot.recipes.schedule import select_recipes
 from bot.recipes.yamlpos import display_path
-from bot.report.document import NightReport
+from bot.report.document import NightReport, clear_previous
 from bot.report.progress import Phase, Progress, to_stderr
 from bot.report.results import FixResult, NoteKind, Reason, Status
 from bot.sandbox import bwrap
@@ -164,6 +164,7 @@ def run_night(
         if stale:
             progress(Phase.SETUP, f"removed {len(stale)} worktree(s) left by an interrupted run")
         bwrap.cleanup_stale_tmp()
+        clear_previous(out)  # so no earlier night's report or patch passes for tonight's
         (out / "logs").mkdir(parents=True, exist_ok=True)
 
         with gitops.worktree(repo, base_sha, "base") as base_tree:

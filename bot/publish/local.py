@@ -10,7 +10,7 @@ from bot import gitops
 from bot.model import Finding
 from bot.publish.proposal import NotPublished, Proposal, Published
 from bot.recipes.model import Recipe
-from bot.report.document import NightReport
+from bot.report.document import PATCHES_DIR, NightReport
 from bot.report.results import Reason
 
 
@@ -21,7 +21,7 @@ class LocalPublisher:
 
     def __init__(self, repo: git.Repo, out: Path) -> None:
         self.repo = repo
-        self.patches = out / "patches"
+        self.patches = out / PATCHES_DIR
 
     def prior(self, recipe: Recipe, finding: Finding, branch: str) -> NotPublished | None:
         del recipe, finding
