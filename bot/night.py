@@ -17,7 +17,6 @@ import os
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,7 +50,7 @@ from bot.verify.checks import Checks
 from bot.verify.compare import derive_timeout
 from bot.verify.grouped import Candidate, Verifier
 from bot.verify.impact import ImportGraph
-from bot.verify.runs import TestRun
+from bot.verify.runs import TestRun, parallel_map
 from bot.verify.suite import test_commands
 
 if TYPE_CHECKING:
@@ -394,11 +393,10 @@ R = TypeVar("R")
 
 
 def _parallel_map(fn: Callable[[T], R], items: Sequence[T], jobs: int) -> list[R]:
-    """``[fn(x) for x in items]``, ``jobs`` at a time, in order."""
+    """``[fn(x) for x in items]``, ``jobs`` at a time, in order; Ctrl-C ends their runs."""
     if jobs <= 1 or len(items) <= 1:
         return [fn(x) for x in items]
-    with ThreadPoolExecutor(max_workers=min(jobs, len(items))) as pool:
-        return list(pool.map(fn, items))
+    return parallel_map(fn, items, min(jobs, len(items)))
 
 
 def _precheck(night: _Night, recipe: Recipe, finding: Finding) -> FixResult | None:
