@@ -17,12 +17,12 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ct
 _RAW = argparse.RawDescriptionHelpFormatter  # keeps the epilogs' line breaks
 
 RUN_DESCRIPTION = """\
-Run one night on a local git repository: the recipes due today (or those named with
---recipe) find small improvements; each is fixed alone in its own worktree, checked,
-verified by the repository's tests, and kept as a branch nightcrew/<recipe>/... and a
-patch. Your checkout is left as it was. Results go to --out: report.json, report.md,
-patches/*.patch and logs/; a night first removes the previous night's report and
-patches there."""
+Run one night on a local git repository: the recipes due today (every enabled one with
+--all, or those named with --recipe) find small improvements; each is fixed alone in its
+own worktree, checked, verified by the repository's tests, and kept as a branch
+nightcrew/<recipe>/... and a patch. Your checkout is left as it was. Results go to
+--out: report.json, report.md, patches/*.patch and logs/; a night first removes the
+previous night's report and patches there."""
 
 RUN_EPILOG = """\
 exit status:
@@ -35,7 +35,8 @@ exit status:
 
 examples:
   nightcrew run                                  # this repository, tonight's recipes
-  nightcrew run --repo ../project --max-fixes 3
+  nightcrew run --repo ../project --all --max-fixes 3
+  nightcrew find                                 # first, what they find: no tests run
   nightcrew run --recipe unused-imports --json > report.json
   git log -p -1 nightcrew/unused-imports/...     # review a fix's branch
   git am <git dir>/nightcrew/patches/*.patch     # or apply its patch elsewhere"""
@@ -55,10 +56,11 @@ example:
 
 VALIDATE_EPILOG = """\
 Prints "ok  <path>" for each good file and every error of each bad one, with its file,
-line and field. Exit status: 0 when every file is valid, 2 otherwise.
+line and field, and warns of scope globs that match no file of the checkout.
+Exit status: 0 when every file is valid (warnings or not), 2 otherwise.
 
 examples:
-  nightcrew recipes validate                     # built-ins and ./.nightcrew/recipes
+  nightcrew recipes validate                     # built-ins and .nightcrew/recipes
   nightcrew recipes validate .nightcrew/recipes/my-recipe.yml"""
 
 TEST_EPILOG = """\
@@ -98,6 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="run only this recipe (repeatable); ignores schedules",
     )
     run.add_argument(
+        "--all",
+        action="store_true",
+        dest="every",
+        help="run every enabled recipe, whatever its schedule (not with --recipe)",
+    )
+    run.add_argument(
         "--config", metavar="FILE", help="repo config file (default: <repo>/.github/nightcrew.yml)"
     )
     run.add_argument(
@@ -123,6 +131,21 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="I/N",
         help="run shard I of N: only the files whose path hashes to it (see `nightcrew plan`)",
     )
+
+    find = sub.add_parser(
+        "find",
+        help="list what the recipes find, in seconds: no test, worktree or branch",
+        description="Run every enabled recipe's finders (schedules ignored) on the committed "
+        "base (HEAD unless the config sets `base:`) and list the findings. Runs no test, "
+        "makes no worktree, branch or change. Exit 0; 1 if a recipe could not search; "
+        "2 for bad input.",
+    )
+    find.add_argument("--repo", default=".", help="a folder of the git checkout (default: .)")
+    find.add_argument(
+        "--recipe", action="append", default=[], metavar="ID", help="only this recipe (repeatable)"
+    )
+    find.add_argument("--config", help="repo config file (default: <repo>/.github/nightcrew.yml)")
+    find.add_argument("--json", action="store_true", help="print the findings as JSON")
 
     sub.add_parser(
         "action",
@@ -170,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     rsub = recipes.add_subparsers(dest="recipes_command", required=True, parser_class=_Parser)
     lst = rsub.add_parser("list", help="built-in and repository recipes")
     lst.add_argument("--repo", default=".", help="also list this repository's recipes")
+    lst.add_argument("--json", action="store_true", help="print the recipes as JSON")
     val = rsub.add_parser(
         "validate",
         help="check recipe files (default: every known recipe)",
@@ -181,9 +205,24 @@ def build_parser() -> argparse.ArgumentParser:
         "paths",
         nargs="*",
         metavar="RECIPE.yml",
-        help="recipe files or folders of them (default: the built-in recipes and "
-        "./.nightcrew/recipes)",
+        help="recipe files or folders of them (default: the built-in recipes and the "
+        "checkout's .nightcrew/recipes)",
     )
+    val.add_argument(
+        "--repo",
+        help="warn of scope globs that match no file git tracks in this checkout "
+        "(default: the checkout around ., if any)",
+    )
+    new = rsub.add_parser("new", help="write a commented recipe skeleton that validates")
+    new.add_argument("id", metavar="ID", help="the recipe's id: lowercase letters, digits, dashes")
+    where = new.add_mutually_exclusive_group()
+    where.add_argument(
+        "--repo",
+        default=".",
+        help="write ID.yml in this checkout's recipe folder: .nightcrew/recipes, or the "
+        "config's first recipe_dirs (default: .)",
+    )
+    where.add_argument("--out", metavar="FILE", help="write this file instead")
     tst = rsub.add_parser(
         "test",
         help="run recipe fixtures through the real finder and fixer",
@@ -223,11 +262,19 @@ def _dispatch(args: argparse.Namespace) -> int:
         return cmd_merge_reports(args)
     if args.command == "run":
         return cmd_run(args)
+    if args.command == "find":
+        from bot.find.preview import cmd_find
+
+        return cmd_find(args)
     if args.command == "recipes":
         if args.recipes_command == "test":
             from bot.recipes.fixtures import cmd_test
 
             return cmd_test(args)
+        if args.recipes_command == "new":
+            from bot.recipes.skeleton import cmd_new
+
+            return cmd_new(args)
         from bot.recipes import subcommands
 
         return {
@@ -245,12 +292,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from bot.night import NightOptions, run_night
-    from bot.report import progress
     from bot.report.document import write_report
+    from bot.report.live import cli_progress
+    from bot.report.next_steps import next_steps
 
+    if args.every and args.recipe:
+        raise UserError(
+            "runs every enabled recipe, --recipe only the ones named: pass one of them",
+            field="--all",
+        )
     opts = NightOptions(
         repo=Path(args.repo),
         recipe_ids=tuple(args.recipe),
+        every=args.every,
         config_path=Path(args.config) if args.config else None,
         max_fixes=args.max_fixes,
         out=Path(args.out) if args.out else None,
@@ -260,14 +314,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         env=dict(os.environ),
         api_key=os.environ.get("ANTHROPIC_API_KEY", ""),
     )
-    report = run_night(opts, progress.silent if args.quiet else progress.to_stderr)
+    with cli_progress(args.quiet, os.environ) as progress:
+        report = run_night(opts, progress)
     data = write_report(report)
+    steps = next_steps(report, Path.cwd().resolve())
     if args.json:
         print(json.dumps(data, indent=2))
+        if not args.quiet:
+            print(steps, file=sys.stderr)
     else:
         out = Path(report.out_dir or ".")
         print(report.to_markdown())
-        print(f"Report: {out / 'report.md'} (JSON: {out / 'report.json'})")
+        print(f"Report: {out / 'report.md'} (JSON: {out / 'report.json'})\n\n{steps}")
     return 0
 
 

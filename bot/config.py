@@ -9,6 +9,7 @@ base: main                          # default: HEAD
 limits: {max_fixes: 10, max_changed_lines: 80, test_timeout: 1800}
 protected: ["migrations/**"]
 git: {author_name: Nightcrew, author_email: nightcrew@users.noreply.github.com}
+github: {wait_budget: 600}          # seconds a night may wait out GitHub's faults
 sandbox: {mode: auto, hide: ["~/.config/private"]}   # where code under test runs
 agents:                             # Claude agents (recipes with find.agent / fix.agent)
   model: claude-sonnet-5-5
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import UserError
+from bot.github.pacing import DEFAULT_WAIT_BUDGET
 from bot.globs import pattern_problem
 from bot.recipes.model import Limits, Recipe
 from bot.recipes.validation import schema_errors
@@ -69,6 +71,7 @@ class RepoConfig:
     pr_draft: bool = False
     max_new_prs: int = 5  # per night
     max_open_prs: int = 20  # at once
+    wait_budget: float = DEFAULT_WAIT_BUDGET  # github.wait_budget: seconds of waiting a night
     author_name: str = "Nightcrew"
     author_email: str = "nightcrew@users.noreply.github.com"
     agents: AgentSettings = AgentSettings()
@@ -151,6 +154,8 @@ def _build(doc: Document, source: Path) -> RepoConfig:
         fields["max_new_prs"] = pr["max_new"]
     if "max_open" in pr:
         fields["max_open_prs"] = pr["max_open"]
+    if "wait_budget" in data.get("github", {}):
+        fields["wait_budget"] = float(data["github"]["wait_budget"])
     if "agents" in data:
         fields["agents"] = _agent_settings(data["agents"])
     sandbox = data.get("sandbox", {})

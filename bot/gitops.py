@@ -29,23 +29,27 @@ _WORKTREES = threading.Lock()
 ZERO_SHA = "0" * 40
 
 
-def open_repo(path: Path) -> git.Repo:
-    """Open the repository at ``path`` (its top level), or explain why not."""
-    if not path.exists():
-        raise UserError(f"{path} does not exist: pass --repo with a git repository")
+def top_level(path: Path) -> Path | None:
+    """The top folder of the git checkout ``path`` lies in, found upward as git does; or None."""
     try:
-        repo = git.Repo(path, search_parent_directories=False)
+        top = git.Repo(path, search_parent_directories=True).working_tree_dir
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        try:
-            top = git.Repo(path, search_parent_directories=True).working_tree_dir
-        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-            top = None
-        if top:
-            raise UserError(f"{path} is inside the git checkout {top}: pass --repo {top}") from None
+        return None
+    return Path(top) if top else None
+
+
+def open_repo(path: Path) -> git.Repo:
+    """The repository of the checkout ``path`` lies in (any folder of it), or explain why not."""
+    if not path.is_dir():
+        why = "does not exist" if not path.exists() else "is not a folder"
+        raise UserError(f"{path} {why}: pass --repo with a folder of a git checkout")
+    try:
+        repo = git.Repo(path, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         raise UserError(
-            f"{path} is not a git repository: pass --repo with the top folder of a git checkout"
+            f"{path} is not a git repository, nor in one: pass --repo with a folder of a checkout"
         ) from None
-    if repo.bare:
+    if repo.bare or repo.working_tree_dir is None:
         raise UserError(f"{path} is a bare repository: pass a checkout with a working tree")
     try:
         repo.head.commit  # noqa: B018 - raises ValueError on an empty repository
@@ -160,6 +164,22 @@ def worktree(repo: git.Repo, sha: str, name: str) -> Iterator[Path]:
         yield path
     finally:
         remove_worktree(repo, path)
+
+
+@contextmanager
+def exported_tree(repo: git.Repo, sha: str) -> Iterator[Path]:
+    """The files of commit ``sha`` in a temporary folder, removed afterwards.
+
+    No worktree, no ref: a private index is filled from the commit and checked out under a
+    prefix, so the repository's own index, branches and working tree are never touched.
+    """
+    with tempfile.TemporaryDirectory(prefix="nightcrew-export-") as tmp:
+        env = {**os.environ, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        tree = Path(tmp) / "tree"
+        repo.git.read_tree(sha, env=env)
+        repo.git.checkout_index("--all", f"--prefix={tree}/", env=env)
+        tree.mkdir(exist_ok=True)  # a commit with no files
+        yield tree
 
 
 # ------------------------------------------------------------------ git in a worktree

@@ -15,6 +15,7 @@ There is no basename matching: ``conftest.py`` matches only the top-level file; 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -99,3 +100,78 @@ def matches(path: str, patterns: Iterable[str]) -> bool:
 def in_scope(path: str, include: Iterable[str], exclude: Iterable[str] = ()) -> bool:
     """Whether ``path`` matches an include pattern and no exclude pattern."""
     return matches(path, include) and not matches(path, exclude)
+
+
+def example_path(
+    include: Iterable[str], exclude: Iterable[str] = (), stem: str = "example"
+) -> str | None:
+    """A short path that ``include`` takes and ``exclude`` does not, or None if none is found.
+
+    For a recipe fixture that names no path: ``**/*.py`` gives ``example.py``,
+    ``src/**/*.py`` gives ``src/example.py``, ``**/test_*.py`` gives ``test_example.py``.
+    Each guess is checked with ``in_scope``, so a wrong guess is never returned.
+    """
+    include, exclude = tuple(include), tuple(exclude)
+    for pattern in include:
+        for candidate in _guesses(pattern, stem):
+            if in_scope(candidate, include, exclude):
+                return candidate
+    return None
+
+
+_BRACES = re.compile(r"\{([^{}]*)\}")
+
+
+def _guesses(pattern: str, stem: str) -> list[str]:
+    """Paths ``pattern`` may match: braces expanded, wildcards filled, ``**`` as no folder
+    or as one folder named ``pkg``."""
+    found: list[str] = []
+    for expanded in _expand_braces(pattern)[:8]:
+        parts = expanded.split("/")
+        for folder in (None, "pkg"):
+            out: list[str] = []
+            for i, part in enumerate(parts):
+                last = i == len(parts) - 1
+                if part == "**":
+                    out.append(f"{stem}.py" if last else folder or "")
+                else:
+                    out.append(_fill(part, f"{stem}.py" if last and part == "*" else stem))
+            guess = "/".join(p for p in out if p)
+            if guess and guess not in found:
+                found.append(guess)
+    return found
+
+
+def _expand_braces(pattern: str) -> list[str]:
+    match = _BRACES.search(pattern)
+    if match is None:
+        return [pattern]
+    head, tail = pattern[: match.start()], pattern[match.end() :]
+    return [
+        expanded
+        for choice in match.group(1).split(",")
+        for expanded in _expand_braces(head + choice + tail)
+    ]
+
+
+def _fill(part: str, stem: str) -> str:
+    """One folder or file name of a pattern with each wildcard replaced by something it takes."""
+    out, i = "", 0
+    while i < len(part):
+        char = part[i]
+        if char == "\\" and i + 1 < len(part):
+            out, i = out + part[i + 1], i + 2
+        elif char == "*":
+            out, i = out + (stem if not out.endswith(stem) else ""), i + 1
+        elif char == "?":
+            out, i = out + "x", i + 1
+        elif char == "[" and (end := part.find("]", i + 2)) != -1:
+            members = part[i + 1 : end]
+            if members[:1] in ("!", "^"):
+                out += next(c for c in "xyz_0" if c not in members)
+            else:
+                out += members[0]
+            i = end + 1
+        else:
+            out, i = out + char, i + 1
+    return out

@@ -41,7 +41,7 @@ from bot.recipes.model import Recipe
 from bot.recipes.schedule import select_recipes
 from bot.recipes.yamlpos import display_path
 from bot.report.document import NightReport, clear_previous
-from bot.report.progress import Phase, Progress, to_stderr
+from bot.report.progress import FindingsToTry, FixDone, Phase, Progress, tell, to_stderr
 from bot.report.results import FixResult, NoteKind, Reason, Status
 from bot.sandbox import bwrap
 from bot.sandbox.bwrap import Sandbox
@@ -61,6 +61,7 @@ if TYPE_CHECKING:
 class NightOptions:
     repo: Path
     recipe_ids: tuple[str, ...] = ()
+    every: bool = False  # `--all`: every enabled recipe, whatever its schedule
     config_path: Path | None = None
     max_fixes: int | None = None
     out: Path | None = None
@@ -108,7 +109,7 @@ def run_night(
     config = opts.config or load_config(top, opts.config_path)
     recipes = discover(top, tuple(config.recipe_dirs))
     check_enabled(config, recipes)
-    chosen, skipped = select_recipes(recipes, config, opts.recipe_ids, opts.now)
+    chosen, skipped = select_recipes(recipes, config, opts.recipe_ids, opts.now, every=opts.every)
     max_fixes = config.max_fixes if opts.max_fixes is None else opts.max_fixes
     if max_fixes < 0:
         raise UserError("must be 0 or more", field="--max-fixes")
@@ -180,6 +181,7 @@ def run_night(
             )
             if opts.only_fingerprints is not None:
                 work = [(r, f) for r, f in work if f.fingerprint in opts.only_fingerprints]
+            tell(progress, Phase.FIND, FindingsToTry(len(work)))
             night.baselines = run_baselines(
                 _needed_commands(night, work, base_tree),
                 base_tree,
@@ -294,7 +296,7 @@ def _fix_all(
         graph=ImportGraph(sources),
         fail_fast=fail_fast,
         record=lambda purpose, run: night.report.test_runs.append(record(purpose, run)),
-        progress=lambda message: night.progress(Phase.FIX, message),
+        progress=night.progress,
         sandbox=night.sandbox,
     )
     published: Counter[str] = Counter()
@@ -316,7 +318,7 @@ def _fix_all(
             skip = _precheck(night, recipe, finding)
             if skip is not None:
                 results[key] = skip
-                night.progress(Phase.FIX, _describe(skip))
+                tell(night.progress, Phase.FIX, _done(skip))
                 continue
             chosen.append((key, recipe, finding))
             planned[recipe.id] += 1
@@ -325,12 +327,13 @@ def _fix_all(
         for (key, _recipe, _finding), outcome in zip(chosen, prepared, strict=True):
             if isinstance(outcome, FixResult):
                 results[key] = outcome
-                night.progress(Phase.FIX, _describe(outcome))
+                tell(night.progress, Phase.FIX, _done(outcome))
             else:
                 batch.append(outcome)
         if not chosen:
-            for key, (recipe, finding) in later:
-                results[key] = _left_for_later(night, recipe, finding, published, max_fixes)
+            results |= {k: _left_for_later(night, *w, published, max_fixes) for k, w in later}
+            if later:
+                night.progress(Phase.FIX, f"{len(later)} finding(s) left for a later night")
             break
         started = time.monotonic()
         outcomes = verifier.verify([c for c in batch if c.commands])
@@ -339,7 +342,7 @@ def _fix_all(
             result = night.publishing.conclude(c, outcomes.get(c.key))
             result.duration += share
             results[c.key] = result
-            night.progress(Phase.FIX, _describe(result))
+            tell(night.progress, Phase.FIX, _done(result))
             if result.status is Status.VERIFIED and result.branch:
                 published[c.recipe.id] += 1
         pending = later
@@ -360,15 +363,14 @@ def _left_for_later(
             f"recipe limit reached ({recipe.pr.max_per_night} per night); a later night will try it"
         )
         kind = Reason.RECIPE_LIMIT
+    tell(night.progress, Phase.FIX, FixDone(Status.SKIPPED, ""))  # one line says it for all
     return FixResult(finding, Status.SKIPPED, reason, kind=kind)
 
 
-def _describe(result: FixResult) -> str:
-    f = result.finding
-    where = f"{f.path}:{f.start_line} {f.rule}"
-    if result.status is Status.VERIFIED:
-        return f"verified {where} -> {result.url or result.branch}"
-    return f"{result.status.value} {where}: {result.reason}"
+def _done(r: FixResult) -> FixDone:
+    then = f" -> {r.url or r.branch}" if r.status is Status.VERIFIED else f": {r.reason}"
+    return FixDone(r.status, f"{r.status.value} {r.finding.path}:{r.finding.start_line} "
+                   f"{r.finding.rule}{then}")  # fmt: skip
 
 
 def _fixer(night: _Night, recipe: Recipe, finding: Finding) -> Fixer:

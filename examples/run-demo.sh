@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One night on the bundled example: a fresh git repo from examples/demo-repo, then
-# `nightcrew run` on it, then what it made: one branch and one patch per verified fix.
+# `nightcrew run` on it, then what it made: one branch and one patch per verified fix, and
+# what to do next with them.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/nightcrew-demo-XXXXXX")
@@ -18,10 +19,19 @@ echo
 echo "== branches it made"
 git -C "$repo" branch --list 'nightcrew/*'
 echo
-first=$(find "$out/patches" -name '*.patch' 2>/dev/null | sort | head -n 1 || true)
-if [ -n "$first" ]; then
-  echo "== one of the patches: $first"
-  sed -n '1,60p' "$first"
+branch=$(git -C "$repo" branch --list 'nightcrew/*' --format='%(refname:short)' | head -n 1)
+patch="$out/patches/${branch//\//__}.patch"
+if [ -n "$branch" ] && [ -f "$patch" ]; then
+  echo "== one of the patches: $patch"
+  sed -n '1,60p' "$patch"
+  echo
 fi
-echo
-echo "Report: $out/report.md   Repository: $repo"
+echo "== what to do next"
+if [ -n "$branch" ]; then
+  echo "  look at a fix:    git -C $repo log -p main..$branch"
+  echo "  check it out:     git -C $repo switch $branch"
+  echo "  apply its patch:  git -C $repo apply $patch"
+fi
+echo "  read the report:  $out/report.md"
+echo "  on your own repo: nightcrew run --repo path/to/checkout"
+echo "  on GitHub:        one pull request per fix each night, see docs/github.md"

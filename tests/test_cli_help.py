@@ -31,7 +31,7 @@ def test_run_help_has_a_description_exit_codes_and_examples(capsys):
     ]:
         assert re.search(rf"^  {code} +{re.escape(meaning)}", text, re.MULTILINE), code
     assert "examples:" in text
-    assert "\n  nightcrew run --repo ../project --max-fixes 3\n" in text  # line breaks kept
+    assert "\n  nightcrew run --repo ../project --all --max-fixes 3\n" in text  # breaks kept
     assert "--max-fixes N" in text and "--out DIR" in text and "--config FILE" in text
 
 
@@ -49,23 +49,23 @@ def test_interrupted_is_130_as_shells_report_sigint():
         ),
         pytest.param(
             ("merge-reports",),
-            ["Merge the report.json files", "REPORT.json  the shards' reports", "Exit status"],
+            ["Merge the report.json files", "REPORT.json the shards' reports", "Exit status"],
             id="merge-reports",
         ),
         pytest.param(
             ("recipes", "validate"),
-            ["RECIPE.yml  recipe files or folders", "Exit status: 0 when every file is valid"],
+            ["RECIPE.yml recipe files or folders", "Exit status: 0 when every file is valid"],
             id="recipes-validate",
         ),
         pytest.param(
             ("recipes", "test"),
-            ["RECIPE.yml  recipe files or folders", "1 when one fails", "examples:"],
+            ["RECIPE.yml recipe files or folders", "1 when one fails", "examples:"],
             id="recipes-test",
         ),
     ],
 )
 def test_other_subcommands_say_what_they_do(capsys, command, wanted):
-    text = help_of(capsys, *command)
+    text = " ".join(help_of(capsys, *command).split())  # argparse's column widths vary
     for piece in wanted:
         assert piece in text, piece
 

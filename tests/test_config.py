@@ -90,6 +90,14 @@ def test_schema_defaults_match_the_dataclass() -> None:
     assert limits["test_timeout"]["default"] == RepoConfig.test_timeout
     assert git["author_name"]["default"] == RepoConfig.author_name
     assert git["author_email"]["default"] == RepoConfig.author_email
+    assert props["github"]["properties"]["wait_budget"]["default"] == RepoConfig.wait_budget
+
+
+def test_github_wait_budget(repo: Path) -> None:
+    assert load_config(repo).wait_budget == 600.0  # about ten minutes a night
+    write_config(repo, "version: 1\ngithub:\n  wait_budget: 120\n")
+    config = load_config(repo)
+    assert config.wait_budget == 120.0 and isinstance(config.wait_budget, float)
 
 
 def test_sandbox_settings(repo: Path) -> None:
@@ -174,6 +182,19 @@ def test_config_schema_is_a_valid_json_schema() -> None:
             "version: 1\nsandbox:\n  mode: strict\n",
             ".github/nightcrew.yml:3: sandbox.mode: 'strict' is not supported: "
             "use 'auto', 'required', 'disabled'",
+        ),
+        (
+            "version: 1\ngithub:\n  wait_budget: -5\n",
+            ".github/nightcrew.yml:3: github.wait_budget: must be at least 0, got -5",
+        ),
+        (
+            "version: 1\ngithub:\n  wait_budget: 10 minutes\n",
+            ".github/nightcrew.yml:3: github.wait_budget: expected a number, got the string "
+            "'10 minutes'",
+        ),
+        (
+            "version: 1\ngithub:\n  retries: 3\n",
+            ".github/nightcrew.yml:3: github: unknown key 'retries'",
         ),
         (
             "version: 1\nsandbox:\n  hide: [.aws]\n",

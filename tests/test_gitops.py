@@ -11,6 +11,7 @@ import pytest
 
 from bot import gitops
 from bot.cli import main
+from bot.errors import UserError
 from tests.conftest import git, init_repo
 
 IDENTITY = ("Nightcrew", "nightcrew@example.invalid")
@@ -219,3 +220,42 @@ def test_fixes_in_files_with_names_git_quotes_verify(make_repo, capsys) -> None:
     for fix in data["fixes"]:
         changed = git(repo, "diff", "--name-only", "-z", "main", fix["branch"]).split("\0")
         assert changed == [fix["path"], ""]
+
+
+def test_a_subfolder_opens_its_checkout(tmp_path: Path) -> None:
+    path = init_repo(tmp_path / "repo", {"pkg/deep/a.py": "x = 1\n"})
+    assert Path(gitops.open_repo(path / "pkg/deep").working_tree_dir or "") == path
+    assert gitops.top_level(path / "pkg") == path
+    (tmp_path / "plain").mkdir()
+    assert gitops.top_level(tmp_path / "plain") is None
+    with pytest.raises(UserError, match="is not a git repository, nor in one"):
+        gitops.open_repo(tmp_path / "plain")
+    with pytest.raises(UserError, match="is not a folder"):
+        gitops.open_repo(path / "pkg/deep/a.py")
+
+
+def test_exported_tree_copies_a_commit_and_touches_nothing(tmp_path: Path) -> None:
+    path = init_repo(tmp_path / "repo", {"a.py": "x = 1\n", "sub/b.py": "y = 2\n"})
+    first = git(path, "rev-parse", "HEAD").strip()
+    (path / "a.py").write_text("x = 3\n")
+    git(path, "commit", "--quiet", "-am", "second")
+    (path / "a.py").write_text("dirty\n")
+    (path / "sub/b.py").write_text("staged\n")
+    git(path, "add", "sub/b.py")
+    before = [
+        git(path, *a) for a in (["status", "--porcelain"], ["ls-files", "-s"], ["for-each-ref"])
+    ]
+    repo = gitops.open_repo(path)
+    with gitops.exported_tree(repo, first) as tree:
+        assert sorted(p.relative_to(tree).as_posix() for p in tree.rglob("*") if p.is_file()) == [
+            "a.py",
+            "sub/b.py",
+        ]
+        assert (tree / "a.py").read_text() == "x = 1\n"
+        assert not (tree / ".git").exists()
+    assert not tree.exists()
+    after = [
+        git(path, *a) for a in (["status", "--porcelain"], ["ls-files", "-s"], ["for-each-ref"])
+    ]
+    assert after == before
+    assert git(path, "worktree", "list").count("\n") == 1

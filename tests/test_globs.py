@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.globs import in_scope, matches, pattern_problem
+from bot.globs import example_path, in_scope, matches, pattern_problem
 
 
 @pytest.mark.parametrize(
@@ -91,3 +91,27 @@ def test_bad_patterns(pattern: str, message: str) -> None:
     problem = pattern_problem(pattern)
     assert problem is not None
     assert message in problem
+
+
+@pytest.mark.parametrize(
+    ("include", "exclude", "expected"),
+    [
+        (["**/*.py"], [], "example.py"),
+        (["src/**/*.py"], [], "src/example.py"),
+        (["**/test_*.py"], [], "test_example.py"),
+        (["**/*_test.py"], [], "example_test.py"),
+        (["**/*.{py,pyi}"], [], "example.py"),
+        (["lib/[ab]?.py"], [], "lib/ax.py"),
+        (["pkg/*/mod.py"], [], "pkg/example/mod.py"),
+        (["src/**"], [], "src/example.py"),
+        (["**/tests/**/*.py"], [], "tests/example.py"),
+        (["**/*.py"], ["*.py"], "pkg/example.py"),  # the top level is excluded
+        (["app.py", "**/*.py"], [], "app.py"),
+        (["src/*.py"], ["src/*"], None),  # nothing it takes survives the exclude
+    ],
+)
+def test_example_path_lies_in_the_scope(include, exclude, expected):
+    found = example_path(include, exclude)
+    assert found == expected
+    if found is not None:
+        assert in_scope(found, include, exclude)

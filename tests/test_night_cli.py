@@ -349,12 +349,6 @@ def test_a_second_run_on_the_same_repository_waits_its_turn(make_repo, tmp_path)
     assert len(git(repo, "worktree", "list").splitlines()) == 1
 
 
-def test_a_subfolder_of_a_checkout_names_the_top(make_repo, capsys):
-    repo = make_repo(files=FILES)
-    assert run(repo / "pkg") == 2
-    assert f"is inside the git checkout {repo}: pass --repo {repo}" in capsys.readouterr().err
-
-
 # --- odd input: one line, exit 2, never a traceback (issue 11, item 9) ---------------------
 
 RECIPE = """\

@@ -31,7 +31,7 @@ from bot.publish.local import LocalPublisher
 from bot.publish.proposal import Publisher
 from bot.report import summary
 from bot.report.document import write_report
-from bot.report.progress import Phase
+from bot.report.progress import Event, Numbering, Phase
 from bot.report.results import NoteKind, note_kind
 from bot.review.events import EVENTS as REVIEW_EVENTS
 
@@ -63,6 +63,7 @@ class GroupedProgress:
     def __init__(self, secrets: Sequence[str], first: Phase = Phase.SETUP) -> None:
         self.secrets = tuple(secrets)
         self.current: str | None = None
+        self.numbering = Numbering()
         self.open(GROUP_TITLES[first])
 
     def open(self, title: str) -> None:
@@ -79,6 +80,11 @@ class GroupedProgress:
         if GROUP_TITLES[phase] != self.current:
             self.open(GROUP_TITLES[phase])
         _say(f"nightcrew: {workflow.redact(message, self.secrets)}")
+
+    def event(self, phase: Phase, event: Event, /) -> None:
+        """Events as lines, like the CLI's off a terminal (the runner adds the times)."""
+        if line := self.numbering.line(event):
+            self(phase, line)
 
 
 def base_branch(config_base: str | None, settings: ActionSettings, event: Mapping[str, Any]) -> str:
@@ -245,6 +251,7 @@ def _github_publisher(
     from bot.dashboard.state import Identity
     from bot.github.api import ApiError
     from bot.github.client import connect
+    from bot.github.pacing import WaitBudget
     from bot.publish.pulls import GitHubPublisher, PublishLimits
 
     limits = PublishLimits(
@@ -253,7 +260,7 @@ def _github_publisher(
     )
     try:
         publisher = GitHubPublisher(
-            connect(settings.github_token, settings.api_url),
+            connect(settings.github_token, settings.api_url, budget=WaitBudget(config.wait_budget)),
             settings.repository,
             repo,
             base_branch(config.base, settings, event),

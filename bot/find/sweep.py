@@ -1,11 +1,13 @@
 """The night's sweep: every recipe's finders over its scope of the base tree.
 
 A recipe's scope is the tracked files (of this shard) that its include/exclude globs take,
-less the protected paths. One recipe's finder crashing skips only that recipe.
+less the protected paths. One recipe's finder crashing skips only that recipe. A repository
+recipe that replaces a built-in is said in a note, so the swap is never silent.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,6 +36,15 @@ def uses_agents(recipe: Recipe) -> bool:
     return recipe.agent_find is not None or recipe.agent_fix is not None
 
 
+def scope(recipe: Recipe, files: Sequence[str], protected: Sequence[str]) -> list[str]:
+    """The files the recipe searches: taken by its include/exclude globs, not protected."""
+    return [
+        p
+        for p in files
+        if in_scope(p, recipe.include, recipe.exclude) and not matches(p, protected)
+    ]
+
+
 def sweep(
     recipes: Sequence[Recipe],
     tree: Path,
@@ -49,17 +60,18 @@ def sweep(
     started = time.monotonic()
     work: list[tuple[Recipe, Finding]] = []
     for recipe in recipes:
+        if recipe.replaces is not None:
+            mine = os.path.relpath(recipe.source or "", Path(report.repo).resolve())
+            text = f"recipe {recipe.id} is the repository's {mine}, which replaces the built-in"
+            note = report.note(NoteKind.RECIPE_REPLACED, text)
+            progress(Phase.SETUP, note.text)
         if uses_agents(recipe) and not agents_allowed:
             report.recipes_skipped.append((recipe.id, AGENTS_NEED_SANDBOX))
             continue
         if uses_agents(recipe) and agents is None:
             report.recipes_skipped.append((recipe.id, AGENTS_NEED_KEY))
             continue
-        scoped = [
-            p
-            for p in files
-            if in_scope(p, recipe.include, recipe.exclude) and not matches(p, protected)
-        ]
+        scoped = scope(recipe, files, protected)
         try:
             findings = find(recipe, tree, scoped)
             if recipe.agent_find is not None and agents is not None:

@@ -12,6 +12,8 @@ from typing import Any, Protocol
 
 from bot.errors import NightcrewError
 
+RETRY_STATUSES = (500, 502, 503, 504)  # answers worth another try, besides rate limits
+
 
 @dataclass(frozen=True)
 class PullInfo:
@@ -81,6 +83,9 @@ class ApiError(NightcrewError):
     what: str = ""  # what Nightcrew was doing, e.g. "open a PR for nightcrew/x"
     retry_after: float | None = None  # seconds GitHub asks us to wait (rate limits)
     errors: tuple[Mapping[str, Any], ...] = field(default_factory=tuple)
+    # Set when the retry layer stopped because the night's wait budget could not cover
+    # the next wait: the seconds it had left (None: retries ran out, or none were due).
+    budget_left: float | None = None
 
     def __post_init__(self) -> None:
         super().__init__(str(self))
@@ -88,6 +93,11 @@ class ApiError(NightcrewError):
     @property
     def rate_limited(self) -> bool:
         return self.retry_after is not None
+
+    @property
+    def transient(self) -> bool:
+        """Worth another try: no answer, a 5xx, or a rate limit."""
+        return self.status is None or self.status in RETRY_STATUSES or self.rate_limited
 
     @property
     def maybe_done(self) -> bool:

@@ -1,30 +1,36 @@
 """How often and how fast Nightcrew asks GitHub: rate-limit waits, the write pacer, retries (pure).
 
-Retries: PyGithub's urllib3 ``Retry`` (``retry_policy``) is the single retry layer for API
-calls, on 5xx and dropped connections only; 403/429 rate limits are not retried but read by
-``rate_limit_wait`` into ``ApiError.retry_after``, so the publisher can stop cleanly.
-Content-creating requests go one at a time through a ``Pacer`` (GitHub asks for at least a
-second between them). The clock and ``sleep`` are injectable; nothing here makes a request.
+Retries: ``retrying`` (tenacity) is the one retry layer for the GitHub API (``client``) and
+for git pushes (``push``); PyGithub's own retry is off. A failure worth another try (a 5xx,
+no answer, a rate limit, a push the remote asks to try again) waits for GitHub's
+``retry-after`` or ``x-ratelimit-reset`` when it gives one, else an exponential backoff,
+and every wait is drawn from the night's ``WaitBudget``. A wait the budget cannot cover is
+not started: the error is raised at once, marked with what the budget had left
+(``budget_left``), so the publisher can stop and say why. Content-creating requests go one
+at a time through a ``Pacer`` (GitHub asks for at least a second between them). The clocks
+and ``sleep`` are injectable; nothing here makes a request.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from urllib3.util.retry import Retry
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
-RETRY_STATUSES = (500, 502, 503, 504)
-# POST is retried too, for the POSTs that are safe to repeat or whose repeat is detected: a
-# repeated "create PR" or "create label" answers 422 "already exists", which the publisher
-# reads; labels, reviewers, assignees and reactions are sets; a second dashboard issue made
-# by a repeated "create issue" is merged into the first by the next update (dashboard/board.py).
-# Comments are none of these: ``create_comment`` uses ``retry_policy(repeat_posts=False)``.
-RETRY_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE", "POST"})
+from bot.github.api import ApiError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# About ten minutes a night of waiting on GitHub (config ``github.wait_budget``).
+DEFAULT_WAIT_BUDGET = 600.0
 _RATE_LIMIT_WORDS = ("rate limit", "abuse detection", "please wait a few minutes")
 
 
@@ -94,26 +100,117 @@ class Pacer:
                 self._last = self.clock()
 
 
-def retry_policy(total: int = 3, backoff: float = 1.0, *, repeat_posts: bool = True) -> Retry:
-    """The one retry layer for API calls: 5xx and connection failures, exponential backoff.
+class WaitBudget:
+    """The seconds one night may spend waiting out GitHub's faults, shared by every retry.
 
-    ``repeat_posts=False`` is the policy for comments: a POST is then repeated only when it
-    surely never reached GitHub (the connection could not be made). urllib3 does not repeat
-    a method outside ``allowed_methods`` on a 5xx or a read error (a timeout, a connection
-    dropped after the request was sent), but does on "other" errors (an SSL error, which
-    can come after the request was sent), hence ``other=0``.
+    Only waits before a retry count (backoff, ``retry-after``, a rate limit's reset), not
+    the pacer's spacing of writes nor the requests themselves. Spending is thread-safe;
+    two threads checking at once may overspend by one wait.
     """
-    return Retry(
-        total=total,
-        connect=total,
-        read=total,
-        status=total,
-        other=None if repeat_posts else 0,
-        backoff_factor=backoff,
-        status_forcelist=RETRY_STATUSES,
-        allowed_methods=RETRY_METHODS if repeat_posts else RETRY_METHODS - {"POST"},
-        # Rate limits stop publishing instead; a retry-after could also be hours long.
-        respect_retry_after_header=False,
-        # After the last retry, hand the response to PyGithub so it raises with GitHub's body.
-        raise_on_status=False,
+
+    def __init__(
+        self, seconds: float = DEFAULT_WAIT_BUDGET, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
+        self.seconds = float(seconds)
+        self.spent = 0.0
+        self._sleep = sleep
+        self._lock = threading.Lock()
+
+    @property
+    def left(self) -> float:
+        return max(0.0, self.seconds - self.spent)
+
+    def covers(self, wait: float) -> bool:
+        return wait <= self.left
+
+    def wait(self, seconds: float) -> None:
+        with self._lock:
+            self.spent += seconds
+        if seconds > 0:
+            self._sleep(seconds)
+
+
+class _Backoff:
+    """GitHub's own wait when the error carries one (``retry_after``), else exponential."""
+
+    def __init__(self, backoff: float, longest: float) -> None:
+        self.backoff, self.longest = backoff, longest
+
+    def __call__(self, state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        asked = getattr(error, "retry_after", None)
+        if isinstance(asked, int | float):
+            return float(asked)
+        return min(self.longest, self.backoff * 2 ** (state.attempt_number - 1))
+
+
+def retrying(
+    budget: WaitBudget,
+    worth_retrying: Callable[[BaseException], bool],
+    *,
+    attempts: int,
+    backoff: float,
+    longest: float = 60.0,
+    before_sleep: Callable[[RetryCallState], None] | None = None,
+) -> Retrying:
+    """The retry layer: up to ``attempts`` tries, each wait drawn from ``budget``.
+
+    When the next wait is more than the budget has left, the last error is raised at once
+    with ``budget_left`` set (``ApiError`` and ``PushError`` have the field); after the last
+    attempt it is raised as it is.
+    """
+
+    def give_up(state: RetryCallState) -> Any:
+        error = state.outcome.exception() if state.outcome else None
+        assert error is not None  # only failures are retried
+        if state.attempt_number < attempts and hasattr(error, "budget_left"):
+            error.budget_left = budget.left
+        raise error
+
+    def over_budget(state: RetryCallState) -> bool:
+        return not budget.covers(state.upcoming_sleep)
+
+    return Retrying(
+        retry=retry_if_exception(worth_retrying),
+        stop=stop_after_attempt(attempts) | over_budget,
+        wait=_Backoff(backoff, longest),
+        sleep=budget.wait,
+        before_sleep=before_sleep,
+        retry_error_callback=give_up,
+    )
+
+
+@dataclass(frozen=True)
+class Retries:
+    """How API calls are retried: ``attempts`` tries at most, every wait from ``budget``."""
+
+    budget: WaitBudget = field(default_factory=WaitBudget)
+    attempts: int = 4
+    backoff: float = 1.0  # seconds before the second try; doubled for each one after
+
+    def call(self, fn: Callable[[], T], *, unsure: bool = True) -> T:
+        """``fn()``, retried while its ``ApiError`` is worth another try.
+
+        ``unsure=False``: a failure after which GitHub may have done the request anyway
+        (a 5xx, no answer) is not retried; only rate limits are (GitHub refused at once).
+        """
+
+        def worth(error: BaseException) -> bool:
+            if not isinstance(error, ApiError):
+                return False
+            return error.transient if unsure else error.rate_limited
+
+        retry = retrying(
+            self.budget, worth, attempts=self.attempts, backoff=self.backoff, before_sleep=_said
+        )
+        return retry(fn)
+
+
+def _said(state: RetryCallState) -> None:
+    error = state.outcome.exception() if state.outcome else None
+    log.warning(
+        "%s; trying again in %.0fs (attempt %d)",
+        error,
+        state.upcoming_sleep,
+        state.attempt_number + 1,
     )

@@ -10,8 +10,9 @@ environment entries setting ``http.<server>/.extraheader`` (as actions/checkout 
 never on the command line, never in the remote URL, never in a log or an error. The first
 entry resets any header a checkout persisted, so two Authorization headers are never sent.
 
-Transient failures (network, 5xx, a remote hanging up) are retried with tenacity: a few
-attempts with exponential backoff. Nothing else retries a push.
+Transient failures (network, 5xx, a remote hanging up, a remote asking to try again) are
+retried by ``pacing.retrying``: a few attempts with exponential backoff, every wait drawn
+from the night's ``WaitBudget`` when one is given. Nothing else retries a push.
 """
 
 from __future__ import annotations
@@ -26,15 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tenacity import (
-    RetryCallState,
-    Retrying,
-    retry_if_exception_type,
-    stop_after_attempt,
-    wait_exponential,
-)
+from tenacity import RetryCallState
 
 from bot.errors import NightcrewError
+from bot.github.pacing import WaitBudget, retrying
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +55,11 @@ _TRANSIENT = (
     "gnutls",
     "ssl_read",
     "unexpected disconnect",
+    # The remote (or a hook of it) asks for another try: busy, or a fault on its side.
+    "try again",
+    "internal server error",
+    "service unavailable",
+    "temporarily unavailable",
 )
 # Another push updated the ref between our lease check and our update (the remote's lock).
 _LOST_RACE = (
@@ -68,6 +69,7 @@ _LOST_RACE = (
     "but expected",
     "reference already exists",
 )
+# Refused on purpose, even when the same answer also says "try again".
 _REFUSED = (
     "authentication failed",
     "could not read username",
@@ -80,8 +82,11 @@ _REFUSED = (
     "error: 403",
     "error: 401",
     "protected branch",
-    "[remote rejected]",
+    "gh006",  # GitHub: "Protected branch update failed"
+    "gh013",  # GitHub: "Repository rule violations found"
 )
+# Refused for a reason git does not name (a hook declined): permanent, unless it is transient.
+_DECLINED = "[remote rejected]"
 
 
 @dataclass
@@ -90,6 +95,9 @@ class PushError(NightcrewError):
 
     branch: str
     output: str
+    # Set when retrying stopped because the night's wait budget could not cover the next
+    # wait: the seconds it had left (see ``pacing.retrying``).
+    budget_left: float | None = None
 
     def __post_init__(self) -> None:
         super().__init__(str(self))
@@ -173,12 +181,15 @@ def push(
     attempts: int = 3,
     backoff: float = 2.0,
     sleep: Callable[[float], None] = time.sleep,
+    budget: WaitBudget | None = None,
     run: Runner = subprocess.run,
 ) -> None:
     """Point ``refs/heads/<branch>`` on ``remote`` at ``sha`` if it is at ``expect``.
 
     ``expect=None`` means the branch must not exist yet. Raises ``LeaseRejected``,
-    ``PushRefused``, ``TransientPushError`` (after the last attempt) or ``PushError``.
+    ``PushRefused``, ``TransientPushError`` (after the last attempt, or with
+    ``budget_left`` set when ``budget`` could not cover the next wait) or ``PushError``.
+    Without a ``budget``, waits are bounded by ``attempts`` only and slept with ``sleep``.
     """
     ref = f"refs/heads/{branch}"
     cmd = [
@@ -203,18 +214,19 @@ def push(
             "%s; trying again (attempt %d of %d)", error, state.attempt_number + 1, attempts
         )
 
-    retrying = Retrying(
-        retry=retry_if_exception_type(TransientPushError),
-        stop=stop_after_attempt(attempts),
-        wait=wait_exponential(multiplier=backoff, max=30),
-        sleep=sleep,
+    def once() -> None:
+        log.info("$ %s", " ".join(cmd))
+        _push_once(cmd, workspace, env, branch, token, run)
+
+    retry = retrying(
+        budget or WaitBudget(float("inf"), sleep=sleep),
+        lambda error: isinstance(error, TransientPushError),
+        attempts=attempts,
+        backoff=backoff,
+        longest=30.0,
         before_sleep=announce,
-        reraise=True,
     )
-    for attempt in retrying:
-        with attempt:
-            log.info("$ %s", " ".join(cmd))
-            _push_once(cmd, workspace, env, branch, token, run)
+    retry(once)
 
 
 def _push_once(
@@ -254,4 +266,6 @@ def _classify(branch: str, output: str) -> PushError:
         return PushRefused(branch, output)
     if any(marker in lower for marker in _TRANSIENT):
         return TransientPushError(branch, output)
+    if _DECLINED in lower:
+        return PushRefused(branch, output)
     return PushError(branch, output)

@@ -4,16 +4,17 @@ State lives on GitHub only (``state.read_state``, once per night): an open PR fo
 finding means it is proposed; a PR closed without merging means it is ignored; a
 ``nightcrew/`` branch without a PR is repaired. Every push is leased, so two runs at once
 cannot both publish a finding: the loser re-reads GitHub and skips. Nothing is ever
-pushed over a commit that Nightcrew did not make. A rate limit stops publishing for the
-night (``NotPublished(stop=True)``); whatever was left is found again the next night.
+pushed over a commit that Nightcrew did not make. Transient faults are retried within the
+night's wait budget (``github.pacing``); what still fails stops publishing for the night
+only when ``faults`` says so (``NotPublished(stop=True)``), and whatever was left is found
+again the next night.
 What is done once publishing is over is ``tidy``'s; the record of what was done, ``ledger``'s.
 """
 
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -31,21 +32,16 @@ from bot.dashboard.state import (
 )
 from bot.github.api import ApiError, CommitInfo, RepoApi
 from bot.github.client import Connection
-from bot.github.push import LeaseRejected, PushError, PushRefused, push
+from bot.github.push import LeaseRejected, PushError, push
 from bot.model import Finding
-from bot.publish import ledger, pr_text, tidy
+from bot.publish import faults, ledger, pr_text, tidy
 from bot.publish.decorations import Decorations
+from bot.publish.faults import PERMISSIONS_HINT as PERMISSIONS_HINT  # the action's
 from bot.publish.ledger import Action
 from bot.publish.proposal import NotPublished, Proposal, Published
 from bot.recipes.model import Recipe
 from bot.report.document import NightReport
 from bot.report.results import NoteKind, Reason
-
-PERMISSIONS_HINT = (
-    "check the token's permissions (contents: write, pull-requests: write; with the "
-    "workflow token, also the repository setting that allows GitHub Actions to create "
-    "pull requests)"
-)
 
 
 @dataclass(frozen=True)
@@ -78,7 +74,6 @@ class GitHubPublisher:
         base_sha: str | None = None,
         push_attempts: int = 3,
         push_backoff: float = 2.0,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.repo: RepoApi = api.repo(repo_full_name)
         self.workspace = Path(workspace.working_tree_dir or workspace.git_dir)
@@ -95,7 +90,7 @@ class GitHubPublisher:
         self._token = token
         self._push_attempts = push_attempts
         self._push_backoff = push_backoff
-        self._sleep = sleep
+        self._budget = api.budget  # the night's wait budget: the API's retries and pushes
         self._stop_reason: str | None = None
         self._stop_kind = Reason.PUBLISHING_STOPPED  # what stopped publishing, when it did
         self._left_after_stop = 0
@@ -126,7 +121,7 @@ class GitHubPublisher:
         try:
             return self._prior(recipe, finding, branch)
         except ApiError as exc:
-            if exc.rate_limited:
+            if exc.rate_limited or exc.budget_left is not None:
                 self.stop(exc)
                 return NotPublished(f"not tried: {self._stop_reason}", kind=self._stop_kind)
             return NotPublished(f"not tried: {exc}", kind=Reason.PUBLISH_FAILED)
@@ -141,33 +136,16 @@ class GitHubPublisher:
         self.base_sha = proposal.base
         try:
             return self._publish(proposal)
-        except ApiError as exc:
-            if exc.rate_limited:
-                self.stop(exc)
+        except (ApiError, PushError) as exc:
+            stop = faults.stop_for(exc, f"{BRANCH_PREFIX}*")
+            if stop is None:
+                self.act("failed", branch, reason=str(exc))
+                return NotPublished(f"{exc}; the next night tries again")
+            self._halt(stop, branch)
+            if stop.waits:  # left for the next night, like every fix after it
                 self._left_after_stop += 1
-                return NotPublished(
-                    f"not published: {self._stop_reason}", stop=True, kind=self._stop_kind
-                )
-            if exc.status in (401, 403):  # every later write would be refused the same way
-                reason = f"{exc}; {PERMISSIONS_HINT}"
-                self._stop_reason = "GitHub refused a write"
-                self._stop_kind = Reason.PERMISSION_DENIED
-                self.act("stopped", branch, reason=reason)
-                return NotPublished(reason, stop=True, kind=Reason.PERMISSION_DENIED)
-            self.act("failed", branch, reason=str(exc))
-            return NotPublished(f"{exc}; the next night tries again")
-        except PushRefused as exc:
-            reason = (
-                f"{exc}; check that the token may push branches (contents: write) "
-                f"and that no rule protects {BRANCH_PREFIX}* branches"
-            )
-            self._stop_reason = "git push was refused"
-            self._stop_kind = Reason.PUSH_REFUSED
-            self.act("stopped", branch, reason=reason)
-            return NotPublished(reason, stop=True, kind=Reason.PUSH_REFUSED)
-        except PushError as exc:
-            self.act("failed", branch, reason=str(exc))
-            return NotPublished(f"{exc}; the next night tries again")
+                return NotPublished(f"not published: {stop.summary}", stop=True, kind=stop.kind)
+            return NotPublished(stop.detail, stop=True, kind=stop.kind)
 
     def _finish(self, report: NightReport) -> None:
         if self._stop_reason:
@@ -284,14 +262,19 @@ class GitHubPublisher:
             existing = self._find_open(branch)
             if existing is None:
                 raise
-            reason = f"already open as #{existing.number}"
-            self._skip(branch, reason, existing)
-            return Published(branch, url=existing.url, note=reason)
+            if existing.head_sha != proposal.commit:  # another run's PR
+                reason = f"already open as #{existing.number}"
+                self._skip(branch, reason, existing)
+                return Published(branch, url=existing.url, note=reason)
+            # Ours, made by a request whose answer was lost (the retry was told it exists).
+            number, url = existing.number, existing.url
+        else:
+            number, url = info.number, info.url
         self.new_prs += 1
         self.state.replace(
             PullState(
-                number=info.number,
-                url=info.url,
+                number=number,
+                url=url,
                 status="open",
                 branch=branch,
                 head_sha=proposal.commit,
@@ -302,17 +285,17 @@ class GitHubPublisher:
                 path=proposal.finding.path,
             )
         )
-        problems, limited = self.decorations.apply(info.number, proposal.recipe.pr.labels)
+        problems, limited = self.decorations.apply(number, proposal.recipe.pr.labels)
         if limited is not None:
             self.stop(limited)
         kind = "repaired" if expect is not None else "opened"
-        note = f"opened #{info.number}" + (
+        note = f"opened #{number}" + (
             " (its branch was left by an interrupted run)" if expect is not None else ""
         )
         if problems:
             note += "; " + "; ".join(problems)
-        self.act(kind, branch, info.number, info.url, note)
-        return Published(branch, url=info.url, note=note)
+        self.act(kind, branch, number, url, note)
+        return Published(branch, url=url, note=note)
 
     def _rebuild(self, pull: PullState, proposal: Proposal) -> Published | NotPublished:
         commits = self.pull_commits(pull.number)
@@ -369,7 +352,7 @@ class GitHubPublisher:
             token=self._token,
             attempts=self._push_attempts,
             backoff=self._push_backoff,
-            sleep=self._sleep,
+            budget=self._budget,
         )
 
     # Shared by publishing and tidying (``tidy.Desk``).
@@ -406,12 +389,17 @@ class GitHubPublisher:
             self.repo.create_comment(pull.number, body)
 
     def stop(self, exc: ApiError) -> None:
-        """A rate limit: publish nothing more tonight, and say why once."""
+        """A rate limit, or the wait budget spent: publish nothing more tonight, say why once."""
+        stop = faults.stop_for(exc)
+        if stop is None:  # not a reason to stop; kept for callers that ask anyway
+            stop = faults.Stop(faults.rate_limit_summary(exc), str(exc), Reason.RATE_LIMITED)
+        self._halt(stop)
+
+    def _halt(self, stop: faults.Stop, branch: str = "") -> None:
         if self._stop_reason is None:
-            wait = f", asked to wait {exc.retry_after:.0f}s" if exc.retry_after else ""
-            self._stop_reason = f"GitHub's rate limit was reached{wait}"
-            self._stop_kind = Reason.RATE_LIMITED
-            self.act("stopped", "", reason=str(exc))
+            self._stop_reason = stop.summary
+            self._stop_kind = stop.kind
+            self.act("stopped", branch, reason=stop.detail)
 
     def _skip(self, branch: str, reason: str, pull: PullState | None = None) -> str:
         number, url = (pull.number, pull.url) if pull else (None, None)

@@ -5,18 +5,21 @@ files, builds Recipe values from the ones that pass, and finds them.
 
 Where recipes come from (``discover``): the built-ins, then the repository's recipe folders
 (``.nightcrew/recipes`` and any extra ones). A repository recipe with the same id as a
-built-in *replaces* it, so a team can tune a built-in by copying its file. Two files with
-the same id in one folder, or across the repository's folders, are an error.
+built-in *replaces* it, so a team can tune a built-in by copying its file (the recipe's
+``replaces`` names the built-in's file, so the night and ``recipes list`` can say so). Two
+files with the same id in one folder, or across the repository's folders, are an error.
+``scan`` goes on past bad files and returns their errors with the good recipes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from bot.errors import UserError
+from bot.globs import example_path
 from bot.recipes.model import (
     DEFAULT_AGENT_LIMITS,
     AgentFind,
@@ -25,6 +28,7 @@ from bot.recipes.model import (
     Limits,
     PrSettings,
     Recipe,
+    scope_globs,
 )
 from bot.recipes.validation import recipe_schema, schema_errors, semantic_errors
 from bot.recipes.yamlpos import display_path, load_yaml
@@ -37,10 +41,12 @@ REPO_RECIPES_DIR = ".nightcrew/recipes"
 
 
 def _build(data: dict[str, Any], source: Path, builtin: bool) -> Recipe:
-    scope, find = data.get("scope", {}), data["find"]
+    find = data["find"]
     ruff, verify, pr = find.get("ruff", {}), data.get("verify", {}), data.get("pr", {})
     fields: dict[str, Any] = _pick(data, ("version", "schedule"))
-    fields |= _pick(scope, ("include", "exclude"), tuple)
+    include, exclude = scope_globs(data.get("scope", {}))
+    fields |= {"include": include, "exclude": exclude}
+    fixture_path = example_path(include, exclude) or FixtureCase.path
     if ruff:
         fields["ruff_select"] = tuple(ruff["select"])
         fields["ruff_preview"] = ruff.get("preview", False)
@@ -70,7 +76,7 @@ def _build(data: dict[str, Any], source: Path, builtin: bool) -> Recipe:
             id=case["id"],
             before=case.get("before", case.get("unchanged", "")),
             after=case.get("after"),
-            **_pick(case, ("path",)),
+            path=case.get("path", fixture_path),
         )
         for case in data.get("tests", ())
     )
@@ -217,26 +223,53 @@ def builtin_recipes_dir() -> Path:
     return installed if installed.is_dir() else package.parent / "recipes"
 
 
+@dataclass
+class Discovery:
+    """Every recipe that loaded, sorted by id, and what was wrong with the rest."""
+
+    recipes: list[Recipe]
+    errors: list[UserError] = field(default_factory=list)
+
+
 def discover(repo: Path | None, extra_dirs: Iterable[Path | str] = ()) -> list[Recipe]:
     """Built-in recipes plus the repository's, sorted by id; repository recipes win on id.
 
     The repository's folders are ``<repo>/.nightcrew/recipes`` (skipped when missing) and
-    ``extra_dirs`` (relative to ``repo``; these must exist).
+    ``extra_dirs`` (relative to ``repo``; these must exist). The first error is raised.
     """
-    recipes = {r.id: r for r in _load_folder(builtin_recipes_dir(), builtin=True)}
+    found = scan(repo, extra_dirs)
+    if found.errors:
+        raise found.errors[0]
+    return found.recipes
+
+
+def scan(repo: Path | None, extra_dirs: Iterable[Path | str] = ()) -> Discovery:
+    """``discover`` that goes on past bad repository recipes, collecting their errors.
+
+    A repository recipe with a built-in's id has ``replaces`` set to the built-in's file.
+    """
+    builtins = {r.id: r for r in _load_folder(builtin_recipes_dir(), builtin=True)}
+    errors: list[UserError] = []
     from_repo: dict[str, FileResult] = {}
-    for folder in _repo_folders(repo, extra_dirs):
-        for result in check_files([folder]):
-            if result.errors:
-                raise result.errors[0]
-            assert result.recipe is not None
+    for folder in _repo_folders(repo, extra_dirs, errors):
+        try:
+            results = check_files([folder])
+        except UserError as exc:  # a folder without recipe files
+            errors.append(exc)
+            continue
+        for result in results:
+            errors += result.errors
+            if result.recipe is None:
+                continue
             first = from_repo.setdefault(result.recipe.id, result)
             if first is not result:
-                raise _duplicate_id_error(result, first)
-    recipes |= {
-        recipe_id: result.recipe for recipe_id, result in from_repo.items() if result.recipe
-    }
-    return sorted(recipes.values(), key=lambda r: r.id)
+                errors.append(_duplicate_id_error(result, first))
+    recipes = dict(builtins)
+    for recipe_id, result in from_repo.items():
+        assert result.recipe is not None
+        replaced = builtins.get(recipe_id)
+        recipes[recipe_id] = replace(result.recipe, replaces=replaced and replaced.source)
+    return Discovery(sorted(recipes.values(), key=lambda r: r.id), errors)
 
 
 def _load_folder(folder: Path, builtin: bool) -> list[Recipe]:
@@ -245,7 +278,9 @@ def _load_folder(folder: Path, builtin: bool) -> list[Recipe]:
     return load_recipes([folder], builtin)
 
 
-def _repo_folders(repo: Path | None, extra_dirs: Iterable[Path | str]) -> list[Path]:
+def _repo_folders(
+    repo: Path | None, extra_dirs: Iterable[Path | str], errors: list[UserError]
+) -> list[Path]:
     base = repo if repo is not None else Path.cwd()
     default = (base / REPO_RECIPES_DIR).resolve()
     folders = [default] if repo is not None and default.is_dir() else []
@@ -254,6 +289,7 @@ def _repo_folders(repo: Path | None, extra_dirs: Iterable[Path | str]) -> list[P
         if folder in folders or (folder == default and repo is not None):
             continue
         if not folder.is_dir():
-            raise UserError("recipe folder does not exist", display_path(folder))
+            errors.append(UserError("recipe folder does not exist", display_path(folder)))
+            continue
         folders.append(folder)
     return folders

@@ -2,15 +2,44 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 SCHEMA_VERSION = 1
+
+DEFAULT_INCLUDE = ("**/*.py",)
+# Test code is out of every recipe file's scope (built-in or the repository's) unless its
+# scope says ``include_tests: true``: a cleanup PR in a test folder is rarely worth a
+# reviewer's minute, and fixtures and conftest imports look unused. Added to the recipe's
+# own ``exclude``, never replacing it.
+TEST_PATHS = (
+    "**/test/**",
+    "**/tests/**",
+    "**/testing/**",
+    "**/test_*.py",
+    "**/*_test.py",
+    "**/conftest.py",
+)
+
+
+def scope_globs(scope: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A recipe file's ``scope`` block -> (include, exclude) as the engine applies them."""
+    include = tuple(scope.get("include", DEFAULT_INCLUDE))
+    declared = tuple(scope.get("exclude", ()))
+    if scope.get("include_tests", False):
+        return include, declared
+    return include, TEST_PATHS + tuple(p for p in declared if p not in TEST_PATHS)
 
 
 @dataclass(frozen=True)
 class FixtureCase:
-    """One recipe test: ``after is None`` means an ``unchanged`` decoy."""
+    """One recipe test: ``after is None`` means an ``unchanged`` decoy.
+
+    A file that gives no ``path`` gets one its recipe's scope takes (the loader derives it
+    with ``bot.globs.example_path``); ``example.py`` is only the fallback.
+    """
 
     id: str
     before: str
@@ -74,8 +103,9 @@ class Recipe:
     description: str
     version: int = 1  # the recipe's own version, shown in commits and PRs
     schedule: str = "@daily"
-    include: tuple[str, ...] = ("**/*.py",)
-    exclude: tuple[str, ...] = ()
+    include: tuple[str, ...] = DEFAULT_INCLUDE
+    # What the engine skips: from a file, TEST_PATHS plus its own excludes (scope_globs).
+    exclude: tuple[str, ...] = TEST_PATHS
     ruff_select: tuple[str, ...] = ()
     ruff_preview: bool = False
     detectors: tuple[str, ...] = ()
@@ -93,6 +123,7 @@ class Recipe:
     tests: tuple[FixtureCase, ...] = ()
     source: Path | None = None  # the YAML file it came from
     builtin: bool = False
+    replaces: Path | None = None  # the built-in's file a repository recipe replaces
 
     @property
     def fix_agent(self) -> AgentFix | None:

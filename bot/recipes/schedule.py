@@ -18,7 +18,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.errors import UserError
@@ -101,11 +101,25 @@ def parse_schedule(text: str) -> Schedule:
 
 def is_due(schedule: str, when: datetime) -> bool:
     """Whether a recipe with ``schedule`` runs on the date of ``when`` (time of day ignored)."""
-    parsed = parse_schedule(schedule)
-    if when.month not in parsed.months:
+    return _on(parse_schedule(schedule), when.date())
+
+
+def next_due(schedule: str, when: datetime) -> date:
+    """The first date on or after ``when``'s on which ``schedule`` is due."""
+    parsed, day = parse_schedule(schedule), when.date()
+    # Every valid schedule is due within 8 years (29 February; 2100 is no leap year).
+    for _ in range(8 * 366 + 1):
+        if _on(parsed, day):
+            return day
+        day += timedelta(days=1)
+    raise ScheduleError(f"schedule {schedule!r} is not due in the next 8 years")
+
+
+def _on(parsed: Schedule, day: date) -> bool:
+    if day.month not in parsed.months:
         return False
-    dom_ok = when.day in parsed.days_of_month
-    dow_ok = (when.weekday() + 1) % 7 in parsed.days_of_week
+    dom_ok = day.day in parsed.days_of_month
+    dow_ok = (day.weekday() + 1) % 7 in parsed.days_of_week
     if parsed.dom_restricted and parsed.dow_restricted:
         return dom_ok or dow_ok
     return dom_ok and dow_ok
@@ -163,9 +177,19 @@ def _value(text: str, spec: _Field, where: str) -> int:
 
 
 def select_recipes(
-    recipes: Sequence[Recipe], config: RepoConfig, ids: Sequence[str], now: datetime
+    recipes: Sequence[Recipe],
+    config: RepoConfig,
+    ids: Sequence[str],
+    now: datetime,
+    *,
+    every: bool = False,
 ) -> tuple[list[Recipe], list[tuple[str, str]]]:
-    """Recipes to run tonight, and the ones left out with why."""
+    """Recipes to run tonight, and the ones left out with why.
+
+    ``ids`` (``--recipe``) picks recipes by id whatever the config and schedules say.
+    Otherwise the enabled recipes (the config's ``recipes:``, default every recipe) run
+    when their schedule is due, or all of them with ``every`` (``--all``).
+    """
     by_id = {r.id: r for r in recipes}
     if ids:
         unknown = [i for i in ids if i not in by_id]
@@ -176,11 +200,18 @@ def select_recipes(
                 field="--recipe",
             )
         return [by_id[i] for i in dict.fromkeys(ids)], []
-    enabled = [by_id[i] for i in config.recipes] if config.recipes is not None else list(recipes)
     chosen, skipped = [], []
-    for recipe in enabled:
-        if is_due(recipe.schedule, now):
+    for recipe in enabled(recipes, config):
+        if every or is_due(recipe.schedule, now):
             chosen.append(recipe)
         else:
             skipped.append((recipe.id, f"not due today (schedule {recipe.schedule!r})"))
     return chosen, skipped
+
+
+def enabled(recipes: Sequence[Recipe], config: RepoConfig) -> list[Recipe]:
+    """The recipes the config enables (its ``recipes:``, in that order), default all of them."""
+    if config.recipes is None:
+        return list(recipes)
+    by_id = {r.id: r for r in recipes}
+    return [by_id[i] for i in config.recipes if i in by_id]

@@ -20,8 +20,8 @@ from typing import Any
 from jsonschema import Draft202012Validator, ValidationError
 
 from bot.errors import UserError
-from bot.globs import in_scope, pattern_problem
-from bot.recipes.model import FixtureCase, Recipe
+from bot.globs import example_path, in_scope, pattern_problem
+from bot.recipes.model import TEST_PATHS, scope_globs
 from bot.recipes.ruff_rules import ruff_select_problem
 from bot.recipes.schedule import ScheduleError, parse_schedule
 from bot.recipes.yamlpos import Document, FieldPath, format_path
@@ -232,8 +232,8 @@ def semantic_errors(doc: Document) -> list[UserError]:
     for key in ("title", "body"):
         if key in data.get("pr", {}):
             check(("pr", key), _template_problem(data["pr"][key]))
-    include = scope.get("include", Recipe.include)
-    exclude = scope.get("exclude", Recipe.exclude)
+    include, exclude = scope_globs(scope)
+    default_path = example_path(include, exclude)
     seen: dict[str, int] = {}
     for i, case in enumerate(data.get("tests", ())):
         check(("tests", i, "id"), _duplicate(case["id"], i, seen))
@@ -242,9 +242,15 @@ def semantic_errors(doc: Document) -> list[UserError]:
                 ("tests", i, "after"),
                 "is the same as before: use unchanged for code the recipe must leave alone",
             )
-        path_field = ("tests", i, "path") if "path" in case else ("tests", i)
-        path = case.get("path", FixtureCase.path)
-        check(path_field, _fixture_path_problem(path, include, exclude))
+        if "path" in case:
+            check(("tests", i, "path"), _fixture_path_problem(case["path"], include, exclude))
+        elif default_path is None:
+            check(
+                ("tests", i),
+                "no path given, and none could be derived from scope.include: add a path "
+                "that scope.include matches and scope.exclude does not"
+                + _test_code_hint(include, exclude, None),
+            )
     return errors
 
 
@@ -298,5 +304,21 @@ def _fixture_path_problem(path: str, include: Sequence[str], exclude: Sequence[s
         return (
             f"{path!r} is outside the recipe's scope, so the recipe would never look at it: "
             "pick a path that scope.include matches and scope.exclude does not"
+            + _test_code_hint(include, exclude, path)
         )
     return None
+
+
+def _test_code_hint(include: Sequence[str], exclude: Sequence[str], path: str | None) -> str:
+    """Why a path (or every path) is out: the default test excludes, when they are the cause."""
+    if tuple(exclude[: len(TEST_PATHS)]) != TEST_PATHS:
+        return ""
+    own = exclude[len(TEST_PATHS) :]
+    if path is None and example_path(include, own) is None:
+        return ""
+    if path is not None and not in_scope(path, include, own):
+        return ""
+    return (
+        " (test code is excluded by default: set scope.include_tests: true for a recipe "
+        "meant for tests)"
+    )

@@ -49,6 +49,24 @@ class TestRunRecord:
         }
 
 
+def finding_json(f: Finding) -> dict[str, Any]:
+    """One finding as the report (and `nightcrew find --json`) writes it."""
+    return {
+        "fingerprint": f.fingerprint,
+        "recipe": f.recipe,
+        "rule": f.rule,
+        "path": f.path,
+        "line": f.start_line,
+        "column": f.start_col,
+        "end_line": f.end_line,
+        "end_column": f.end_col,
+        "message": f.message,
+        "snippet": f.snippet,
+        "fix_available": bool(f.edits),
+        "url": f.url,
+    }
+
+
 @dataclass
 class NightReport:
     repo: str
@@ -85,23 +103,7 @@ class NightReport:
             "recipes": self.recipes,
             "recipes_skipped": [{"id": i, "reason": r} for i, r in self.recipes_skipped],
             "summary": self.counts(),
-            "findings": [
-                {
-                    "fingerprint": f.fingerprint,
-                    "recipe": f.recipe,
-                    "rule": f.rule,
-                    "path": f.path,
-                    "line": f.start_line,
-                    "column": f.start_col,
-                    "end_line": f.end_line,
-                    "end_column": f.end_col,
-                    "message": f.message,
-                    "snippet": f.snippet,
-                    "fix_available": bool(f.edits),
-                    "url": f.url,
-                }
-                for f in self.findings
-            ],
+            "findings": [finding_json(f) for f in self.findings],
             "fixes": [r.to_json() for r in self.fixes],
             "branches": [r.branch for r in self.fixes if r.status is Status.VERIFIED and r.branch],
             "prs": [r.url for r in self.fixes if r.url],

@@ -61,6 +61,7 @@ class NoteKind(StrEnum):
     SANDBOX = "sandbox"  # tests run unsandboxed, and why
     DIRTY_WORKTREE = "dirty-worktree"
     SEARCH_FAILED = "search-failed"  # a recipe's finder crashed; the others ran
+    RECIPE_REPLACED = "recipe-replaced"  # a repository recipe replaces a built-in
     BASELINE_FAILING = "baseline-failing"  # tests already failing on the base commit
     FLAKY = "flaky"
     PUBLISHING_STOPPED = "publishing-stopped"

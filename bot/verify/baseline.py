@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.errors import UserError
 from bot.report.document import NightReport, TestRunRecord
-from bot.report.progress import Phase, Progress
+from bot.report.progress import Phase, Progress, RunFinished, RunKind, RunStarted, tell
 from bot.report.results import NoteKind
 from bot.sandbox.bwrap import Sandbox
 from bot.sandbox.environment import test_env
@@ -51,10 +51,12 @@ def run_baselines(
     report.test_command = " && ".join(commands)
     test_environment = test_env(env, tree)
     for command in commands:
-        progress(Phase.BASELINE, f"baseline: `{command}` on {base_sha[:10]}")
+        started = RunStarted(RunKind.BASELINE, f"the base commit {base_sha[:10]}", command)
+        tell(progress, Phase.BASELINE, started)
         run = run_tests(
             command, tree, test_environment, timeout, log_dir, "baseline", sandbox=sandbox
         )
+        tell(progress, Phase.BASELINE, RunFinished(RunKind.BASELINE, run.duration))
         if run.not_found:
             raise UserError(
                 f"test command `{command}` was not found: set `test_command` in "

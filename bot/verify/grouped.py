@@ -21,6 +21,16 @@ import git
 from bot import gitops, pysource
 from bot.model import Finding
 from bot.recipes.model import Recipe
+from bot.report.progress import (
+    Phase,
+    Progress,
+    RunFinished,
+    RunKind,
+    RunsPlanned,
+    RunStarted,
+    silent,
+    tell,
+)
 from bot.report.results import Step
 from bot.sandbox.bwrap import NONE as NO_SANDBOX
 from bot.sandbox.bwrap import Sandbox
@@ -77,6 +87,7 @@ class SetRun:
 
 
 RunRecorder = Callable[[str, TestRun], None]
+Why = tuple[RunKind, str]  # what a run is for, as the progress says it: (kind, "first half of ...")
 
 
 class Verifier:
@@ -93,7 +104,7 @@ class Verifier:
         graph: ImportGraph | None = None,
         fail_fast: bool = False,
         record: RunRecorder | None = None,
-        progress: Callable[[str], None] | None = None,
+        progress: Progress | None = None,
         sandbox: Sandbox = NO_SANDBOX,
     ) -> None:
         self.repo, self.base_sha, self.baselines = repo, base_sha, baselines
@@ -101,8 +112,9 @@ class Verifier:
         self.env, self.timeout, self.log_dir = env, timeout, log_dir
         self.graph, self.fail_fast = graph, fail_fast
         self.record = record or (lambda purpose, run: None)
-        self.progress = progress or (lambda message: None)
-        self._slots = threading.BoundedSemaphore(max(1, jobs))
+        self.progress: Progress = progress or silent
+        self.jobs = max(1, jobs)
+        self._slots = threading.BoundedSemaphore(self.jobs)
         self._by_key: dict[int, Candidate] = {}
         self.suite_runs = 0
 
@@ -112,16 +124,21 @@ class Verifier:
         """An outcome for every candidate; runs independent work in parallel."""
         self._by_key.update({c.key: c for c in candidates})
         tasks: list[Callable[[], dict[int, Outcome]]] = []
+        runs = 0
         buckets: dict[tuple[str, ...], list[Candidate]] = {}
         for c in candidates:
             if c.grouped:
                 buckets.setdefault(c.commands, []).append(c)
             else:
                 tasks.append(lambda c=c: {c.key: self._alone(c)})
-        for members in buckets.values():
+                runs += len(c.commands)
+        for commands, members in buckets.items():
             for group in plan_groups([c.footprint for c in members]):
                 keys = tuple(members[i].key for i in group)
                 tasks.append(lambda keys=keys: self._settle(keys))
+                runs += len(commands)
+        if candidates:
+            tell(self.progress, Phase.FIX, RunsPlanned(len(candidates), runs, self.jobs))
         return self._parallel(tasks)
 
     def _parallel(self, tasks: Sequence[Callable[[], dict[int, Outcome]]]) -> dict[int, Outcome]:
@@ -134,19 +151,23 @@ class Verifier:
 
     # ------------------------------------------------------------------ strategies
 
-    def _settle(self, keys: tuple[int, ...], known: SetRun | None = None) -> dict[int, Outcome]:
+    def _settle(
+        self, keys: tuple[int, ...], known: SetRun | None = None, why: Why | None = None
+    ) -> dict[int, Outcome]:
         """Verify a group; when it fails, find the culprits and verify the rest."""
-        run = known or (self._run(keys) if len(keys) > 1 else None)
-        out = self._split(keys, run)
+        run = known or (self._run(keys, why=why) if len(keys) > 1 else None)
+        out = self._split(keys, run, why)
         if run is not None and not run.ok and all(o.ok for o in out.values()):
             # Nobody is to blame: the group's failures did not come back in smaller runs.
             flaky = tuple(sorted(run.failures)) or ("the test command",)
             out = {k: replace(o, flaky=o.flaky or flaky) for k, o in out.items()}
         return out
 
-    def _split(self, keys: tuple[int, ...], run: SetRun | None) -> dict[int, Outcome]:
+    def _split(
+        self, keys: tuple[int, ...], run: SetRun | None, why: Why | None = None
+    ) -> dict[int, Outcome]:
         if len(keys) == 1:
-            return {keys[0]: self._alone(self._by_key[keys[0]], run)}
+            return {keys[0]: self._alone(self._by_key[keys[0]], run, why=why)}
         assert run is not None
         if run.ok:
             how = f"in a group of {len(keys)} that passed together"
@@ -155,13 +176,16 @@ class Verifier:
         if blamed and len(blamed) < len(keys):
             rest = tuple(k for k in keys if k not in blamed)
             self.progress(
-                f"group of {len(keys)} failed; suspecting {len(blamed)}, re-running the rest"
+                Phase.FIX,
+                f"group of {len(keys)} failed; suspecting {len(blamed)}, re-running the rest",
             )
+            without: Why = (RunKind.REGROUP, f"a failing group of {len(keys)} without its suspects")
+            suspect: Why = (RunKind.ALONE, f"a suspect of a failing group of {len(keys)}")
             return self._parallel(
                 [
-                    lambda: self._settle(rest),
+                    lambda: self._settle(rest, why=without),
                     *(
-                        lambda k=k: {k: self._alone(self._by_key[k], strikes=1)}
+                        lambda k=k: {k: self._alone(self._by_key[k], strikes=1, why=suspect)}
                         for k in sorted(blamed)
                     ),
                 ]
@@ -172,12 +196,15 @@ class Verifier:
         """Split a failing group. If the first half passes, the second half must hold the
         culprit, so it is split again without a run of its own (and a lone fix found that
         way comes with one strike)."""
-        self.progress(f"group of {len(keys)} failed; nothing to attribute, splitting it")
+        self.progress(Phase.FIX, f"group of {len(keys)} failed; nothing to attribute, splitting it")
         half = len(keys) // 2
         first, second = keys[:half], keys[half:]
-        out = self._settle(first)
+        out = self._settle(
+            first, why=(RunKind.BISECT, f"first half of a failing group of {len(keys)}")
+        )
         if not all(out[k].ok for k in first):
-            return out | self._settle(second)
+            why: Why = (RunKind.BISECT, f"second half of a failing group of {len(keys)}")
+            return out | self._settle(second, why=why)
         if len(second) == 1:
             return out | {second[0]: self._alone(self._by_key[second[0]], strikes=1)}
         return out | self._bisect(second)
@@ -215,7 +242,9 @@ class Verifier:
 
         return suspects(run.failures, fixes, unit_at, reach_of_test, names_of_test)
 
-    def _alone(self, c: Candidate, known: SetRun | None = None, strikes: int = 0) -> Outcome:
+    def _alone(
+        self, c: Candidate, known: SetRun | None = None, strikes: int = 0, why: Why | None = None
+    ) -> Outcome:
         """One fix by itself; rejected only after two failures with it.
 
         ``strikes`` counts failures already seen: a suspect whose group failed, and whose
@@ -238,7 +267,7 @@ class Verifier:
                             f"(ran first: {', '.join(related)}; the full suite was not needed)",
                             tuple(steps),
                         )
-        run = known or self._run((c.key,))
+        run = known or self._run((c.key,), why=why)
         steps += run.steps
         if run.ok:
             how = "alone" if not strikes else "alone (its group failed without it passing)"
@@ -273,7 +302,14 @@ class Verifier:
 
     # ------------------------------------------------------------------ one run
 
-    def _run(self, keys: tuple[int, ...], *, extra: Sequence[str] = (), label: str = "") -> SetRun:
+    def _run(
+        self,
+        keys: tuple[int, ...],
+        *,
+        extra: Sequence[str] = (),
+        label: str = "",
+        why: Why | None = None,
+    ) -> SetRun:
         members = [self._by_key[k] for k in keys]
         purpose = (
             members[0].finding.short_fingerprint
@@ -283,7 +319,9 @@ class Verifier:
         with self._slots:
             tree = gitops.add_worktree(self.repo, self.base_sha, "verify")
             try:
-                return self._run_in(tree, keys, members, purpose, extra)
+                return self._run_in(
+                    tree, keys, members, purpose, extra, _what(members, extra, label, why)
+                )
             finally:
                 gitops.remove_worktree(self.repo, tree)
 
@@ -294,6 +332,7 @@ class Verifier:
         members: list[Candidate],
         purpose: str,
         extra: Sequence[str],
+        what: Why,
     ) -> SetRun:
         for c in members:
             problem = gitops.apply_patch(tree, c.patch)
@@ -310,6 +349,7 @@ class Verifier:
         env = dict(self.env)
         for command in members[0].commands:
             baseline = self.baselines[command]
+            tell(self.progress, Phase.FIX, RunStarted(*what, command))
             run = run_tests(
                 command,
                 tree,
@@ -320,6 +360,7 @@ class Verifier:
                 extra_args=extra,
                 sandbox=self.sandbox,
             )
+            tell(self.progress, Phase.FIX, RunFinished(what[0], run.duration))
             self.suite_runs += 0 if extra else 1
             self.record(purpose, run)
             judge = _compare_subset if extra else compare
@@ -346,6 +387,26 @@ class Verifier:
                 return result
             result.reason = f"`{command}`: {comparison.reason}"
         return result
+
+
+def _what(members: Sequence[Candidate], extra: Sequence[str], label: str, why: Why | None) -> Why:
+    """What a run is for, as the progress says it: its kind, and the fixes it covers."""
+    shown = ", ".join(
+        f"{c.finding.path}:{c.finding.start_line} {c.finding.rule}" for c in members[:3]
+    )
+    fixes = shown + (f" and {len(members) - 3} more" if len(members) > 3 else "")
+    if extra:
+        tests = ", ".join(extra[:3]) + (f" and {len(extra) - 3} more" if len(extra) > 3 else "")
+        again = " again" if label.endswith("rerun") else ""
+        return RunKind.RELATED, f"the tests related to {fixes}{again} ({tests})"
+    if label == "rerun":
+        return RunKind.RERUN, f"one fix that failed once, again: {fixes}"
+    if why is not None:
+        count = f"{len(members)} fixes" if len(members) > 1 else "1 fix"
+        return why[0], f"{why[1]} ({count}): {fixes}"
+    if len(members) > 1:
+        return RunKind.GROUP, f"{len(members)} fixes: {fixes}"
+    return RunKind.ALONE, f"one fix: {fixes}"
 
 
 def _compare_subset(baseline: TestRun, run: TestRun) -> Comparison:

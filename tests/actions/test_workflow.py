@@ -124,3 +124,17 @@ def test_grouped_progress_opens_one_group_per_phase_in_order(capsys):
         "::endgroup::",
     ]
     assert set(GROUP_TITLES) == set(Phase)
+
+
+def test_grouped_progress_numbers_the_test_runs_it_is_told_of(capsys):
+    from bot.actions.main import GroupedProgress
+    from bot.report.progress import Phase, RunFinished, RunKind, RunStarted, tell
+
+    progress = GroupedProgress([TOKEN], first=Phase.BASELINE)
+    tell(progress, Phase.BASELINE, RunStarted(RunKind.BASELINE, "the base commit 0123", "pytest"))
+    tell(progress, Phase.BASELINE, RunFinished(RunKind.BASELINE, 1.0))
+    tell(progress, Phase.FIX, RunStarted(RunKind.ALONE, f"one fix: a.py:1 {TOKEN}", "pytest"))
+    progress.close()
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == "nightcrew: test run 1 (baseline): `pytest` — the base commit 0123"
+    assert lines[4] == "nightcrew: test run 2 (alone): `pytest` — one fix: a.py:1 ***"

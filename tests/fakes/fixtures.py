@@ -16,7 +16,7 @@ import git
 
 from bot import gitops
 from bot.github.client import Connection, connect
-from bot.github.pacing import Pacer
+from bot.github.pacing import Pacer, WaitBudget
 from bot.model import Finding, fingerprint
 from bot.publish import messages
 from bot.publish.proposal import Proposal
@@ -59,14 +59,23 @@ class Hub:
     gh: FakeGitHub
     token: str = TOKEN
     pacer_sleeps: list[float] = field(default_factory=list)
+    waits: list[float] = field(default_factory=list)  # the retry layer's (budget's) sleeps
 
     @property
     def repo(self) -> git.Repo:
         return git.Repo(self.workspace)
 
     def connection(self, **kwargs: Any) -> Connection:
+        """Retries sleep into ``waits`` (no test waits for real), from a budget of 600s."""
         pacer = kwargs.pop("pacer", None) or Pacer(0.0, sleep=self.pacer_sleeps.append)
-        options: dict[str, Any] = {"retries": 3, "backoff": 0.0, "timeout": 10, "pacer": pacer}
+        budget = kwargs.pop("budget", None) or WaitBudget(600.0, sleep=self.waits.append)
+        options: dict[str, Any] = {
+            "retries": 3,
+            "backoff": 0.0,
+            "timeout": 10,
+            "pacer": pacer,
+            "budget": budget,
+        }
         options.update(kwargs)
         return connect(self.token, self.gh.api_url, **options)
 

@@ -14,8 +14,8 @@ import pytest
 from github import Auth
 
 from bot.github.api import ApiError
-from bot.github.client import Connection, GitHubRepo
-from bot.github.pacing import Pacer, retry_policy
+from bot.github.client import GitHubRepo, _calls
+from bot.github.pacing import Pacer
 from tests.conftest import git
 from tests.fakes.fixtures import NAME, OWNER, TOKEN, Hub, make_hub
 
@@ -127,49 +127,65 @@ def test_an_identical_earlier_comment_is_not_taken_for_the_lost_one(
     assert comment_posts(hub) == [201, 502, 201]
 
 
-def test_control_the_general_retry_policy_posts_a_lost_comment_twice(hub: Hub, number: int) -> None:
-    # Comments through the retry policy of every other request (the old behaviour): urllib3
-    # repeats the POST whose answer was lost, and the fake shows the duplicate.
-    general = github.Github(
-        base_url=hub.gh.api_url,
-        auth=Auth.Token(TOKEN),
-        retry=retry_policy(3, 0.0),
-        seconds_between_requests=None,
-        seconds_between_writes=None,
-        lazy=True,
-    )
-    api = Connection(general, Pacer(0.0), once=general).repo(f"{OWNER}/{NAME}")
+def test_control_other_writes_retry_would_post_a_lost_comment_twice(hub: Hub, number: int) -> None:
+    # A comment POST under the retry of every other write (a 5xx is tried again): the
+    # repeat answers 201 and the fake shows the duplicate that ``create_comment`` avoids.
+    connection = hub.connection()
+    issue = pygithub(hub).get_repo(f"{OWNER}/{NAME}").get_issue(number)
     hub.gh.fail("POST", COMMENTS, 502, after=True)
-    api.create_comment(number, BODY)  # no error: urllib3's repeat answered 201
+
+    def post() -> None:
+        with _calls("comment"):
+            issue.create_comment(BODY)
+
+    connection.retries.call(post)  # no error: the repeat answered 201
     assert comment_posts(hub) == [502, 201]
     assert hub.gh.comments_on(number) == [BODY, BODY]
 
 
-@pytest.mark.parametrize("kind", ["secondary-403", "secondary-429", "primary"])
-def test_a_rate_limited_comment_still_raises_rate_limited(
-    hub: Hub, api: GitHubRepo, number: int, kind: str
+@pytest.mark.parametrize("status", [403, 429])
+def test_a_secondary_rate_limit_on_a_comment_is_waited_out_then_posted_once(
+    hub: Hub, api: GitHubRepo, number: int, status: int
 ) -> None:
-    if kind == "primary":
-        hub.gh.primary_rate_limit("POST", COMMENTS, reset_in=600)
-    else:
-        status = int(kind.rsplit("-", 1)[1])
-        hub.gh.secondary_rate_limit("POST", COMMENTS, retry_after=42, status=status)
+    hub.gh.secondary_rate_limit("POST", COMMENTS, retry_after=42, status=status)
+    api.create_comment(number, BODY)
+    assert hub.waits == [42.0]  # GitHub's retry-after, honoured (and not slept for real)
+    assert comment_posts(hub) == [status, 201]  # refused at once, so posted again
+    assert comment_reads(hub) == 0
+    assert hub.gh.comments_on(number) == [BODY]
+
+
+def test_a_rate_limit_beyond_the_wait_budget_raises_rate_limited(
+    hub: Hub, api: GitHubRepo, number: int
+) -> None:
+    hub.gh.primary_rate_limit("POST", COMMENTS, reset_in=3600)
     with pytest.raises(ApiError) as caught:
         api.create_comment(number, BODY)
-    assert caught.value.rate_limited
-    assert caught.value.status in (403, 429)
-    assert comment_posts(hub) == [caught.value.status]  # no look-up, no second POST
+    assert caught.value.rate_limited and caught.value.status == 403
+    assert caught.value.budget_left == 600.0  # nothing was waited: the wait did not fit
+    assert hub.waits == []
+    assert comment_posts(hub) == [403]  # no look-up, no second POST
     assert comment_reads(hub) == 0
     assert hub.gh.comments_on(number) == []
 
 
-def test_a_rate_limit_on_the_look_up_still_raises_rate_limited(
-    hub: Hub, api: GitHubRepo, number: int
-) -> None:
+def test_a_rate_limit_on_the_look_up_is_waited_out(hub: Hub, api: GitHubRepo, number: int) -> None:
     hub.gh.fail("POST", COMMENTS, 502, after=True)
     hub.gh.secondary_rate_limit("GET", COMMENTS, retry_after=42)
-    with pytest.raises(ApiError) as caught:
-        api.create_comment(number, BODY)
-    assert caught.value.rate_limited and caught.value.retry_after == 42
+    comment = api.create_comment(number, BODY)
+    assert comment.id == hub.gh.comments[number][0]["id"]
+    assert hub.waits == [42.0]
     assert comment_posts(hub) == [502]
     assert hub.gh.comments_on(number) == [BODY]
+
+
+def pygithub(hub: Hub) -> github.Github:
+    """PyGithub without any retry of its own."""
+    return github.Github(
+        base_url=hub.gh.api_url,
+        auth=Auth.Token(TOKEN),
+        retry=0,
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+        lazy=True,
+    )

@@ -14,7 +14,7 @@ from github import Auth, GithubException
 
 from bot.github.api import ApiError
 from bot.github.client import connect
-from bot.github.pacing import Pacer
+from bot.github.pacing import Pacer, WaitBudget
 from tests.conftest import git, init_repo
 from tests.fakes.github import FakeGitHub
 
@@ -286,21 +286,21 @@ def test_a_fault_after_the_effect_loses_only_the_answer(setup: tuple[Path, FakeG
 def test_secondary_rate_limit_answers_like_github(setup: tuple[Path, FakeGitHub]) -> None:
     _, gh = setup
     gh.secondary_rate_limit("POST", r"/repos/octo-org/demo/issues", retry_after=42)
-    repo_api = connect(TOKEN, gh.api_url, retries=3, backoff=0.0, pacer=Pacer(0.0)).repo(
+    repo_api = connect(TOKEN, gh.api_url, pacer=Pacer(0.0), budget=WaitBudget(0.0)).repo(
         "octo-org/demo"
     )
     with pytest.raises(ApiError) as caught:
         repo_api.create_issue("t", "b")
     assert caught.value.status == 403 and caught.value.retry_after == 42
     assert "secondary rate limit" in caught.value.message
-    assert [r.status for r in gh.requests] == [403]  # not retried: publishing stops instead
+    assert [r.status for r in gh.requests] == [403]  # no wait budget: raised at once
     assert gh.items == {}
 
 
 def test_primary_rate_limit_carries_the_reset(setup: tuple[Path, FakeGitHub]) -> None:
     _, gh = setup
     gh.primary_rate_limit("GET", r"/repos/octo-org/demo/pulls", reset_in=600)
-    repo_api = connect(TOKEN, gh.api_url, retries=3, backoff=0.0, pacer=Pacer(0.0)).repo(
+    repo_api = connect(TOKEN, gh.api_url, pacer=Pacer(0.0), budget=WaitBudget(0.0)).repo(
         "octo-org/demo"
     )
     with pytest.raises(ApiError) as caught:

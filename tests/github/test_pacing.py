@@ -1,10 +1,13 @@
-"""Rate-limit waits read from GitHub's answers, the write pacer, and the retry policies."""
+"""Rate-limit waits read from GitHub's answers, the write pacer, and the retry layer's budget."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from bot.github.pacing import Pacer, rate_limit_wait, retry_policy
+from bot.github.api import ApiError
+from bot.github.pacing import Pacer, Retries, WaitBudget, rate_limit_wait
 
 
 @pytest.mark.parametrize(
@@ -59,8 +62,66 @@ def test_pacer_spaces_writes_by_the_interval() -> None:
     assert sleeps == [1.0]
 
 
-def test_only_the_comment_policy_refuses_to_repeat_posts() -> None:
-    general, once = retry_policy(3, 0.0), retry_policy(3, 0.0, repeat_posts=False)
-    assert general.is_retry("POST", 502) and not once.is_retry("POST", 502)
-    assert all(p.is_retry("GET", 502) for p in (general, once))
-    assert once.other == 0 and general.other is None
+def failing(*errors: Exception) -> Callable[[], str]:
+    """A call that raises ``errors`` in turn, then answers "done"."""
+    left = list(errors)
+
+    def call() -> str:
+        if left:
+            raise left.pop(0)
+        return "done"
+
+    return call
+
+
+def server_error() -> ApiError:
+    return ApiError(502, "Server Error", "open a PR")
+
+
+def limited(wait: float) -> ApiError:
+    return ApiError(403, "secondary rate limit", "open a PR", retry_after=wait)
+
+
+def test_transient_errors_are_retried_with_backoff_from_the_budget() -> None:
+    sleeps: list[float] = []
+    budget = WaitBudget(600.0, sleep=sleeps.append)
+    retries = Retries(budget, attempts=4, backoff=1.0)
+    assert retries.call(failing(server_error(), ApiError(None, "Timeout"), limited(7))) == "done"
+    assert sleeps == [1.0, 2.0, 7.0]  # exponential, then GitHub's retry-after
+    assert budget.spent == 10.0 and budget.left == 590.0
+
+
+def test_a_wait_beyond_the_budget_is_not_started() -> None:
+    sleeps: list[float] = []
+    budget = WaitBudget(10.0, sleep=sleeps.append)
+    retries = Retries(budget, attempts=4, backoff=1.0)
+    with pytest.raises(ApiError) as caught:
+        retries.call(failing(limited(4), limited(30)))
+    assert sleeps == [4.0]  # 30s did not fit in the 6s left
+    assert caught.value.retry_after == 30 and caught.value.budget_left == 6.0
+    # The budget is the night's: the next call cannot wait either.
+    with pytest.raises(ApiError) as again:
+        retries.call(failing(limited(7)))
+    assert again.value.budget_left == 6.0 and sleeps == [4.0]
+
+
+def test_retries_run_out_before_the_budget() -> None:
+    sleeps: list[float] = []
+    retries = Retries(WaitBudget(600.0, sleep=sleeps.append), attempts=3, backoff=1.0)
+    with pytest.raises(ApiError) as caught:
+        retries.call(failing(*(server_error() for _ in range(5))))
+    assert caught.value.status == 502 and caught.value.budget_left is None
+    assert sleeps == [1.0, 2.0]
+
+
+def test_permanent_errors_and_unsure_writes_are_not_retried() -> None:
+    sleeps: list[float] = []
+    retries = Retries(WaitBudget(600.0, sleep=sleeps.append), attempts=4, backoff=1.0)
+    for error in (ApiError(403, "Resource not accessible by integration"), ApiError(422, "x")):
+        with pytest.raises(ApiError):
+            retries.call(failing(error))
+    with pytest.raises(ApiError):  # GitHub may have done it: not repeated blindly
+        retries.call(failing(server_error()), unsure=False)
+    assert sleeps == []
+    assert retries.call(failing(limited(3)), unsure=False) == "done"  # refused at once
+    assert sleeps == [3.0]

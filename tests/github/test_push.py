@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bot.github.pacing import WaitBudget
 from bot.github.push import (
     LeaseRejected,
     PushError,
@@ -168,6 +169,24 @@ def test_redact(text: str, expected: str) -> None:
         pytest.param(
             "fatal: the remote end hung up unexpectedly", TransientPushError, id="hung-up"
         ),
+        pytest.param(
+            "!\tabc:refs/heads/x\t[remote rejected] (pre-receive hook declined)\n"
+            "remote: error: the remote is busy, please try again",
+            TransientPushError,
+            id="asked-to-try-again",
+        ),
+        pytest.param(
+            "remote: error: GH006: Protected branch update failed for refs/heads/x.\n"
+            "remote: Please try again after review.\n"
+            "!\tabc:refs/heads/x\t[remote rejected] (pre-receive hook declined)",
+            PushRefused,
+            id="a-rule-wins-over-try-again",
+        ),
+        pytest.param(
+            "!\tabc:refs/heads/x\t[remote rejected] (pre-receive hook declined)",
+            PushRefused,
+            id="declined-for-no-said-reason",
+        ),
         pytest.param("error: something new and strange", PushError, id="unknown"),
     ],
 )
@@ -244,6 +263,17 @@ def test_transient_failures_give_up_after_a_few_attempts(workspace: Path) -> Non
     assert counter.read_text().strip() == "3"
     assert len(sleeps) == 2
     assert "could not read from remote repository" in str(caught.value).lower()
+
+
+def test_a_wait_beyond_the_budget_is_not_started(workspace: Path) -> None:
+    counter = flaky_remote(workspace, failures=10)
+    sleeps: list[float] = []
+    budget = WaitBudget(3.0, sleep=sleeps.append)
+    with pytest.raises(TransientPushError) as caught:
+        push(workspace, commit(workspace, "x = 8\n"), "nightcrew/b", expect=None, budget=budget)
+    assert sleeps == [2.0]  # the next wait, 4s, is more than the 1s left
+    assert counter.read_text().strip() == "2"
+    assert caught.value.budget_left == 1.0
 
 
 def test_lease_rejections_are_not_retried(workspace: Path) -> None:

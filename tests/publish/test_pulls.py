@@ -193,10 +193,12 @@ def test_a_lost_answer_to_create_pr_is_not_a_duplicate(hub: Hub) -> None:
     result = publisher.publish(hub.proposal())
     assert isinstance(result, Published), result
     assert result.url == f"{hub.gh.html_repo}/pull/1"
-    assert result.note == "already open as #1"
+    assert result.note == "opened #1"  # the PR is tonight's: it is labelled and counted
     statuses = [r.status for r in hub.gh.writes("POST", PULLS)]
     assert statuses == [502, 422]
     assert len(hub.gh.pulls()) == 1
+    assert hub.gh.pull(1)["labels"] == ["nightcrew", "cleanup"]
+    assert publisher.new_prs == 1 and [a.kind for a in publisher.actions] == ["opened"]
 
 
 def test_server_errors_are_retried_and_nothing_is_lost(hub: Hub) -> None:
@@ -228,16 +230,20 @@ def test_secondary_rate_limit_stops_cleanly_and_the_next_night_publishes_the_res
     hub: Hub,
 ) -> None:
     proposals = [hub.proposal(path) for path in CREATE_ORDER]
-    hub.gh.secondary_rate_limit("POST", PULLS, retry_after=60, skip=1)
+    # An hour is more than the night's wait budget (600s): it is not waited for at all.
+    hub.gh.secondary_rate_limit("POST", PULLS, retry_after=3600, skip=1)
     publisher = hub.publisher()
     results = publish_all(publisher, proposals)
 
     assert isinstance(results[0], Published)
     assert isinstance(results[1], NotPublished) and results[1].stop
-    assert "rate limit" in results[1].reason and "60s" in results[1].reason
+    assert "rate limit" in results[1].reason and "3600s" in results[1].reason
     assert results[2] == NotPublished(
-        "not tried: GitHub's rate limit was reached, asked to wait 60s", kind=Reason.RATE_LIMITED
+        "not tried: GitHub's rate limit was reached, asked to wait 3600s, more than the 600s "
+        "left of tonight's wait budget",
+        kind=Reason.RATE_LIMITED,
     )
+    assert hub.waits == []
     # Nothing more was sent after the limit: no retry, no labels, no comments.
     limited = next(i for i, r in enumerate(hub.gh.requests) if r.status == 403)
     assert [r for r in hub.gh.requests[limited + 1 :] if r.kind == "api"] == []

@@ -5,9 +5,14 @@ from pathlib import Path
 
 import pytest
 
+from bot import gitops
 from bot.find.search import find
+from bot.find.sweep import sweep, uses_agents
+from bot.globs import in_scope
 from bot.recipes.fixtures import run_fixture
 from bot.recipes.loader import builtin_recipes_dir, load_recipes
+from bot.report.document import NightReport
+from bot.report.progress import silent
 
 ROOT = Path(__file__).resolve().parents[2]
 RECIPES = load_recipes([builtin_recipes_dir()], builtin=True)
@@ -58,3 +63,63 @@ def test_docs_explain_every_rule(recipe):
     assert f"`{recipe.id}`" in docs
     for rule in (*recipe.ruff_select, *recipe.detectors):
         assert f"`{rule}`" in docs, f"docs/recipes.md does not mention {rule}"
+
+
+# The same fixable code for every built-in recipe: an unused import (unused-imports), a
+# Python 2 base class (modern-syntax), a copy nothing needs (unnecessary-copies) and a
+# candidate copy for the agent (unnecessary-copies-deep).
+EVERY_RECIPES_PATTERN = """\
+import os
+
+
+class Point(object):
+    pass
+
+
+def ordered(items):
+    return sorted(list(items))
+
+
+def names(config):
+    local = config.copy()
+    return local
+"""
+TEST_CODE = [
+    "test/common.py",
+    "tests/test_x.py",
+    "src/pkg/testing/helpers.py",
+    "conftest.py",
+    "pkg/foo_test.py",
+]
+
+
+def test_builtin_scopes_leave_test_code_alone(make_repo):
+    """Test folders at any depth, test files and conftest.py get no finding from any built-in."""
+    files = dict.fromkeys(["pkg/mod.py", *TEST_CODE], EVERY_RECIPES_PATTERN)
+    repo = make_repo("scoped", files)
+    tracked = gitops.tracked_files(gitops.open_repo(repo), "HEAD")
+    assert sorted(tracked) == sorted(files)
+    report = NightReport(repo=str(repo), base="HEAD", started_at="now")
+    swept = sweep(
+        [r for r in RECIPES if not uses_agents(r)],
+        repo,
+        tracked,
+        protected=(),
+        agents=None,
+        agents_allowed=True,
+        report=report,
+        progress=silent,
+    )
+    found: dict[str, set[str]] = {r.id: set() for r in RECIPES}
+    for recipe, finding in swept:
+        found[recipe.id].add(finding.path)
+    # Agent-fixed recipes are skipped without a key: their deterministic finders run alone,
+    # over the files the night would give them.
+    for recipe in (r for r in RECIPES if uses_agents(r) and r.agent_find is None):
+        scoped = [p for p in tracked if in_scope(p, recipe.include, recipe.exclude)]
+        found[recipe.id] |= {f.path for f in find(recipe, repo, scoped)}
+    deterministic = {r.id for r in RECIPES if r.agent_find is None}
+    assert deterministic >= {"unnecessary-copies", "unused-imports", "modern-syntax"}
+    assert {rid: found[rid] for rid in deterministic} == {
+        rid: {"pkg/mod.py"} for rid in deterministic
+    }

@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from bot.errors import UserError
+from bot.globs import in_scope
 from bot.recipes import loader
+from bot.recipes.fixtures import run_fixture
 from bot.recipes.loader import (
     builtin_recipes_dir,
     discover,
@@ -15,7 +17,7 @@ from bot.recipes.loader import (
     load_recipes,
     validate_all,
 )
-from bot.recipes.model import AgentFind, FixtureCase, PrSettings, Recipe
+from bot.recipes.model import TEST_PATHS, AgentFind, FixtureCase, PrSettings, Recipe
 from bot.recipes.validation import recipe_schema
 from tests.recipes import MINIMAL, write
 
@@ -88,7 +90,7 @@ def test_full_recipe_becomes_recipe(in_tmp: Path) -> None:
         version=2,
         schedule="0 3 * * 1",
         include=("**/*.py",),
-        exclude=("tests/**", "docs/**"),
+        exclude=(*TEST_PATHS, "tests/**", "docs/**"),
         ruff_select=("C414", "C419", "PERF101", "C4"),
         ruff_preview=False,
         detectors=DETECTORS,
@@ -238,3 +240,47 @@ def test_builtin_recipes_are_valid() -> None:
     files = sorted(folder.glob("*.y*ml"))
     assert {f.stem for f in files} >= {"unnecessary-copies", "unused-imports", "modern-syntax"}
     assert [str(e) for e in validate_all(files)] == []
+
+
+def test_scan_goes_on_past_bad_repo_recipes(builtins: Path, tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    write(repo, ".nightcrew/recipes/bad.yml", "id: [\n")
+    write(repo, ".nightcrew/recipes/good.yml", MINIMAL.replace("id: minimal", "id: good"))
+    write(repo, ".nightcrew/recipes/minimal.yml", MINIMAL.replace("Minimal", "Tuned"))
+    found = loader.scan(repo, [".nightcrew/recipes", "missing"])
+    assert [(r.id, r.title, r.replaces) for r in found.recipes] == [
+        ("good", "Minimal", None),
+        ("minimal", "Tuned", (builtins / "minimal.yml").resolve()),
+        ("other", "Minimal", None),
+    ]
+    assert [(Path(e.file or "").name, e.line, e.message.split(":")[0]) for e in found.errors] == [
+        ("missing", None, "recipe folder does not exist"),
+        ("bad.yml", 2, "invalid YAML"),
+    ]
+    with pytest.raises(UserError, match="invalid YAML"):
+        discover(repo)
+
+
+def test_repo_recipes_leave_test_code_alone_unless_they_include_tests(in_tmp: Path) -> None:
+    plain = load_recipe(write(in_tmp, "plain.yml", MINIMAL + "scope:\n  exclude: [docs/**]\n"))
+    assert plain.exclude == (*TEST_PATHS, "docs/**")
+    for_tests = load_recipe(
+        write(
+            in_tmp,
+            "for-tests.yml",
+            MINIMAL.replace("id: minimal", "id: for-tests")
+            + "scope:\n  include: ['**/test_*.py']\n  include_tests: true\n"
+            + "tests:\n  - id: a\n    unchanged: x = 1\n",
+        )
+    )
+    assert for_tests.include == ("**/test_*.py",)
+    assert for_tests.exclude == ()
+    assert for_tests.tests[0].path == "test_example.py"  # derived from scope.include
+
+
+def test_fixture_default_path_lies_in_the_scope(in_tmp: Path) -> None:
+    text = MINIMAL + "scope:\n  include: ['src/**/*.py']\ntests:\n  - id: a\n    unchanged: x = 1\n"
+    recipe = load_recipe(write(in_tmp, "src-only.yml", text))
+    assert recipe.tests[0].path == "src/example.py"
+    assert in_scope(recipe.tests[0].path, recipe.include, recipe.exclude)
+    assert run_fixture(recipe, recipe.tests[0]).status == "pass"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 
-from bot.recipes.schedule import ScheduleError, is_due, parse_schedule
+from bot.config import RepoConfig
+from bot.recipes.model import Recipe
+from bot.recipes.schedule import ScheduleError, is_due, next_due, parse_schedule, select_recipes
 
 # 2025-06-01 is a Sunday, 2025-06-02 a Monday.
 SUN_1ST = datetime(2025, 6, 1, 3, 0)
@@ -98,3 +100,46 @@ def test_parse_keeps_day_fields_and_normalises_sunday() -> None:
     assert parsed.months == {1, 2, 3}
     assert parsed.days_of_week == {0}
     assert parsed.dom_restricted and parsed.dow_restricted
+
+
+@pytest.mark.parametrize(
+    ("schedule", "when", "expected"),
+    [
+        ("@daily", TUE_3RD, date(2025, 6, 3)),  # due today: today
+        ("@weekly", MON_2ND, date(2025, 6, 8)),  # the next Sunday
+        ("@monthly", MON_2ND, date(2025, 7, 1)),
+        ("0 3 * * 1", TUE_3RD, date(2025, 6, 9)),
+        ("0 0 29 2 *", MON_2ND, date(2028, 2, 29)),  # the next leap day
+    ],
+)
+def test_next_due(schedule: str, when: datetime, expected: date) -> None:
+    assert next_due(schedule, when) == expected
+
+
+def recipe(recipe_id: str, schedule: str) -> Recipe:
+    return Recipe(id=recipe_id, title=recipe_id, description="d", schedule=schedule)
+
+
+RECIPES = [recipe("daily", "@daily"), recipe("weekly", "@weekly"), recipe("mondays", "0 0 * * 1")]
+
+
+@pytest.mark.parametrize(
+    ("config", "every", "chosen", "skipped"),
+    [
+        pytest.param(RepoConfig(), False, ["daily"], ["weekly", "mondays"], id="schedules"),
+        pytest.param(RepoConfig(), True, ["daily", "weekly", "mondays"], [], id="all"),
+        # The config's `recipes:` enables; schedules still decide, unless --all.
+        pytest.param(RepoConfig(recipes=("weekly",)), False, [], ["weekly"], id="config"),
+        pytest.param(RepoConfig(recipes=("mondays", "weekly")), True, ["mondays", "weekly"], [],
+                     id="config-all"),
+    ],
+)  # fmt: skip
+def test_select_recipes_on_a_tuesday(config, every, chosen, skipped) -> None:
+    got, left = select_recipes(RECIPES, config, (), TUE_3RD, every=every)
+    assert [r.id for r in got] == chosen
+    assert [i for i, _why in left] == skipped
+
+
+def test_select_recipes_by_id_ignores_schedules_and_config() -> None:
+    got, left = select_recipes(RECIPES, RepoConfig(recipes=("daily",)), ("weekly",), TUE_3RD)
+    assert ([r.id for r in got], left) == (["weekly"], [])

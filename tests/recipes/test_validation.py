@@ -10,7 +10,7 @@ import pytest
 from bot.errors import UserError
 from bot.recipes import validation
 from bot.recipes.loader import load_recipe
-from bot.recipes.model import AgentFind, PrSettings, Recipe
+from bot.recipes.model import TEST_PATHS, AgentFind, PrSettings, Recipe, scope_globs
 from bot.recipes.validation import recipe_schema
 from bot.recipes.yamlpos import parse_yaml
 from tests.recipes import MINIMAL, write
@@ -38,7 +38,8 @@ def _schema_default(*path: str) -> object:
         (("version",), Recipe.version),
         (("schedule",), Recipe.schedule),
         (("scope", "include"), list(Recipe.include)),
-        (("scope", "exclude"), list(Recipe.exclude)),
+        (("scope", "exclude"), []),  # a file's own excludes, added to TEST_PATHS
+        (("scope", "include_tests"), False),
         (("find", "ruff", "preview"), Recipe.ruff_preview),
         (("find", "agent", "files_per_agent"), AgentFind.files_per_agent),
         (("find", "agent", "max_findings"), AgentFind.max_findings),
@@ -58,6 +59,15 @@ def test_schema_defaults_match_the_model(
     schema_path: tuple[str, ...], model_default: object
 ) -> None:
     assert _schema_default(*schema_path) == model_default
+
+
+def test_a_file_without_scope_gets_the_models_scope() -> None:
+    assert scope_globs({}) == (Recipe.include, Recipe.exclude) == (("**/*.py",), TEST_PATHS)
+    assert scope_globs({"exclude": ["docs/**"]}) == (("**/*.py",), (*TEST_PATHS, "docs/**"))
+    assert scope_globs({"include_tests": True, "exclude": ["docs/**"]}) == (
+        ("**/*.py",),
+        ("docs/**",),
+    )
 
 
 def test_committed_schema_is_a_valid_json_schema() -> None:
@@ -281,6 +291,29 @@ BAD = [
         "12: tests[0].path: ",
         "'tests/a.py' is outside the recipe's scope",
         id="fixture-out-of-scope",
+    ),
+    pytest.param(
+        MINIMAL + "tests:\n  - id: a\n    path: tests/test_a.py\n    unchanged: x\n",
+        "10: tests[0].path: ",
+        "'tests/test_a.py' is outside the recipe's scope, so the recipe would never look at it: "
+        "pick a path that scope.include matches and scope.exclude does not (test code is "
+        "excluded by default: set scope.include_tests: true for a recipe meant for tests)",
+        id="fixture-in-test-code",
+    ),
+    pytest.param(
+        MINIMAL + "scope:\n  include: ['src/*.py']\n  exclude: ['src/*']\n"
+        "tests:\n  - id: a\n    unchanged: x\n",
+        "12: tests[0]: ",
+        "no path given, and none could be derived from scope.include",
+        id="fixture-no-default-path",
+    ),
+    pytest.param(
+        MINIMAL + "scope:\n  include: ['tests/**/*.py']\ntests:\n  - id: a\n    unchanged: x\n",
+        "11: tests[0]: ",
+        "none could be derived from scope.include: add a path that scope.include matches and "
+        "scope.exclude does not (test code is excluded by default: set "
+        "scope.include_tests: true for a recipe meant for tests)",
+        id="fixture-no-default-path-in-test-code",
     ),
     pytest.param(
         MINIMAL + "title: Again\n",

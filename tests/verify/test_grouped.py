@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -13,10 +14,22 @@ from tests.conftest import git
 
 
 def night(repo: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> dict:
+    return night_and_runs(repo, capsys, *extra)[0]
+
+
+def night_and_runs(
+    repo: Path, capsys: pytest.CaptureFixture[str], *extra: str
+) -> tuple[dict, list[str]]:
+    """The report, and the progress line of each test run (``test run N (kind): ...``)."""
     code = main(["run", "--repo", str(repo), "--out", str(repo.parent / "out"), "--json", *extra])
     captured = capsys.readouterr()
     assert code == 0, captured.err
-    return json.loads(captured.out)
+    runs = re.findall(r"nightcrew: (test run \d+ .*)", captured.err)
+    return json.loads(captured.out), runs
+
+
+def kinds(runs: list[str]) -> list[str]:
+    return [re.match(r"test run \d+ \((\w+)\)", line).group(1) for line in runs]
 
 
 def verdicts(data: dict) -> dict[str, str]:
@@ -26,11 +39,21 @@ def verdicts(data: dict) -> dict[str, str]:
 @pytest.mark.parametrize(("k", "bad"), [(6, 0), (6, 1), (8, 3)])
 def test_grouped_rejects_every_bad_fix_and_accepts_every_good_one(tmp_path, capsys, k, bad):
     repo = make_planted_repo(tmp_path / "repo", k, bad)
-    data = night(repo, capsys)
+    data, runs = night_and_runs(repo, capsys)
     expected = {f"pkg/mod_{i}.py": "rejected" if i >= k - bad else "verified" for i in range(k)}
     assert verdicts(data) == expected
     # The whole group, the group without the culprits, each culprit alone.
     assert data["suite_runs"] == (1 if bad == 0 else 2 + bad)
+    # Each run said what it runs, in the order they started (the last ones in parallel).
+    assert len(runs) == len(data["test_runs"])
+    assert kinds(runs)[:2] == ["baseline", "group"]
+    assert f"— {k} fixes: pkg/mod_0.py:" in runs[1] and f"and {k - 3} more" in runs[1]
+    if bad:
+        assert sorted(kinds(runs)[2:]) == ["alone"] * bad + ["regroup"]
+        rest = next(line for line in runs if "(regroup)" in line)
+        assert f"a failing group of {k} without its suspects ({k - bad} fixes)" in rest
+        suspects = [line for line in runs if "(alone)" in line]
+        assert all(f"a suspect of a failing group of {k} (1 fix)" in s for s in suspects)
     for fix in data["fixes"]:
         if fix["status"] == "verified":
             assert f"in a group of {k - bad} that passed together" in fix["reason"]
@@ -77,12 +100,16 @@ def test_an_unattributable_failure_is_found_by_bisection(tmp_path, capsys):
     )
     (repo / "tests" / "test_mod_5.py").write_text(sneaky, encoding="utf-8")
     git(repo, "commit", "--quiet", "-am", "sneaky test")
-    data = night(repo, capsys)
+    data, runs = night_and_runs(repo, capsys)
     assert verdicts(data) == {
         f"pkg/mod_{i}.py": "rejected" if i == 5 else "verified" for i in range(6)
     }
     # group, first half (passes), [3], [4] and [5] alone: cheaper than one run per fix.
     assert data["suite_runs"] == 5 < 6
+    assert kinds(runs) == ["baseline", "group", "bisect", "bisect", "bisect", "alone"]
+    assert "— first half of a failing group of 6 (3 fixes): pkg/mod_0.py:" in runs[2]
+    assert "— first half of a failing group of 3 (1 fix): pkg/mod_3.py:" in runs[3]
+    assert "— one fix: pkg/mod_5.py:" in runs[5]
 
 
 FLAKY_TEST = """\
@@ -122,7 +149,9 @@ def test_a_flaky_test_in_each_mode_is_rerun_once(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("NIGHTCREW_FLAKY_COUNTER", str(counter))
     repo = make_planted_repo(tmp_path / "repo", 1, 0, mode="each")
     add_flaky_test(repo, tmp_path)
-    data = night(repo, capsys)
+    data, runs = night_and_runs(repo, capsys)
+    assert kinds(runs) == ["baseline", "alone", "rerun"]
+    assert "— one fix that failed once, again: pkg/mod_0.py:" in runs[2]
     (fix,) = data["fixes"]
     assert fix["status"] == "verified"
     assert "failed once and passed on a rerun" in fix["reason"]
@@ -131,7 +160,11 @@ def test_a_flaky_test_in_each_mode_is_rerun_once(tmp_path, capsys, monkeypatch):
 
 def test_fail_fast_rejects_on_the_related_tests_alone(tmp_path, capsys):
     repo = make_planted_repo(tmp_path / "repo", 2, 1, mode="each")
-    data = night(repo, capsys, "--fail-fast")
+    data, runs = night_and_runs(repo, capsys, "--fail-fast")
+    assert sorted(kinds(runs)) == ["alone", "baseline", "related", "related", "related"]
+    assert any("the tests related to pkg/mod_1.py:" in r and "(tests/test_mod_1.py)" in r
+               for r in runs)  # fmt: skip
+    assert any("again (tests/test_mod_1.py)" in r for r in runs)
     bad = next(f for f in data["fixes"] if f["path"] == "pkg/mod_1.py")
     assert bad["status"] == "rejected"
     assert "the tests related to the change failed twice" in bad["reason"]
