@@ -18,7 +18,7 @@ from bot.model import Finding
 from bot.publish.proposal import NotPublished, Proposal, Published
 from bot.publish.trailers import Trailer
 from bot.recipes.model import Recipe
-from bot.report.document import NightReport
+from bot.report.document import PATCHES_DIR, NightReport
 from bot.report.results import Reason
 
 # A branch's own commits are read back from its tip, at most this many.
@@ -32,7 +32,7 @@ class LocalPublisher:
 
     def __init__(self, repo: git.Repo, out: Path) -> None:
         self.repo = repo
-        self.patches = out / "patches"
+        self.patches = out / PATCHES_DIR
         self._proposed: dict[str, str] | None = None  # fingerprint -> its branch
 
     def prior(self, recipe: Recipe, finding: Finding, branch: str) -> NotPublished | None:
