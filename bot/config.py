@@ -69,6 +69,7 @@ class RepoConfig:
     pr_draft: bool = False
     max_new_prs: int = 5  # per night
     max_open_prs: int = 20  # at once
+    reverify_after_days: int = 14  # an open PR verified longer ago is rebuilt on a moved base
     author_name: str = "Nightcrew"
     author_email: str = "nightcrew@users.noreply.github.com"
     agents: AgentSettings = AgentSettings()
@@ -151,6 +152,8 @@ def _build(doc: Document, source: Path) -> RepoConfig:
         fields["max_new_prs"] = pr["max_new"]
     if "max_open" in pr:
         fields["max_open_prs"] = pr["max_open"]
+    if "reverify_after_days" in pr:
+        fields["reverify_after_days"] = pr["reverify_after_days"]
     if "agents" in data:
         fields["agents"] = _agent_settings(data["agents"])
     sandbox = data.get("sandbox", {})
