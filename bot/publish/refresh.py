@@ -49,6 +49,15 @@ _REDIRECTS = (
     "GIT_NAMESPACE",
     "GIT_SHALLOW_FILE",
 )
+# Nothing of the user's git setup runs a program or keeps a process around for the check.
+_HARDENED = (
+    "-c", "core.hooksPath=/dev/null",
+    "-c", "core.fsmonitor=false",
+    "-c", "core.attributesFile=/dev/null",
+    "-c", "diff.external=",
+    "-c", "gc.auto=0",
+    "-c", "maintenance.auto=false",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -103,8 +112,8 @@ class Refresh:
             days = age // timedelta(days=1)
             return Verdict(
                 True,
-                f"its verification was {days} days old "
-                f"(pr.reverify_after_days: {self.reverify_after_days})",
+                f"its verification was {days} days old, more than pr.reverify_after_days "
+                f"({self.reverify_after_days})",
                 f"verified {days} days ago",
             )
         clean = None
@@ -216,7 +225,7 @@ def _git(
     clean.update(GIT_TERMINAL_PROMPT="0", GCM_INTERACTIVE="never", **(env or {}))
     try:
         return subprocess.run(
-            ["git", *args],
+            ["git", *_HARDENED, *args],
             cwd=cwd,
             env=clean,
             input=stdin,

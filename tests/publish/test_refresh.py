@@ -190,7 +190,7 @@ def test_a_pr_verified_longer_ago_than_the_age_is_rebuilt(
     assert isinstance(result, Published), result
     assert result.note == (
         f"rebuilt #1 on {new_base[:10]} "
-        "(its verification was 20 days old (pr.reverify_after_days: 14))"
+        "(its verification was 20 days old, more than pr.reverify_after_days (14))"
     )
     assert hub.gh.branch_sha(proposal.branch) == again.commit
     assert publisher.summary() == "GitHub: rebuilt on the new base: #1 (verified 20 days ago)"
