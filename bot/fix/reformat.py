@@ -61,8 +61,9 @@ def _reformat_file(
 ) -> tuple[bool, str]:
     assert style.limit is not None and style.formatter is not None
     tool = FORMATTERS[style.formatter]
-    lines = ", ".join(f"{h.first}-{h.last}" if h.last > h.first else str(h.first) for h in hunks)
-    what = f"{change.path} lines {lines} with {tool} ({style.formatter_source})"
+    spans = [f"{h.first}-{h.last}" if h.last > h.first else str(h.first) for h in hunks]
+    lines = f"line {spans[0]}" if spans == [str(hunks[0].first)] else f"lines {', '.join(spans)}"
+    what = f"{change.path} {lines} with {tool} ({style.formatter_source})"
     if style.formatter == "black" and not black_available(python):
         where = style.formatter_source
         return False, f"not re-formatted: black ({where}) is not installed where the tests run"

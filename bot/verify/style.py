@@ -144,8 +144,9 @@ def parse_style(files: Mapping[str, str], ruff_config: str | None = None) -> Sty
     flake8 = _table(pyproject, "tool", "flake8")  # the Flake8-pyproject plugin
     if flake8 is not None:
         limits += _ini_limit("pyproject.toml [tool.flake8]", flake8, problems)
-    limits += _first_section(files, FLAKE8_FILES, ("flake8",), problems)
-    limits += _first_section(files, PYCODESTYLE_FILES, ("pycodestyle", "pep8"), problems)
+    inis = _inis(files, problems)
+    limits += _first_section(inis, FLAKE8_FILES, ("flake8",), problems)
+    limits += _first_section(inis, PYCODESTYLE_FILES, ("pycodestyle", "pep8"), problems)
 
     limit = min(limits, key=lambda x: x.length) if limits else None  # the first of the lowest
     return Style(limit, formatter, formatter_source, tuple(problems))
@@ -198,22 +199,39 @@ def _where(prefix: str, key: str) -> str:
 
 
 def _first_section(
-    files: Mapping[str, str], names: tuple[str, ...], sections: tuple[str, ...], problems: list[str]
+    inis: Mapping[str, configparser.RawConfigParser | None],
+    names: tuple[str, ...],
+    sections: tuple[str, ...],
+    problems: list[str],
 ) -> list[Limit]:
     """The limit in the first of ``names`` with one of ``sections``, as the tool looks."""
     for name in names:
+        parser = inis.get(name)
+        for section in sections if parser is not None else ():
+            if parser.has_section(section):
+                return _ini_limit(f"{name} [{section}]", dict(parser.items(section)), problems)
+    return []
+
+
+def _inis(
+    files: Mapping[str, str], problems: list[str]
+) -> dict[str, configparser.RawConfigParser | None]:
+    """Each INI file parsed once (None when it cannot be), as flake8 and pycodestyle read it."""
+    parsed: dict[str, configparser.RawConfigParser | None] = {}
+    for name in FLAKE8_FILES:
         if name not in files:
             continue
         parser = configparser.RawConfigParser(strict=False, inline_comment_prefixes=("#", ";"))
         try:
             parser.read_string(files[name], source=name)
         except configparser.Error as exc:
-            problems.append(f"{name} cannot be read as INI ({exc.message}): ignored")
-            continue
-        for section in sections:
-            if parser.has_section(section):
-                return _ini_limit(f"{name} [{section}]", dict(parser.items(section)), problems)
-    return []
+            line = getattr(exc, "lineno", None)
+            why = exc.message.splitlines()[0] + (f" (line {line})" if line else "")
+            problems.append(f"{name} cannot be read as INI: {why}; its settings are ignored")
+            parsed[name] = None
+        else:
+            parsed[name] = parser
+    return parsed
 
 
 def _ini_limit(where: str, section: Mapping[str, Any], problems: list[str]) -> list[Limit]:
