@@ -1,12 +1,13 @@
 """The repository's own style: its line-length limit, where it is set, and its formatter.
 
-Pure but for :func:`read_style`, which reads the few files the tools themselves read:
-ruff's config nearest the file (``.ruff.toml``, ``ruff.toml``, then a ``pyproject.toml``
-with ``[tool.ruff]``, in each folder up to the root: ruff's own order), and at the root
-``pyproject.toml`` (``[tool.black]``, ``[tool.flake8]``), ``setup.cfg``, ``tox.ini`` and
-``.flake8`` (``[flake8]``, ``[pycodestyle]``, ``[pep8]``) and ``.pre-commit-config.yaml``
-(a ``ruff-format`` or ``black`` hook names the formatter). A repository that configures
-none of them has no limit: ruff's and black's default of 88 is not the repository's word.
+Pure but for :func:`read_style` and :func:`ruff_config_of`, which read the files the tools
+themselves read: ruff's config nearest the file (``.ruff.toml``, ``ruff.toml``, then a
+``pyproject.toml`` with ``[tool.ruff]``, folder by folder up to the root: ruff's order);
+at the root ``pyproject.toml`` (``[tool.black]``, ``[tool.flake8]``), ``setup.cfg``,
+``tox.ini`` and ``.flake8`` (``[flake8]``, ``[pycodestyle]``, ``[pep8]``) and
+``.pre-commit-config.yaml`` (a ``ruff-format`` or ``black`` hook names the formatter). A
+repository that configures none of them has no limit: ruff's and black's default of 88 is
+not the repository's word.
 """
 
 from __future__ import annotations
