@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -44,6 +45,17 @@ class NightNotCompleted(Exception):
 
 def _say(line: str) -> None:
     print(line, flush=True)
+
+
+def _log_to_the_job_log() -> None:
+    """Nightcrew's own log lines (GitHub retries waited out, say) go to the job's log, on
+    stdout beside the progress; stderr keeps only the line that ends a failed run."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("nightcrew: %(message)s"))
+    logger = logging.getLogger("bot")
+    logger.handlers = [handler]
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
 
 
 # The log group each phase of the night is shown in (the Action's view of bot.report.progress).
@@ -107,6 +119,7 @@ def base_branch(config_base: str | None, settings: ActionSettings, event: Mappin
 def cmd_action(args: argparse.Namespace) -> int:
     """Exit 0: the night completed (or the event is not ours); 2: bad input; 1: failure."""
     del args
+    _log_to_the_job_log()
     env = os.environ
     event_name = env.get("GITHUB_EVENT_NAME", "").strip()
     if not event_name:
