@@ -58,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the tests that import a fixed module before the full suite",
     )
     run.add_argument(
+        "--retry-rejected",
+        action="store_true",
+        help="try again the fixes the tests rejected on earlier nights (see docs/verification.md)",
+    )
+    run.add_argument(
         "--shard",
         type=_shard,
         metavar="I/N",
@@ -202,6 +207,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         shard=getattr(args, "shard", None),
         jobs=getattr(args, "jobs", None),
         fail_fast=getattr(args, "fail_fast", False),
+        retry_rejected=getattr(args, "retry_rejected", False),
         env=dict(os.environ),
         api_key=os.environ.get("ANTHROPIC_API_KEY", ""),
     )

@@ -10,6 +10,7 @@ limits: {max_fixes: 10, max_changed_lines: 80, test_timeout: 1800}
 protected: ["migrations/**"]
 git: {author_name: Nightcrew, author_email: nightcrew@users.noreply.github.com}
 github: {wait_budget: 600}          # seconds a night may wait out GitHub's faults
+verify: {forget_rejections_after_days: 30}   # a fix the tests rejected waits this long at most
 sandbox: {mode: auto, hide: ["~/.config/private"]}   # where code under test runs
 agents:                             # Claude agents (recipes with find.agent / fix.agent)
   model: claude-sonnet-5-5
@@ -72,6 +73,9 @@ class RepoConfig:
     max_new_prs: int = 5  # per night
     max_open_prs: int = 20  # at once
     wait_budget: float = DEFAULT_WAIT_BUDGET  # github.wait_budget: seconds of waiting a night
+    # verify.forget_rejections_after_days: a fix the tests rejected is tried again after this
+    # long even if neither the code it touches nor the tests changed (0: every night).
+    forget_rejections_after_days: float = 30.0
     author_name: str = "Nightcrew"
     author_email: str = "nightcrew@users.noreply.github.com"
     agents: AgentSettings = AgentSettings()
@@ -156,6 +160,9 @@ def _build(doc: Document, source: Path) -> RepoConfig:
         fields["max_open_prs"] = pr["max_open"]
     if "wait_budget" in data.get("github", {}):
         fields["wait_budget"] = float(data["github"]["wait_budget"])
+    if "forget_rejections_after_days" in data.get("verify", {}):
+        days = data["verify"]["forget_rejections_after_days"]
+        fields["forget_rejections_after_days"] = float(days)
     if "agents" in data:
         fields["agents"] = _agent_settings(data["agents"])
     sandbox = data.get("sandbox", {})

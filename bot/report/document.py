@@ -83,6 +83,11 @@ class NightReport:
     recipes_searched: list[str] = field(default_factory=list)  # finders completed tonight
     agents: dict[str, Any] | None = None  # the agent session's totals, when agents ran
     sandbox: str | None = None  # where code under test ran (bot.sandbox.Sandbox.describe)
+    # Rejections remembered across nights (bot.publish.memory), as their JSON: those that
+    # made tonight skip a finding, those learnt tonight, the fingerprints forgotten.
+    rejected_earlier: list[dict[str, Any]] = field(default_factory=list)
+    rejections_remembered: list[dict[str, Any]] = field(default_factory=list)
+    rejections_forgotten: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         by_status = Counter(r.status for r in self.fixes)
@@ -109,6 +114,9 @@ class NightReport:
             "recipes_searched": self.recipes_searched,
             "agents": self.agents,
             "sandbox": self.sandbox,
+            "rejected_earlier": self.rejected_earlier,
+            "rejections_remembered": self.rejections_remembered,
+            "rejections_forgotten": self.rejections_forgotten,
             "notes": [n.to_json() for n in self.notes],
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "out_dir": self.out_dir,
@@ -166,6 +174,15 @@ class NightReport:
             ]
             lines += [f"- skipped: {_cell(str(s))}" for s in a.get("skipped", [])]
             lines.append("")
+        if self.rejected_earlier:
+            lines += ["## Rejected earlier", ""]
+            lines += [
+                f"- `{r.get('path')}:{r.get('line')}` {r.get('rule')}: rejected on "
+                f"{str(r.get('at', ''))[:10]} (base `{str(r.get('base', ''))[:10]}`): "
+                f"{_cell(str(r.get('reason', '')))}"
+                for r in self.rejected_earlier
+            ]
+            lines.append("")
         if self.recipes_skipped:
             lines += ["## Recipes not run", ""]
             lines += [f"- `{i}`: {r}" for i, r in self.recipes_skipped]
@@ -191,8 +208,8 @@ def write_report(report: NightReport) -> dict[str, Any]:
 # --- reading a report back ----------------------------------------------------------------------
 
 # Keys whose values the report's readers iterate (bot.report.summary, bot.report.merge).
-_LISTS_OF_OBJECTS = ("fixes", "recipes_skipped")
-_LISTS = ("findings", "recipes", "notes", "prs", "branches", "test_runs")
+_LISTS_OF_OBJECTS = ("fixes", "recipes_skipped", "rejected_earlier", "rejections_remembered")
+_LISTS = ("findings", "recipes", "notes", "prs", "branches", "test_runs", "rejections_forgotten")
 
 
 def read_json(path: Path) -> dict[str, Any]:
