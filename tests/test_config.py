@@ -91,6 +91,10 @@ def test_schema_defaults_match_the_dataclass() -> None:
     assert git["author_name"]["default"] == RepoConfig.author_name
     assert git["author_email"]["default"] == RepoConfig.author_email
     assert props["github"]["properties"]["wait_budget"]["default"] == RepoConfig.wait_budget
+    verify = props["verify"]["properties"]
+    assert verify["forget_rejections_after_days"]["default"] == (
+        RepoConfig.forget_rejections_after_days
+    )
 
 
 def test_github_wait_budget(repo: Path) -> None:
@@ -98,6 +102,15 @@ def test_github_wait_budget(repo: Path) -> None:
     write_config(repo, "version: 1\ngithub:\n  wait_budget: 120\n")
     config = load_config(repo)
     assert config.wait_budget == 120.0 and isinstance(config.wait_budget, float)
+
+
+def test_verify_forget_rejections_after_days(repo: Path) -> None:
+    assert load_config(repo).forget_rejections_after_days == 30.0
+    write_config(repo, "version: 1\nverify:\n  forget_rejections_after_days: 0\n")
+    assert load_config(repo).forget_rejections_after_days == 0.0  # every night
+    write_config(repo, "version: 1\nverify:\n  forget_rejections_after_days: 7\n")
+    days = load_config(repo).forget_rejections_after_days
+    assert days == 7.0 and isinstance(days, float)
 
 
 def test_sandbox_settings(repo: Path) -> None:
@@ -191,6 +204,20 @@ def test_config_schema_is_a_valid_json_schema() -> None:
             "version: 1\ngithub:\n  wait_budget: 10 minutes\n",
             ".github/nightcrew.yml:3: github.wait_budget: expected a number, got the string "
             "'10 minutes'",
+        ),
+        (
+            "version: 1\nverify:\n  forget_rejections_after_days: -1\n",
+            ".github/nightcrew.yml:3: verify.forget_rejections_after_days: must be at least 0, "
+            "got -1",
+        ),
+        (
+            "version: 1\nverify:\n  forget_rejections_after_days: a month\n",
+            ".github/nightcrew.yml:3: verify.forget_rejections_after_days: expected a number, "
+            "got the string 'a month'",
+        ),
+        (
+            "version: 1\nverify:\n  forget_after: 3\n",
+            ".github/nightcrew.yml:3: verify: unknown key 'forget_after'",
         ),
         (
             "version: 1\ngithub:\n  retries: 3\n",

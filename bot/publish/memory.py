@@ -214,6 +214,34 @@ class RememberingPublisher:
 # --- locally: a file in the report folder -------------------------------------------------------
 
 
+def remembering(
+    inner: Publisher,
+    repo: git.Repo,
+    base_sha: str,
+    config: RepoConfig,
+    known: Iterable[Rejection],
+    now: datetime,
+    *,
+    hint: str,
+    retry: bool = False,
+    problems: Sequence[str] = (),
+    save: Callable[[list[Rejection]], None] | None = None,
+) -> RememberingPublisher:
+    """``inner``, skipping the ``known`` rejections that still hold tonight."""
+    memory = Memory(
+        repo,
+        base_sha,
+        known,
+        forget_after_days=config.forget_rejections_after_days,
+        now=now,
+        test_command=config.test_command,
+        retry=retry,
+        hint=hint,
+        problems=problems,
+    )
+    return RememberingPublisher(inner, memory, save)
+
+
 def local(
     repo: git.Repo,
     out: Path,
@@ -226,20 +254,11 @@ def local(
     """The local publisher, remembering rejections in ``out/rejections.json``."""
     path = out / REJECTIONS_FILE
     known, problems = load_file(path)
-    memory = Memory(
-        repo,
-        base_sha,
-        known,
-        forget_after_days=config.forget_rejections_after_days,
-        now=now,
-        test_command=config.test_command,
-        retry=retry,
-        hint=f"`nightcrew run --retry-rejected` tries them again (or delete {path})",
-        problems=problems,
-    )
-    return RememberingPublisher(
-        LocalPublisher(repo, out), memory, lambda kept: save_file(path, kept)
-    )
+    hint = f"`nightcrew run --retry-rejected` tries them again (or delete {path})"
+    return remembering(
+        LocalPublisher(repo, out), repo, base_sha, config, known, now,
+        hint=hint, retry=retry, problems=problems, save=lambda kept: save_file(path, kept),
+    )  # fmt: skip
 
 
 def load_file(path: Path) -> tuple[list[Rejection], list[str]]:
