@@ -134,7 +134,8 @@ def _rejected(rejections: Sequence[Rejection], rows: int) -> str:
     title, _, rest = section.partition("\n\n")
     return (
         f"{title}\n\nThe tests rejected these fixes. Nightcrew tries each again once the "
-        "code it touches or the tests change, or after `verify.forget_rejections_after_days`; "
+        "code it touches or the tests change, or after `verify.forget_rejections_after_days` "
+        "(30 days unless the config says otherwise); "
         "to try one sooner, delete its entry from `rejections` in the rules block.\n\n" + rest
     )
 
