@@ -134,6 +134,11 @@ def build_parser() -> argparse.ArgumentParser:
         "venv/ at the repository root, else Nightcrew's own",
     )
     run.add_argument(
+        "--retry-rejected",
+        action="store_true",
+        help="try again the fixes the tests rejected on earlier nights (see docs/verification.md)",
+    )
+    run.add_argument(
         "--shard",
         type=_shard,
         metavar="I/N",
@@ -320,6 +325,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         jobs=getattr(args, "jobs", None),
         fail_fast=getattr(args, "fail_fast", False),
         python=_python_flag(getattr(args, "python", None)),
+        retry_rejected=getattr(args, "retry_rejected", False),
         env=dict(os.environ),
         api_key=os.environ.get("ANTHROPIC_API_KEY", ""),
     )

@@ -12,6 +12,7 @@ pr: {grouping: file}                # default finding: one PR per fix (a recipe'
 protected: ["migrations/**"]
 git: {author_name: Nightcrew, author_email: nightcrew@users.noreply.github.com}
 github: {wait_budget: 600}          # seconds a night may wait out GitHub's faults
+verify: {forget_rejections_after_days: 30}   # a fix the tests rejected waits this long at most
 sandbox: {mode: auto, hide: ["~/.config/private"]}   # where code under test runs
 agents:                             # Claude agents (recipes with find.agent / fix.agent)
   model: claude-sonnet-5-5
@@ -78,6 +79,9 @@ class RepoConfig:
     max_open_prs: int = 20  # at once
     wait_budget: float = DEFAULT_WAIT_BUDGET  # github.wait_budget: seconds of waiting a night
     reverify_after_days: int = 14  # an open PR verified longer ago is rebuilt on a moved base
+    # verify.forget_rejections_after_days: a fix the tests rejected is tried again after this
+    # long even if neither the code it touches nor the tests changed (0: every night).
+    forget_rejections_after_days: float = 30.0
     author_name: str = "Nightcrew"
     author_email: str = "nightcrew@users.noreply.github.com"
     agents: AgentSettings = AgentSettings()
@@ -169,6 +173,9 @@ def _build(doc: Document, source: Path) -> RepoConfig:
         fields["wait_budget"] = float(data["github"]["wait_budget"])
     if "reverify_after_days" in pr:
         fields["reverify_after_days"] = pr["reverify_after_days"]
+    if "forget_rejections_after_days" in data.get("verify", {}):
+        days = data["verify"]["forget_rejections_after_days"]
+        fields["forget_rejections_after_days"] = float(days)
     if "agents" in data:
         fields["agents"] = _agent_settings(data["agents"])
     sandbox = data.get("sandbox", {})

@@ -32,9 +32,8 @@ from bot.fix import guard
 from bot.fix.apply import apply_fix
 from bot.fix.fixers import EditFixer, Fixer
 from bot.model import Finding, in_shard
-from bot.publish import messages
+from bot.publish import memory, messages
 from bot.publish.commit import Publishing
-from bot.publish.local import LocalPublisher
 from bot.publish.proposal import Publisher
 from bot.recipes.loader import discover
 from bot.recipes.model import Recipe
@@ -73,6 +72,7 @@ class NightOptions:
     only_fingerprints: frozenset[str] | None = None
     # The bot's `revise`: this fixer makes every finding's fix; None: the recipe's own.
     fixer: Fixer | None = None
+    retry_rejected: bool = False  # try fixes the tests rejected on earlier nights (local only)
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     # From outside. The environment tests and agents start from (secrets are scrubbed from
     # it before any test sees it); the Claude key; the config when the caller loaded it.
@@ -145,9 +145,9 @@ def run_night(
         report.note(NoteKind.SHARD, f"shard {opts.shard[0]} of {opts.shard[1]}")
     bwrap_path = opts.env.get("NIGHTCREW_BWRAP") or None
     sandbox = night_sandbox(config, top, out, bwrap_path, interpreter.sandbox_keep())
-    publishing = Publishing(
-        repo, base_sha, config, publisher or LocalPublisher(repo, out), report, sandbox
-    )
+    publisher = publisher or memory.local(repo, out, base_sha, config, opts.now,
+                                          retry=opts.retry_rejected)  # fmt: skip
+    publishing = Publishing(repo, base_sha, config, publisher, report, sandbox)
     night = _Night(
         repo, config, base_sha, out, env, report, progress, publishing, sandbox,
         Checks(env, sandbox, interpreter.path), fixer=opts.fixer,

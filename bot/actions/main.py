@@ -16,6 +16,7 @@ import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -265,6 +266,7 @@ def _github_publisher(
     from bot.github.api import ApiError
     from bot.github.client import connect
     from bot.github.pacing import WaitBudget
+    from bot.publish import memory
     from bot.publish.pulls import GitHubPublisher, PublishLimits
 
     limits = PublishLimits(
@@ -287,8 +289,14 @@ def _github_publisher(
             identity=Identity(config.author_name, config.author_email),
             base_sha=base_sha,
         )
-        # The dashboard's ignore rules (from `/nightcrew ignore ...`) come before anything else.
-        return board.IgnoringPublisher(publisher, board.load_rules(publisher.repo))
+        # The dashboard's ignore rules (from `/nightcrew ignore ...`) come before anything else,
+        # then the fixes the tests rejected on earlier nights (its `rejections`).
+        dashboard = board.load(publisher.repo)
+        remembering = memory.remembering(
+            publisher, repo, base_sha, config, dashboard.rejections, datetime.now(UTC),
+            hint=memory.GITHUB_HINT,
+        )  # fmt: skip
+        return board.IgnoringPublisher(remembering, dashboard.rules)
     except ApiError as exc:
         if exc.status in (401, 404):
             raise UserError(

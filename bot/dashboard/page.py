@@ -9,10 +9,13 @@ fenced JSON object::
      "findings": [{"fingerprint": "0123abcd...", "recipe": "...", "pr": 12, "by": "octocat"}],
      "recipes": [{"recipe": "unused-imports"}],
      "paths": [{"glob": "tests/**"}],
-     "night": {...}}
+     "night": {...},
+     "rejections": [{"fingerprint": "...", "reason": "...", "base": "...", "at": "..."}]}
 
-``night`` is the last night's summary (``last_night``). ``reading.parse`` reads a body back,
-leniently, however people have edited the block.
+``night`` is the last night's summary (``last_night``); ``rejections`` the fixes the tests
+rejected, which later nights skip until their code or the tests change
+(``bot.publish.rejections``; deleting an entry lets the next night try it again).
+``reading.parse`` reads a body back, leniently, however people have edited the block.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from bot.dashboard import last_night, markers
 from bot.dashboard.last_night import NightSummary
 from bot.dashboard.rules import IgnoreRules, Rule
 from bot.publish import pr_text
+from bot.publish.rejections import Rejection
 
 TITLE = "Nightcrew dashboard"
 LABEL = "nightcrew"
@@ -59,6 +63,7 @@ class Dashboard:
     night: NightSummary | None = None
     problems: tuple[str, ...] = ()
     broken: bool = False  # the rules block is not JSON: rules were salvaged; do not rewrite
+    rejections: tuple[Rejection, ...] = ()  # fixes the tests rejected, newest first
 
 
 def is_dashboard(body: str | None) -> bool:
@@ -97,6 +102,7 @@ def _human(board: Dashboard, open_pulls: Sequence[OpenPull], rows: int) -> list[
         for w in (night.waiting if night else ())
     ]
     parts.append(_section("Waiting for a free slot", waiting, rows, "Nothing is waiting."))
+    parts.append(_rejected(board.rejections, rows))
     parts.append("## Last night\n\n" + _night_text(night))
     if board.problems:
         parts.append(
@@ -113,6 +119,25 @@ def _section(title: str, lines: list[str], rows: int, empty: str) -> str:
     if len(lines) > len(shown):
         shown.append(f"- … and {len(lines) - len(shown)} more (all are in the rules block)")
     return f"## {title}\n\n" + "\n".join(shown)
+
+
+def _rejected(rejections: Sequence[Rejection], rows: int) -> str:
+    lines = [
+        f"- {pr_text.code(r.path + (f':{r.line}' if r.line else ''))} ({pr_text.code(r.recipe)}"
+        f", {pr_text.code(r.rule)}): rejected on {pr_text.clean(r.date)} on "
+        f"{pr_text.code(r.base[:10])}: {pr_text.clean(r.reason)}"
+        for r in rejections
+    ]
+    section = _section("Rejected earlier", lines, rows, "No fix is waiting for a change.")
+    if not lines:
+        return section
+    title, _, rest = section.partition("\n\n")
+    return (
+        f"{title}\n\nThe tests rejected these fixes. Nightcrew tries each again once the "
+        "code it touches or the tests change, or after `verify.forget_rejections_after_days` "
+        "(30 days unless the config says otherwise); "
+        "to try one sooner, delete its entry from `rejections` in the rules block.\n\n" + rest
+    )
 
 
 def _ignored_lines(rules: IgnoreRules) -> list[str]:
@@ -188,6 +213,8 @@ def _rules_block(board: Dashboard) -> str:
         data[section] = [_entry(r) for r in board.rules.of_kind(KINDS[section])]
     if board.night is not None:
         data["night"] = last_night.to_json(board.night)
+    if board.rejections:
+        data["rejections"] = [r.to_json() for r in board.rejections]
     text = _dump(data)
     return (
         "<details><summary>Rules block (machine-readable)</summary>\n\n"

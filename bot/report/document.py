@@ -89,6 +89,11 @@ class NightReport:
     sandbox: str | None = None  # where code under test ran (bot.sandbox.Sandbox.describe)
     # Which Python ran the tests and why (bot.verify.interpreter.Interpreter.to_json).
     python: dict[str, Any] | None = None
+    # Rejections remembered across nights (bot.publish.memory), as their JSON: those that
+    # made tonight skip a finding, those learnt tonight, the fingerprints forgotten.
+    rejected_earlier: list[dict[str, Any]] = field(default_factory=list)
+    rejections_remembered: list[dict[str, Any]] = field(default_factory=list)
+    rejections_forgotten: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         by_status = Counter(r.status for r in self.fixes)
@@ -116,6 +121,9 @@ class NightReport:
             "agents": self.agents,
             "sandbox": self.sandbox,
             "python": self.python,
+            "rejected_earlier": self.rejected_earlier,
+            "rejections_remembered": self.rejections_remembered,
+            "rejections_forgotten": self.rejections_forgotten,
             "notes": [n.to_json() for n in self.notes],
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "out_dir": self.out_dir,
@@ -173,6 +181,15 @@ class NightReport:
                 "",
             ]
             lines += [f"- skipped: {_cell(str(s))}" for s in a.get("skipped", [])]
+            lines.append("")
+        if self.rejected_earlier:
+            lines += ["## Rejected earlier", ""]
+            lines += [
+                f"- `{r.get('path')}:{r.get('line')}` {r.get('rule')}: rejected on "
+                f"{str(r.get('at', ''))[:10]} (base `{str(r.get('base', ''))[:10]}`): "
+                f"{_cell(str(r.get('reason', '')))}"
+                for r in self.rejected_earlier
+            ]
             lines.append("")
         if self.recipes_skipped:
             lines += ["## Recipes not run", ""]
@@ -239,8 +256,8 @@ def write_report(report: NightReport) -> dict[str, Any]:
 # --- reading a report back ----------------------------------------------------------------------
 
 # Keys whose values the report's readers iterate (bot.report.summary, bot.report.merge).
-_LISTS_OF_OBJECTS = ("fixes", "recipes_skipped")
-_LISTS = ("findings", "recipes", "notes", "prs", "branches", "test_runs")
+_LISTS_OF_OBJECTS = ("fixes", "recipes_skipped", "rejected_earlier", "rejections_remembered")
+_LISTS = ("findings", "recipes", "notes", "prs", "branches", "test_runs", "rejections_forgotten")
 
 
 def read_json(path: Path) -> dict[str, Any]:

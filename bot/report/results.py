@@ -16,6 +16,7 @@ class Reason(StrEnum):
     NO_FIX = "no-fix"  # no automatic fix, or only an unsafe one the recipe does not allow
     ALREADY_PROPOSED = "already-proposed"  # its branch or PR exists
     IGNORED = "ignored"  # a reviewer closed its PR unmerged, or a dashboard rule
+    REJECTED_EARLIER = "rejected-earlier"  # the tests rejected its fix on an earlier night
     NIGHT_LIMIT = "night-limit"  # the night's verified-fix limit was reached
     RECIPE_LIMIT = "recipe-limit"  # the recipe's per-night limit was reached
     OPEN_LIMIT = "open-limit"  # no free slot under the open-PR limit
@@ -72,6 +73,7 @@ class NoteKind(StrEnum):
     PERMISSION_DENIED = "permission-denied"  # publishing stopped: the token may not write
     TIDY = "tidy"  # the publisher's end-of-night work (stale PRs, abandoned branches)
     DASHBOARD = "dashboard"
+    REJECTED_EARLIER = "rejected-earlier"  # findings skipped, or tried again, by the memory
 
 
 @dataclass(frozen=True)

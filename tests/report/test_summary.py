@@ -138,3 +138,20 @@ def test_annotations_are_capped_rejected_first():
     lines = summary.annotations(report)
     assert len(lines) == summary.MAX_ANNOTATIONS
     assert "line=100," in lines[0]
+
+
+def test_fixes_rejected_earlier_have_their_own_table_and_no_annotation():
+    earlier = fix(
+        "skipped",
+        reason="rejected earlier, on 2026-01-02 (base bbbbbbbbbb): 1 new failing test(s)",
+        reason_kind="rejected-earlier",
+        line=11,
+    )
+    report = {"fixes": [earlier, fix("skipped", reason="no automatic fix", line=4)]}
+    text = summary.job_summary(report)
+    heading = "### Rejected earlier (not tried until the code or the tests change)"
+    assert heading in text
+    table, _, rest = text.partition(heading)[2].partition("### Skipped, and why")
+    assert "| `inventory/stock.py:11` | ruff:C414 | rejected earlier, on 2026-01-02" in table
+    assert "no automatic fix" in rest and "rejected earlier" not in rest
+    assert [line for line in summary.annotations(report) if "line=11" in line] == []
