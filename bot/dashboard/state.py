@@ -40,6 +40,7 @@ class PullState:
     recipe: str
     closed_by_nightcrew: bool = False  # closed because the finding was gone: not "ignored"
     path: str | None = None  # the finding's file; None when the marker predates paths
+    closed_at: str | None = None  # when it was closed or merged (ISO 8601); None while open
 
     @property
     def ignores_finding(self) -> bool:
@@ -120,6 +121,7 @@ def to_pull_state(info: PullInfo, full_name: str, prefix: str = BRANCH_PREFIX) -
         # way not a person's "don't propose this again".
         closed_by_nightcrew=marker.closed is not None,
         path=marker.path,
+        closed_at=info.closed_at,
     )
 
 
