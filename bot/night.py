@@ -140,7 +140,7 @@ def run_night(
         report.note(NoteKind.SHARD, f"shard {opts.shard[0]} of {opts.shard[1]}")
     sandbox = _prepare_sandbox(config, top, out, opts.env.get("NIGHTCREW_BWRAP") or None)
     publishing = Publishing(
-        repo, base_sha, config, publisher or LocalPublisher(repo, out), report, sandbox
+        repo, base_sha, config, publisher or LocalPublisher(repo, out), report, sandbox, chosen
     )
     night = _Night(
         repo, config, base_sha, out, opts.env, report, progress, publishing, sandbox,
@@ -311,7 +311,7 @@ def _fix_all(
             if (
                 night.publishing.stopped
                 or len(chosen) >= room
-                or planned[recipe.id] >= recipe.pr.max_per_night
+                or planned[recipe.id] >= night.publishing.quota(recipe).limit
             ):
                 later.append((key, (recipe, finding)))
                 continue
@@ -359,9 +359,7 @@ def _left_for_later(
         reason = f"night limit reached ({max_fixes} verified fixes); a later night will try it"
         kind = Reason.NIGHT_LIMIT
     else:
-        reason = (
-            f"recipe limit reached ({recipe.pr.max_per_night} per night); a later night will try it"
-        )
+        reason = f"{night.publishing.quota(recipe).reached()}; a later night will try it"
         kind = Reason.RECIPE_LIMIT
     tell(night.progress, Phase.FIX, FixDone(Status.SKIPPED, ""))  # one line says it for all
     return FixResult(finding, Status.SKIPPED, reason, kind=kind)

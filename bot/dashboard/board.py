@@ -28,6 +28,7 @@ from bot.errors import NightcrewError
 from bot.github.api import IssueInfo, PullInfo
 from bot.model import Finding
 from bot.publish.proposal import NotPublished, Proposal, Published, Publisher
+from bot.publish.quota import Quota
 from bot.recipes.model import Recipe
 from bot.report.document import NightReport
 from bot.report.results import NoteKind, Reason
@@ -248,6 +249,9 @@ class IgnoringPublisher:
         if reason is not None:
             return NotPublished(reason, kind=Reason.IGNORED)
         return self.inner.publish(proposal)
+
+    def quota(self, recipe: Recipe) -> Quota | None:
+        return self.inner.quota(recipe)
 
     def finish(self, report: NightReport) -> None:
         if self.ignored:

@@ -2,9 +2,12 @@
 
 Publishing stops for the rest of the night when the publisher says so (a rate limit, a
 token that may not write); fixes verified after that are kept in the report, unpublished.
+Each recipe's quota of new PRs tonight (``quota``) is the publisher's to say, once a night.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import git
 
@@ -12,6 +15,8 @@ from bot import gitops
 from bot.config import RepoConfig
 from bot.publish import messages
 from bot.publish.proposal import NotPublished, Proposal, Publisher
+from bot.publish.quota import Quota
+from bot.recipes.model import Recipe
 from bot.report.document import NightReport
 from bot.report.results import FixResult, NoteKind, Reason, Status
 from bot.sandbox.bwrap import Sandbox
@@ -29,14 +34,31 @@ class Publishing:
         publisher: Publisher,
         report: NightReport,
         sandbox: Sandbox,
+        recipes: Sequence[Recipe] = (),
     ) -> None:
         self.repo, self.base_sha, self.config = repo, base_sha, config
         self.publisher, self.report, self.sandbox = publisher, report, sandbox
         self.stopped: NotPublished | None = None  # why publishing stopped early, when it did
+        self.quotas: dict[str, Quota] = {}
+        for recipe in recipes:
+            self.quota(recipe)
 
     @property
     def stop_reason(self) -> str:
         return f"publishing stopped: {self.stopped.reason}" if self.stopped else ""
+
+    def quota(self, recipe: Recipe) -> Quota:
+        """The recipe's new PRs tonight, asked of the publisher once and put in the report.
+
+        A publisher that keeps no record (local branches, the bot's rebuild) gives none:
+        the recipe's ``pr.max_per_night``, and nothing in the report.
+        """
+        if recipe.id not in self.quotas:
+            found = self.publisher.quota(recipe)
+            if found is not None:
+                self.report.quotas.append(found.to_json())
+            self.quotas[recipe.id] = found or Quota(recipe.id, recipe.pr.max_per_night)
+        return self.quotas[recipe.id]
 
     def conclude(self, c: Candidate, outcome: Outcome | None) -> FixResult:
         """Record the verification; commit and publish a verified fix."""

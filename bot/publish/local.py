@@ -9,6 +9,7 @@ import git
 from bot import gitops
 from bot.model import Finding
 from bot.publish.proposal import NotPublished, Proposal, Published
+from bot.publish.quota import Quota
 from bot.recipes.model import Recipe
 from bot.report.document import NightReport
 from bot.report.results import Reason
@@ -40,6 +41,11 @@ class LocalPublisher:
         patch = self.patches / f"{proposal.branch.replace('/', '__')}.patch"
         patch.write_text(gitops.format_patch(self.repo, proposal.commit), encoding="utf-8")
         return Published(proposal.branch, patch=str(patch))
+
+    def quota(self, recipe: Recipe) -> Quota | None:
+        """No reviewers' record locally: every recipe gets its ``pr.max_per_night``."""
+        del recipe
+        return None
 
     def finish(self, report: NightReport) -> None:
         """Local branches are the user's to delete; nothing to tidy."""
