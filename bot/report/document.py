@@ -83,6 +83,8 @@ class NightReport:
     recipes_searched: list[str] = field(default_factory=list)  # finders completed tonight
     agents: dict[str, Any] | None = None  # the agent session's totals, when agents ran
     sandbox: str | None = None  # where code under test ran (bot.sandbox.Sandbox.describe)
+    # Each recipe's new PRs tonight and why (bot.publish.quota.Quota.to_json); [] locally.
+    quotas: list[dict[str, Any]] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         by_status = Counter(r.status for r in self.fixes)
@@ -109,6 +111,7 @@ class NightReport:
             "recipes_searched": self.recipes_searched,
             "agents": self.agents,
             "sandbox": self.sandbox,
+            "quotas": self.quotas,
             "notes": [n.to_json() for n in self.notes],
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "out_dir": self.out_dir,
@@ -166,6 +169,9 @@ class NightReport:
             ]
             lines += [f"- skipped: {_cell(str(s))}" for s in a.get("skipped", [])]
             lines.append("")
+        lowered = lowered_quotas(self.quotas)
+        if lowered:
+            lines += ["## Fewer PRs tonight", ""] + [f"- {_cell(q)}" for q in lowered] + [""]
         if self.recipes_skipped:
             lines += ["## Recipes not run", ""]
             lines += [f"- `{i}`: {r}" for i, r in self.recipes_skipped]
@@ -177,6 +183,22 @@ class NightReport:
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def lowered_quotas(quotas: Any) -> list[str]:
+    """A line for each recipe whose quota tonight is below its maximum: "`r`: 2 of 5: …".
+
+    ``quotas`` is a report's ``quotas`` (``bot.publish.quota.Quota.to_json``), read leniently.
+    """
+    lowered: dict[str, str] = {}  # one line per recipe (merged shards' reports repeat them)
+    for q in quotas if isinstance(quotas, list) else ():
+        if not isinstance(q, dict) or str(q.get("recipe")) in lowered:
+            continue
+        limit, top = q.get("limit"), q.get("max_per_night")
+        if isinstance(limit, int) and isinstance(top, int) and limit < top:
+            text = q.get("text") or f"{limit} of {top}"
+            lowered[str(q.get("recipe"))] = f"`{q.get('recipe')}`: {text}"
+    return list(lowered.values())
 
 
 def write_report(report: NightReport) -> dict[str, Any]:
