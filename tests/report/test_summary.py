@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.publish.quota import Quota
 from bot.report import summary
 
 
@@ -138,3 +139,17 @@ def test_annotations_are_capped_rejected_first():
     lines = summary.annotations(report)
     assert len(lines) == summary.MAX_ANNOTATIONS
     assert "line=100," in lines[0]
+
+
+def test_the_job_summary_names_the_recipes_with_fewer_prs_tonight():
+    lowered = Quota("unused-imports", 5, merged=1, closed=3).to_json()
+    full = Quota("tidy-names", 5, merged=2).to_json()
+    report = REPORT | {"quotas": [lowered, full, lowered, "odd", {"recipe": "x", "limit": "2"}]}
+    text = summary.job_summary(report)
+    assert (
+        "### Fewer PRs tonight\n\n"
+        "- `unused-imports`: 2 of 5: 3 of its last 4 PRs closed unmerged, 1 merged\n\n"
+    ) in text  # once, though merged shards' reports repeat it; full quotas are not listed
+    assert "tidy-names" not in text
+    assert "Fewer PRs" not in summary.job_summary(REPORT | {"quotas": [full]})
+    assert "Fewer PRs" not in summary.job_summary(REPORT)  # reports from before quotas
