@@ -92,7 +92,7 @@ class PrSettings:
     body: str = ""
     labels: tuple[str, ...] = ("nightcrew",)
     grouping: str = "finding"  # one PR per finding; the only mode today
-    max_per_night: int = 5
+    max_per_night: int = 5  # the ceiling of its quota (bot.publish.quota)
     draft: bool = False
 
 
