@@ -7,6 +7,7 @@ recipe_dirs: [.nightcrew/recipes]
 test_command: python -m pytest -q   # default: detected
 base: main                          # default: HEAD
 limits: {max_fixes: 10, max_changed_lines: 80, test_timeout: 1800}
+pr: {grouping: file}                # default finding: one PR per fix (a recipe's own wins)
 protected: ["migrations/**"]
 git: {author_name: Nightcrew, author_email: nightcrew@users.noreply.github.com}
 github: {wait_budget: 600}          # seconds a night may wait out GitHub's faults
@@ -69,6 +70,7 @@ class RepoConfig:
     pr_reviewers: tuple[str, ...] = ()
     pr_assignees: tuple[str, ...] = ()
     pr_draft: bool = False
+    pr_grouping: str = "finding"  # recipes.model.GROUPINGS; a recipe's own pr.grouping wins
     max_new_prs: int = 5  # per night
     max_open_prs: int = 20  # at once
     wait_budget: float = DEFAULT_WAIT_BUDGET  # github.wait_budget: seconds of waiting a night
@@ -150,6 +152,8 @@ def _build(doc: Document, source: Path) -> RepoConfig:
             fields[f"pr_{key}"] = tuple(pr[key])
     if "draft" in pr:
         fields["pr_draft"] = pr["draft"]
+    if "grouping" in pr:
+        fields["pr_grouping"] = pr["grouping"]
     if "max_new" in pr:
         fields["max_new_prs"] = pr["max_new"]
     if "max_open" in pr:

@@ -17,7 +17,6 @@ import os
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,7 +40,7 @@ from bot.recipes.loader import discover
 from bot.recipes.model import Recipe
 from bot.recipes.schedule import select_recipes
 from bot.recipes.yamlpos import display_path
-from bot.report.document import NightReport
+from bot.report.document import NightReport, clear_previous
 from bot.report.progress import FindingsToTry, FixDone, Phase, Progress, tell, to_stderr
 from bot.report.results import FixResult, NoteKind, Reason, Status
 from bot.sandbox import bwrap
@@ -51,7 +50,7 @@ from bot.verify.checks import Checks
 from bot.verify.compare import derive_timeout
 from bot.verify.grouped import Candidate, Verifier
 from bot.verify.impact import ImportGraph
-from bot.verify.runs import TestRun
+from bot.verify.runs import TestRun, parallel_map
 from bot.verify.suite import test_commands
 
 if TYPE_CHECKING:
@@ -165,6 +164,7 @@ def run_night(
         if stale:
             progress(Phase.SETUP, f"removed {len(stale)} worktree(s) left by an interrupted run")
         bwrap.cleanup_stale_tmp()
+        clear_previous(out)  # so no earlier night's report or patch passes for tonight's
         (out / "logs").mkdir(parents=True, exist_ok=True)
 
         with gitops.worktree(repo, base_sha, "base") as base_tree:
@@ -338,8 +338,7 @@ def _fix_all(
         started = time.monotonic()
         outcomes = verifier.verify([c for c in batch if c.commands])
         share = (time.monotonic() - started) / max(len(batch), 1)
-        for c in batch:
-            result = night.publishing.conclude(c, outcomes.get(c.key))
+        for c, result in zip(batch, night.publishing.conclude_all(batch, outcomes), strict=True):
             result.duration += share
             results[c.key] = result
             tell(night.progress, Phase.FIX, _done(result))
@@ -393,11 +392,10 @@ R = TypeVar("R")
 
 
 def _parallel_map(fn: Callable[[T], R], items: Sequence[T], jobs: int) -> list[R]:
-    """``[fn(x) for x in items]``, ``jobs`` at a time, in order."""
+    """``[fn(x) for x in items]``, ``jobs`` at a time, in order; Ctrl-C ends their runs."""
     if jobs <= 1 or len(items) <= 1:
         return [fn(x) for x in items]
-    with ThreadPoolExecutor(max_workers=min(jobs, len(items))) as pool:
-        return list(pool.map(fn, items))
+    return parallel_map(fn, items, min(jobs, len(items)))
 
 
 def _precheck(night: _Night, recipe: Recipe, finding: Finding) -> FixResult | None:
@@ -407,7 +405,7 @@ def _precheck(night: _Night, recipe: Recipe, finding: Finding) -> FixResult | No
             finding, Status.SKIPPED, _no_fix_reason(recipe, finding), kind=Reason.NO_FIX
         )
     branch = messages.branch_name(recipe, finding)
-    prior = night.publishing.publisher.prior(recipe, finding, branch)
+    prior = night.publishing.prior(recipe, finding, branch)
     if prior is not None:
         return FixResult(finding, Status.SKIPPED, prior.reason, branch, kind=prior.kind)
     return None

@@ -9,7 +9,7 @@ import pytest
 
 from bot.config import RepoConfig, check_enabled, config_schema, load_config
 from bot.errors import UserError
-from bot.recipes.model import Recipe
+from bot.recipes.model import GROUPINGS, Recipe
 
 FULL = """\
 version: 1
@@ -91,6 +91,9 @@ def test_schema_defaults_match_the_dataclass() -> None:
     assert git["author_name"]["default"] == RepoConfig.author_name
     assert git["author_email"]["default"] == RepoConfig.author_email
     assert props["github"]["properties"]["wait_budget"]["default"] == RepoConfig.wait_budget
+    grouping = props["pr"]["properties"]["grouping"]
+    assert grouping["default"] == RepoConfig.pr_grouping == "finding"
+    assert tuple(grouping["enum"]) == GROUPINGS
 
 
 def test_github_wait_budget(repo: Path) -> None:
@@ -98,6 +101,14 @@ def test_github_wait_budget(repo: Path) -> None:
     write_config(repo, "version: 1\ngithub:\n  wait_budget: 120\n")
     config = load_config(repo)
     assert config.wait_budget == 120.0 and isinstance(config.wait_budget, float)
+
+
+def test_pr_grouping_default_and_a_bad_value(repo: Path) -> None:
+    write_config(repo, "version: 1\npr:\n  grouping: file\n")
+    assert load_config(repo).pr_grouping == "file"
+    write_config(repo, "version: 1\npr:\n  grouping: line\n")
+    with pytest.raises(UserError, match=r"nightcrew\.yml:3: pr\.grouping: .*'finding'"):
+        load_config(repo)
 
 
 def test_sandbox_settings(repo: Path) -> None:

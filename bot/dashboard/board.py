@@ -244,10 +244,11 @@ class IgnoringPublisher:
         return self.inner.prior(recipe, finding, branch)
 
     def publish(self, proposal: Proposal) -> Published | NotPublished:
-        f = proposal.finding
-        reason = self.rules.ignores(proposal.recipe.id, f.path, f.fingerprint)
-        if reason is not None:
-            return NotPublished(reason, kind=Reason.IGNORED)
+        for fix in proposal.fixes or (proposal,):  # a group: any of its fixes
+            f = fix.finding
+            reason = self.rules.ignores(proposal.recipe.id, f.path, f.fingerprint)
+            if reason is not None:
+                return NotPublished(reason, kind=Reason.IGNORED)
         return self.inner.publish(proposal)
 
     def quota(self, recipe: Recipe) -> Quota | None:

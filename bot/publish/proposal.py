@@ -4,7 +4,9 @@ The night asks ``quota`` once per recipe (how many of its fixes to try tonight),
 ``prior`` for each finding before trying it (is it already proposed, ignored, or over a
 limit?), and ``publish`` for each verified fix, whose commit already
 exists (one commit on the base, authored by Nightcrew). A GitHub publisher pushes that
-commit and opens a PR; the local one makes a branch and writes a patch.
+commit and opens a PR; the local one makes a branch and writes a patch. A group of fixes
+(``pr.grouping``) is one Proposal whose ``fixes`` are its members, one commit each, stacked
+on the base in order; its ``commit`` is the last of them and its ``finding`` the first's.
 """
 
 from __future__ import annotations
@@ -35,6 +37,14 @@ class Proposal:
     diff: str  # `git diff base commit`
     costs: dict[str, float] = field(default_factory=dict)  # agents: tokens, dollars
     summary: str = ""  # an agent's own account of the change (untrusted: quote it)
+    fixes: tuple[Proposal, ...] = ()  # a group's members, in commit order; () for one fix
+    grouping: str = "finding"  # how the group was formed (recipes.model.GROUPINGS)
+    unit: str = "<module>"  # grouping by function: the def or class the fixes are in
+
+    @property
+    def fingerprints(self) -> tuple[str, ...]:
+        """Every finding this proposal fixes, in commit order."""
+        return tuple(p.finding.fingerprint for p in self.fixes) or (self.finding.fingerprint,)
 
 
 @dataclass(frozen=True)

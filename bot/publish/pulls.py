@@ -96,7 +96,7 @@ class GitHubPublisher:
         self._stop_kind = Reason.PUBLISHING_STOPPED  # what stopped publishing, when it did
         self._left_after_stop = 0
         self._commits: dict[int, list[CommitInfo]] = {}
-        self._rebuild_why: dict[str, str] = {}
+        self._rebuild_why: dict[int, str] = {}  # PR number -> why it is rebuilt
         self._lock = threading.RLock()  # the night may ask from several threads
         self.decorations = Decorations(self.repo, labels, reviewers, assignees)
         self.state = read_state(self.repo)
@@ -180,7 +180,7 @@ class GitHubPublisher:
         pull = self.state.open_pull(fingerprint)
         if pull is not None:
             commits = self.pull_commits(pull.number)
-            if foreign_commits(commits, self.identity, fingerprint):
+            if foreign_commits(commits, self.identity, pull.members):
                 self.leave(pull)
                 return NotPublished(
                     f"a person pushed to #{pull.number}; left alone", kind=Reason.HUMAN_PUSHED
@@ -189,7 +189,7 @@ class GitHubPublisher:
             if why is None:
                 reason = self._skip(pull.branch, f"already open as #{pull.number}", pull)
                 return NotPublished(reason, kind=Reason.ALREADY_PROPOSED)
-            self._rebuild_why[fingerprint] = why
+            self._rebuild_why[pull.number] = why
             return None
         ignoring = self.state.ignoring_pull(fingerprint)
         if ignoring is not None:
@@ -231,11 +231,11 @@ class GitHubPublisher:
     # publish()
 
     def _publish(self, proposal: Proposal) -> Published | NotPublished:
-        fingerprint = proposal.finding.fingerprint
-        pull = self.state.open_pull(fingerprint)
-        if pull is not None:
+        fingerprint, members = proposal.finding.fingerprint, proposal.fingerprints
+        pull = next(filter(None, map(self.state.open_pull, members)), None)
+        if pull is not None:  # a group: the open PR of any of its fixes is rebuilt
             return self._rebuild(pull, proposal)
-        ignoring = self.state.ignoring_pull(fingerprint)
+        ignoring = next(filter(None, map(self.state.ignoring_pull, members)), None)
         if ignoring is not None:
             return NotPublished(
                 f"ignored: PR #{ignoring.number} was closed without merging", kind=Reason.IGNORED
@@ -246,7 +246,7 @@ class GitHubPublisher:
             return NotPublished(limit, kind=Reason.OPEN_LIMIT)
         branch = proposal.branch
         expect = self.state.orphan_sha(branch)
-        if expect is not None and self._orphan_is_foreign(expect, fingerprint):
+        if expect is not None and self._orphan_is_foreign(expect, members):
             reason = self._skip(branch, self._foreign_branch_reason(branch))
             return NotPublished(reason, kind=Reason.HUMAN_PUSHED)
         try:
@@ -289,6 +289,7 @@ class GitHubPublisher:
                 fingerprint=fingerprint,
                 recipe=proposal.recipe.id,
                 path=proposal.finding.path,
+                fingerprints=members if proposal.fixes else (),
             )
         )
         problems, limited = self.decorations.apply(number, proposal.recipe.pr.labels)
@@ -305,7 +306,7 @@ class GitHubPublisher:
 
     def _rebuild(self, pull: PullState, proposal: Proposal) -> Published | NotPublished:
         commits = self.pull_commits(pull.number)
-        if foreign_commits(commits, self.identity, pull.fingerprint):
+        if foreign_commits(commits, self.identity, pull.members):
             self.leave(pull)
             return NotPublished(
                 f"a person pushed to #{pull.number}; left alone", kind=Reason.HUMAN_PUSHED
@@ -322,12 +323,17 @@ class GitHubPublisher:
             return NotPublished(reason)
         self._commits.pop(pull.number, None)
         rebuilt = replace(
-            pull, head_sha=proposal.commit, base_sha=proposal.base, path=proposal.finding.path
+            pull,
+            head_sha=proposal.commit,
+            base_sha=proposal.base,
+            path=proposal.finding.path,
+            fingerprint=proposal.finding.fingerprint,
+            fingerprints=proposal.fingerprints if proposal.fixes else (),
         )
         self.state.replace(rebuilt)  # the new body's marker names the file, as new PRs do
         self.repo.edit_pull(pull.number, body=pr_text.pull_body(proposal))
         self.repo.create_comment(pull.number, pr_text.rebuilt_comment(proposal, self.base_branch))
-        why = self._rebuild_why.pop(pull.fingerprint, "")
+        why = self._rebuild_why.pop(pull.number, "")
         note = f"rebuilt #{pull.number} on {proposal.base[:10]}" + (f" ({why})" if why else "")
         self.act("rebuilt", pull.branch, pull.number, pull.url, note)
         return Published(pull.branch, url=pull.url, note=note)
@@ -369,7 +375,7 @@ class GitHubPublisher:
             self._commits[number] = self.repo.pull_commits(number)
         return self._commits[number]
 
-    def _orphan_is_foreign(self, sha: str, fingerprint: str) -> bool:
+    def _orphan_is_foreign(self, sha: str, fingerprint: str | tuple[str, ...]) -> bool:
         commits = self.repo.compare(self.base_branch, sha).commits
         return bool(foreign_commits(commits, self.identity, fingerprint))
 

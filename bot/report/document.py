@@ -1,13 +1,17 @@
 """The night's report, as JSON (for scripts) and Markdown (for people); writing and reading it.
 
-Pure, but for `write_report` and `read_json`, the one place a report.json is read back (by
-`merge-reports`, the benchmarks, the tests): a missing or malformed file is a UserError
-naming it, never a traceback.
+Pure, but for the output folder's files: `clear_previous` (a night starts by removing the
+last night's report and patches, so none is taken for tonight's), `write_report` (written
+whole or not at all: a temporary file renamed into place), and `read_json`, the one place a
+report.json is read back (by `merge-reports`, the benchmarks, the tests): a missing or
+malformed file is a UserError naming it, never a traceback.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -201,12 +205,47 @@ def lowered_quotas(quotas: Any) -> list[str]:
     return list(lowered.values())
 
 
+# --- the output folder --------------------------------------------------------------------------
+
+REPORT_FILES = ("report.json", "report.md")
+PATCHES_DIR = "patches"  # bot.publish.local writes one <branch>.patch per verified fix here
+
+
+def clear_previous(out: Path) -> list[Path]:
+    """Remove the previous night's report and patches from ``out``; return what was removed.
+
+    Only what Nightcrew writes there: report.json, report.md and patches/*.patch (the
+    branches stay: ``git format-patch -1 <branch>`` makes a patch again). Logs stay.
+    """
+    found = [out / name for name in REPORT_FILES]
+    found += sorted((out / PATCHES_DIR).glob("*.patch"))
+    removed = []
+    for path in found:
+        if path.is_file() or path.is_symlink():
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all: a reader never sees half a file."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            os.fchmod(fd, 0o644)  # as a plain write would leave it, not mkstemp's 0600
+            fh.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 def write_report(report: NightReport) -> dict[str, Any]:
     """Write report.json and report.md into the report's output folder; return the JSON."""
     out = Path(report.out_dir or ".")
     data = report.to_json()
-    (out / "report.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    (out / "report.md").write_text(report.to_markdown(), encoding="utf-8")
+    write_atomic(out / "report.md", report.to_markdown())
+    write_atomic(out / "report.json", json.dumps(data, indent=2) + "\n")  # last: it is current
     return data
 
 

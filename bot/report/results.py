@@ -23,6 +23,8 @@ class Reason(StrEnum):
     RATE_LIMITED = "rate-limited"  # GitHub's rate limit stopped publishing
     PERMISSION_DENIED = "permission-denied"  # GitHub refused the token a write
     PUSH_REFUSED = "push-refused"  # git push was refused (token scope, branch protection)
+    # Verified, but next to a fix already in a PR: published together they would conflict.
+    NEIGHBOUR_PROPOSED = "neighbour-proposed"
     PUBLISH_FAILED = "publish-failed"  # one publication failed; the next night tries again
     HUMAN_PUSHED = "human-pushed"  # a person pushed to the fix's branch; it is left alone
     FIX_FAILED = "fix-failed"  # the fixer could not make its edit
@@ -49,6 +51,7 @@ _WAITING = frozenset(
         Reason.OPEN_LIMIT,
         Reason.PUBLISHING_STOPPED,
         Reason.RATE_LIMITED,
+        Reason.NEIGHBOUR_PROPOSED,
     }
 )
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import ast
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -38,7 +37,7 @@ from bot.sandbox.bwrap import Sandbox
 from bot.verify.compare import Comparison, compare
 from bot.verify.footprint import Footprint, function_at, names_used, plan_groups, suspects
 from bot.verify.impact import ImportGraph
-from bot.verify.runs import TestRun, run_tests
+from bot.verify.runs import TestRun, parallel_map, run_tests
 from bot.verify.suite import is_pytest, parse_test_command
 
 
@@ -146,9 +145,8 @@ class Verifier:
         if len(tasks) == 1:
             return tasks[0]()
         out: dict[int, Outcome] = {}
-        with ThreadPoolExecutor(max_workers=min(32, max(1, len(tasks)))) as pool:
-            for result in pool.map(lambda task: task(), tasks):
-                out.update(result)
+        for result in parallel_map(lambda task: task(), tasks, min(32, len(tasks))):
+            out.update(result)
         return out
 
     # ------------------------------------------------------------------ strategies

@@ -47,7 +47,12 @@ REPOSITORY = f"{OWNER}/{NAME}"
 TOKEN = "ghs_ReviewBotS3cretTokenForTests000000000"
 ANTHROPIC_KEY = "sk-ant-review-bot-test-key-0000"
 BOT = "nightcrew[bot]"
-CORE = "import os\nimport sys\n\n\ndef double(x):\n    return x * 2\n"
+# Two unused imports far enough apart that their fixes are not neighbours: two PRs.
+CORE = (
+    "import os\n\n# os and sys are both unused, and their fixes\n"
+    "# are not neighbours, so each gets\n# a PR of its own.\nimport sys\n\n\n"
+    "def double(x):\n    return x * 2\n"
+)
 TESTS = "from pkg.core import double\n\n\ndef test_double():\n    assert double(2) == 4\n"
 FILES = {"pkg/__init__.py": "", "pkg/core.py": CORE, "tests/test_core.py": TESTS}
 PEOPLE = {"octocat": "admin", "hubot": "write", "maint": "maintain", "reader": "read"}
