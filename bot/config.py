@@ -74,6 +74,7 @@ class RepoConfig:
     max_new_prs: int = 5  # per night
     max_open_prs: int = 20  # at once
     wait_budget: float = DEFAULT_WAIT_BUDGET  # github.wait_budget: seconds of waiting a night
+    reverify_after_days: int = 14  # an open PR verified longer ago is rebuilt on a moved base
     author_name: str = "Nightcrew"
     author_email: str = "nightcrew@users.noreply.github.com"
     agents: AgentSettings = AgentSettings()
@@ -160,6 +161,8 @@ def _build(doc: Document, source: Path) -> RepoConfig:
         fields["max_open_prs"] = pr["max_open"]
     if "wait_budget" in data.get("github", {}):
         fields["wait_budget"] = float(data["github"]["wait_budget"])
+    if "reverify_after_days" in pr:
+        fields["reverify_after_days"] = pr["reverify_after_days"]
     if "agents" in data:
         fields["agents"] = _agent_settings(data["agents"])
     sandbox = data.get("sandbox", {})

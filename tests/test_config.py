@@ -127,6 +127,15 @@ def test_sandbox_settings(repo: Path) -> None:
     assert config_schema()["properties"]["sandbox"]["properties"]["mode"]["default"] == "auto"
 
 
+def test_pr_reverify_after_days(repo: Path) -> None:
+    assert load_config(repo).reverify_after_days == 14
+    pr = config_schema()["properties"]["pr"]["properties"]
+    assert pr["reverify_after_days"]["default"] == RepoConfig.reverify_after_days
+    write_config(repo, "version: 1\npr:\n  max_open: 5\n  reverify_after_days: 30\n")
+    config = load_config(repo)
+    assert (config.max_open_prs, config.reverify_after_days) == (5, 30)
+
+
 def test_config_schema_is_a_valid_json_schema() -> None:
     jsonschema.Draft202012Validator.check_schema(config_schema())
 
@@ -153,6 +162,20 @@ def test_config_schema_is_a_valid_json_schema() -> None:
             "version: 1\nlimits:\n  test_timeout: soon\n",
             ".github/nightcrew.yml:3: limits.test_timeout: "
             "expected a number, got the string 'soon'",
+        ),
+        (
+            "version: 1\npr:\n  max_new: 3\n  reverify_after_days: 0\n",
+            ".github/nightcrew.yml:4: pr.reverify_after_days: must be at least 1, got 0",
+        ),
+        (
+            "version: 1\npr:\n  reverify_after_days: 2.5\n",
+            ".github/nightcrew.yml:3: pr.reverify_after_days: expected a whole number, "
+            "got the number 2.5",
+        ),
+        (
+            "version: 1\npr:\n  reverify_days: 7\n",
+            ".github/nightcrew.yml:3: pr: unknown key 'reverify_days' "
+            "(did you mean 'reverify_after_days'?)",
         ),
         (
             "version: 1\nrecipes: unnecessary-copies\n",

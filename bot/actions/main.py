@@ -257,6 +257,7 @@ def _github_publisher(
     limits = PublishLimits(
         max_new_prs=config.max_new_prs if settings.max_prs is None else settings.max_prs,
         max_open_prs=config.max_open_prs,
+        reverify_after_days=config.reverify_after_days,
     )
     try:
         publisher = GitHubPublisher(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from bot.errors import NightcrewError
@@ -44,6 +45,7 @@ class CommitInfo:
     committer_name: str
     committer_email: str
     message: str
+    committed_at: datetime | None = None  # the committer date git recorded (None: not given)
 
 
 @dataclass(frozen=True)

@@ -402,6 +402,7 @@ def _commit(c: Commit) -> CommitInfo:
         committer_name=git_commit.committer.name or "",
         committer_email=git_commit.committer.email or "",
         message=git_commit.message or "",
+        committed_at=git_commit.committer.date,
     )
 
 

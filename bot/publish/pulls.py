@@ -8,7 +8,8 @@ pushed over a commit that Nightcrew did not make. Transient faults are retried w
 night's wait budget (``github.pacing``); what still fails stops publishing for the night
 only when ``faults`` says so (``NotPublished(stop=True)``), and whatever was left is found
 again the next night.
-What is done once publishing is over is ``tidy``'s; the record of what was done, ``ledger``'s.
+What is done once publishing is over is ``tidy``'s; the record of what was done, ``ledger``'s;
+which open PRs are rebuilt tonight and which are left alone, ``refresh``'s.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from bot.publish.faults import PERMISSIONS_HINT as PERMISSIONS_HINT  # the actio
 from bot.publish.ledger import Action
 from bot.publish.proposal import NotPublished, Proposal, Published
 from bot.publish.quota import Quota
+from bot.publish.refresh import Refresh, Verdict
 from bot.recipes.model import Recipe
 from bot.report.document import NightReport
 from bot.report.results import NoteKind, Reason
@@ -49,8 +51,9 @@ from bot.report.results import NoteKind, Reason
 class PublishLimits:
     max_new_prs: int = RepoConfig.max_new_prs  # new PRs per night (config pr.max_new)
     max_open_prs: int = RepoConfig.max_open_prs  # open Nightcrew PRs at once (pr.max_open)
-    # An open PR is rebuilt when it conflicts with its base, or is this many commits behind.
-    max_behind: int = 50
+    # An open PR is rebuilt when it conflicts with the base, or its verification is older
+    # than this (pr.reverify_after_days); otherwise it is left alone (``refresh``).
+    reverify_after_days: int = RepoConfig.reverify_after_days
 
 
 class GitHubPublisher:
@@ -96,10 +99,13 @@ class GitHubPublisher:
         self._stop_kind = Reason.PUBLISHING_STOPPED  # what stopped publishing, when it did
         self._left_after_stop = 0
         self._commits: dict[int, list[CommitInfo]] = {}
-        self._rebuild_why: dict[int, str] = {}  # PR number -> why it is rebuilt
+        self._rebuild_why: dict[int, Verdict] = {}  # PR number -> why it is rebuilt
         self._lock = threading.RLock()  # the night may ask from several threads
         self.decorations = Decorations(self.repo, labels, reviewers, assignees)
         self.state = read_state(self.repo)
+        self.refresh = Refresh(
+            self.workspace, reverify_after_days=self.limits.reverify_after_days, token=token
+        )
 
     # The Publisher protocol.
 
@@ -185,12 +191,17 @@ class GitHubPublisher:
                 return NotPublished(
                     f"a person pushed to #{pull.number}; left alone", kind=Reason.HUMAN_PUSHED
                 )
-            why = self._rebuild_reason(pull, commits)
-            if why is None:
-                reason = self._skip(pull.branch, f"already open as #{pull.number}", pull)
-                return NotPublished(reason, kind=Reason.ALREADY_PROPOSED)
-            self._rebuild_why[pull.number] = why
-            return None
+            verdict = self._verdict(pull, commits)
+            if verdict.rebuild:
+                self._rebuild_why[pull.number] = verdict
+                return None
+            reason = f"already open as #{pull.number}"
+            if verdict.why:  # the base moved, and the PR is fine on it: no push, no CI run
+                reason += f"; left alone: {verdict.why}"
+                self.act("kept", pull.branch, pull.number, pull.url, reason)
+            else:
+                self._skip(pull.branch, reason, pull)
+            return NotPublished(reason, kind=Reason.ALREADY_PROPOSED)
         ignoring = self.state.ignoring_pull(fingerprint)
         if ignoring is not None:
             reason = f"ignored: PR #{ignoring.number} was closed without merging"
@@ -204,18 +215,14 @@ class GitHubPublisher:
             return NotPublished(self._skip(branch, limit), kind=Reason.OPEN_LIMIT)
         return None
 
-    def _rebuild_reason(self, pull: PullState, commits: list[CommitInfo]) -> str | None:
-        """Why an open PR needs rebuilding on tonight's base, or None when it is fine."""
-        built_on = commits[0].parents[0] if commits and commits[0].parents else None
-        if built_on == self.base_sha:
-            return None
-        info = self.repo.get_pull(pull.number)
-        if info.mergeable is False or info.mergeable_state == "dirty":
-            return "it conflicted with the base branch"
-        behind = self.repo.compare(self.base_branch, pull.head_sha).behind_by
-        if behind > self.limits.max_behind:
-            return f"it was {behind} commits behind the base branch"
-        return None
+    def _verdict(self, pull: PullState, commits: list[CommitInfo]) -> Verdict:
+        """Rebuild the open PR on tonight's base, or leave it alone (``refresh``)?"""
+
+        def github_conflicts() -> bool:  # asked only when git cannot tell
+            info = self.repo.get_pull(pull.number)
+            return info.mergeable is False or info.mergeable_state == "dirty"
+
+        return self.refresh.verdict(pull.branch, commits, self.base_sha, github_conflicts)
 
     def _limit_reason(self) -> str | None:
         if self.new_prs >= self.limits.max_new_prs:
@@ -333,9 +340,10 @@ class GitHubPublisher:
         self.state.replace(rebuilt)  # the new body's marker names the file, as new PRs do
         self.repo.edit_pull(pull.number, body=pr_text.pull_body(proposal))
         self.repo.create_comment(pull.number, pr_text.rebuilt_comment(proposal, self.base_branch))
-        why = self._rebuild_why.pop(pull.number, "")
-        note = f"rebuilt #{pull.number} on {proposal.base[:10]}" + (f" ({why})" if why else "")
-        self.act("rebuilt", pull.branch, pull.number, pull.url, note)
+        why = self._rebuild_why.pop(pull.number, Verdict(True))
+        note = f"rebuilt #{pull.number} on {proposal.base[:10]}"
+        note += f" ({why.why})" if why.why else ""
+        self.act("rebuilt", pull.branch, pull.number, pull.url, note, why.short)
         return Published(pull.branch, url=pull.url, note=note)
 
     def _lost_race(self, branch: str) -> NotPublished:
@@ -425,5 +433,6 @@ class GitHubPublisher:
         number: int | None = None,
         url: str | None = None,
         reason: str = "",
+        short: str = "",
     ) -> None:
-        self.actions.append(Action(kind, branch, number, url, reason))
+        self.actions.append(Action(kind, branch, number, url, reason, short))

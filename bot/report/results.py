@@ -33,6 +33,7 @@ class Reason(StrEnum):
     GUARD = "guard"  # the diff guard refused the change
     COMPILE = "compile"  # the fixed code does not compile
     LINT = "lint"  # the fix brings new ruff violations
+    LINE_LENGTH = "line-length"  # a changed line is over the repository's line-length limit
     NO_TESTS = "no-tests"  # nothing can verify it, and the recipe wants tests
     IMPORT_ORIGIN = "import-origin"  # tests would import an installed copy, not the fix
     TESTS_FAILED = "tests-failed"  # the tests fail with the fix and pass without it

@@ -393,6 +393,32 @@ def test_rebase_rebuilds_on_the_new_base(site: Site) -> None:
     assert f"Rebuilt on `{new_base[:10]}`" in answer and "no new failures" in answer
 
 
+def test_a_night_leaves_a_pr_that_applies_cleanly_alone_and_rebase_still_rebuilds_it(
+    site: Site,
+) -> None:
+    heads = {n: site.pull(n)["head_sha"] for n in (1, 2)}
+    new_base = site.advance_base()  # a person's change on main, in another file
+    start = len(site.gh.requests)
+    report, _ = night(site.workspace, site.gh)
+    reasons = {r.finding.fingerprint: r.reason for r in report.fixes}
+    for n in (1, 2):
+        left = f"already open as #{n}; left alone: it still applies cleanly on {new_base[:10]}"
+        assert reasons[site.fingerprint(n)] == left
+        assert site.gh.branch_sha(site.branch(n)) == heads[n]
+    pushed = [r for r in site.gh.requests[start:] if r.path.endswith("/git-receive-pack")]
+    assert pushed == [] and site.gh.comments_on(1) == site.gh.comments_on(2) == []
+    tidy = [n.text for n in report.notes if n.kind is NoteKind.TIDY]
+    assert tidy == ["GitHub: left alone (applies cleanly on the new base): #1, #2"]
+
+    code, _ = site.comment("octocat", 1, "/nightcrew rebase")  # asked: rebuilt all the same
+    assert code == 0, site.lines
+    head = site.gh.branch_sha(site.branch(1))
+    assert head != heads[1]
+    assert git(site.gh.origin, "rev-parse", f"{head}^").strip() == new_base
+    assert f"Rebuilt on `{new_base[:10]}`" in only_reply(site, 1)
+    assert site.gh.branch_sha(site.branch(2)) == heads[2]
+
+
 def test_rebase_when_already_on_the_latest_base(site: Site) -> None:
     head = site.pull(1)["head_sha"]
     code, _ = site.comment("octocat", 1, "/nightcrew rebase")
