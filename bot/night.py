@@ -147,7 +147,7 @@ def run_night(
     sandbox = night_sandbox(config, top, out, bwrap_path, interpreter.sandbox_keep())
     publisher = publisher or memory.local(repo, out, base_sha, config, opts.now,
                                           retry=opts.retry_rejected)  # fmt: skip
-    publishing = Publishing(repo, base_sha, config, publisher, report, sandbox)
+    publishing = Publishing(repo, base_sha, config, publisher, report, sandbox, chosen)
     night = _Night(
         repo, config, base_sha, out, env, report, progress, publishing, sandbox,
         Checks(env, sandbox, interpreter.path), fixer=opts.fixer,
@@ -303,7 +303,7 @@ def _fix_all(
             if (
                 night.publishing.stopped
                 or len(chosen) >= room
-                or planned[recipe.id] >= recipe.pr.max_per_night
+                or planned[recipe.id] >= night.publishing.quota(recipe).limit
             ):
                 later.append((key, (recipe, finding)))
                 continue
@@ -350,9 +350,7 @@ def _left_for_later(
         reason = f"night limit reached ({max_fixes} verified fixes); a later night will try it"
         kind = Reason.NIGHT_LIMIT
     else:
-        reason = (
-            f"recipe limit reached ({recipe.pr.max_per_night} per night); a later night will try it"
-        )
+        reason = f"{night.publishing.quota(recipe).reached()}; a later night will try it"
         kind = Reason.RECIPE_LIMIT
     tell(night.progress, Phase.FIX, FixDone(Status.SKIPPED, ""))  # one line says it for all
     return FixResult(finding, Status.SKIPPED, reason, kind=kind)

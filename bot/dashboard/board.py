@@ -30,6 +30,7 @@ from bot.github.api import IssueInfo, PullInfo
 from bot.model import Finding
 from bot.publish import rejections as rejected
 from bot.publish.proposal import NotPublished, Proposal, Published, Publisher
+from bot.publish.quota import Quota
 from bot.publish.rejections import Rejection
 from bot.recipes.model import Recipe
 from bot.report.document import NightReport
@@ -271,6 +272,9 @@ class IgnoringPublisher:
             if reason is not None:
                 return NotPublished(reason, kind=Reason.IGNORED)
         return self.inner.publish(proposal)
+
+    def quota(self, recipe: Recipe) -> Quota | None:
+        return self.inner.quota(recipe)
 
     def finish(self, report: NightReport) -> None:
         if self.ignored:

@@ -1,7 +1,8 @@
 """The dashboard issue's body: render it from the rules and the last night. Pure.
 
 One issue per repository, recognised by ``MARKER``. People read the sections (open PRs,
-what is ignored and how to undo it, what waits for a free slot, last night's summary);
+what is ignored and how to undo it, what waits for a free slot, each recipe's quota of new
+PRs and why, last night's summary);
 Nightcrew reads the machine-readable block between ``RULES_START`` and ``RULES_END``, a
 fenced JSON object::
 
@@ -28,7 +29,7 @@ from typing import Any
 from bot.dashboard import last_night, markers
 from bot.dashboard.last_night import NightSummary
 from bot.dashboard.rules import IgnoreRules, Rule
-from bot.publish import pr_text
+from bot.publish import pr_text, quota
 from bot.publish.rejections import Rejection
 
 TITLE = "Nightcrew dashboard"
@@ -39,6 +40,11 @@ RULES_END = "<!-- /nightcrew:rules -->"
 VERSION = 1
 BODY_LIMIT = pr_text.BODY_LIMIT
 MAX_ROWS = 50  # per list; the JSON block always holds every rule
+QUOTA_RULE = (
+    "Each recipe's new PRs last night: its `pr.max_per_night` times the share of its last "
+    f"{quota.WINDOW} merged or closed PRs that were merged, rounded up, at least 1 "
+    "(docs/github.md)."
+)
 
 SECTIONS = ("findings", "recipes", "paths")  # the rules block's lists, in this order
 KINDS = {"findings": "finding", "recipes": "recipe", "paths": "path"}  # section -> Rule.kind
@@ -102,6 +108,13 @@ def _human(board: Dashboard, open_pulls: Sequence[OpenPull], rows: int) -> list[
         for w in (night.waiting if night else ())
     ]
     parts.append(_section("Waiting for a free slot", waiting, rows, "Nothing is waiting."))
+    quotas = [
+        f"- {pr_text.code(q.recipe)}: {pr_text.clean(q.describe())}"
+        for q in (night.quotas if night else ())
+    ]
+    parts.append(
+        _section("New PRs per recipe", quotas, rows, "No night has reported them yet.", QUOTA_RULE)
+    )
     parts.append(_rejected(board.rejections, rows))
     parts.append("## Last night\n\n" + _night_text(night))
     if board.problems:
@@ -112,13 +125,13 @@ def _human(board: Dashboard, open_pulls: Sequence[OpenPull], rows: int) -> list[
     return parts
 
 
-def _section(title: str, lines: list[str], rows: int, empty: str) -> str:
+def _section(title: str, lines: list[str], rows: int, empty: str, lead: str = "") -> str:
     if not lines:
         return f"## {title}\n\n{empty}"
     shown = lines[:rows]
     if len(lines) > len(shown):
         shown.append(f"- … and {len(lines) - len(shown)} more (all are in the rules block)")
-    return f"## {title}\n\n" + "\n".join(shown)
+    return f"## {title}\n\n" + (f"{lead}\n\n" if lead else "") + "\n".join(shown)
 
 
 def _rejected(rejections: Sequence[Rejection], rows: int) -> str:

@@ -6,7 +6,7 @@ a group is one commit per fix, stacked in order. A fix whose change no longer ap
 top of the group's earlier ones waits for a later night, as does one next to a fix that is
 already in a PR. Publishing stops for the rest of the night when the publisher says so (a
 rate limit, a token that may not write); fixes verified after that are kept in the report,
-unpublished.
+unpublished. Each recipe's quota of new PRs tonight (``quota``) is the publisher's to say.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from bot.model import Finding
 from bot.publish import grouping, messages
 from bot.publish.grouping import Claim, Group
 from bot.publish.proposal import NotPublished, Proposal, Published, Publisher
+from bot.publish.quota import Quota
 from bot.recipes.model import Recipe
 from bot.report.document import NightReport
 from bot.report.results import FixResult, NoteKind, Reason, Status
@@ -43,16 +44,33 @@ class Publishing:
         publisher: Publisher,
         report: NightReport,
         sandbox: Sandbox,
+        recipes: Sequence[Recipe] = (),
     ) -> None:
         self.repo, self.base_sha, self.config = repo, base_sha, config
         self.publisher, self.report, self.sandbox = publisher, report, sandbox
         self.stopped: NotPublished | None = None  # why publishing stopped early, when it did
         self.claims: list[Claim] = []  # lines open PRs and tonight's PRs already change
         self._trees: dict[str, ast.Module | None] = {}  # base files, for the functions
+        self.quotas: dict[str, Quota] = {}
+        for recipe in recipes:
+            self.quota(recipe)
 
     @property
     def stop_reason(self) -> str:
         return f"publishing stopped: {self.stopped.reason}" if self.stopped else ""
+
+    def quota(self, recipe: Recipe) -> Quota:
+        """The recipe's new PRs tonight, asked of the publisher once and put in the report.
+
+        A publisher that keeps no record (local branches, the bot's rebuild) gives none:
+        the recipe's ``pr.max_per_night``, and nothing in the report.
+        """
+        if recipe.id not in self.quotas:
+            found = self.publisher.quota(recipe)
+            if found is not None:
+                self.report.quotas.append(found.to_json())
+            self.quotas[recipe.id] = found or Quota(recipe.id, recipe.pr.max_per_night)
+        return self.quotas[recipe.id]
 
     def prior(self, recipe: Recipe, finding: Finding, branch: str) -> NotPublished | None:
         """The publisher's ``prior``; a finding already in an open PR claims its lines."""

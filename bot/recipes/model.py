@@ -95,7 +95,7 @@ class PrSettings:
     labels: tuple[str, ...] = ("nightcrew",)
     # One of GROUPINGS; None: the config's ``pr.grouping`` (whose default is "finding").
     grouping: str | None = None
-    max_per_night: int = 5
+    max_per_night: int = 5  # the ceiling of its quota (bot.publish.quota)
     draft: bool = False
 
 

@@ -94,6 +94,8 @@ class NightReport:
     rejected_earlier: list[dict[str, Any]] = field(default_factory=list)
     rejections_remembered: list[dict[str, Any]] = field(default_factory=list)
     rejections_forgotten: list[str] = field(default_factory=list)
+    # Each recipe's new PRs tonight and why (bot.publish.quota.Quota.to_json); [] locally.
+    quotas: list[dict[str, Any]] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         by_status = Counter(r.status for r in self.fixes)
@@ -124,6 +126,7 @@ class NightReport:
             "rejected_earlier": self.rejected_earlier,
             "rejections_remembered": self.rejections_remembered,
             "rejections_forgotten": self.rejections_forgotten,
+            "quotas": self.quotas,
             "notes": [n.to_json() for n in self.notes],
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "out_dir": self.out_dir,
@@ -191,6 +194,9 @@ class NightReport:
                 for r in self.rejected_earlier
             ]
             lines.append("")
+        lowered = lowered_quotas(self.quotas)
+        if lowered:
+            lines += ["## Fewer PRs tonight", ""] + [f"- {_cell(q)}" for q in lowered] + [""]
         if self.recipes_skipped:
             lines += ["## Recipes not run", ""]
             lines += [f"- `{i}`: {r}" for i, r in self.recipes_skipped]
@@ -207,6 +213,22 @@ def _python(python: dict[str, Any]) -> str:
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def lowered_quotas(quotas: Any) -> list[str]:
+    """A line for each recipe whose quota tonight is below its maximum: "`r`: 2 of 5: …".
+
+    ``quotas`` is a report's ``quotas`` (``bot.publish.quota.Quota.to_json``), read leniently.
+    """
+    lowered: dict[str, str] = {}  # one line per recipe (merged shards' reports repeat them)
+    for q in quotas if isinstance(quotas, list) else ():
+        if not isinstance(q, dict) or str(q.get("recipe")) in lowered:
+            continue
+        limit, top = q.get("limit"), q.get("max_per_night")
+        if isinstance(limit, int) and isinstance(top, int) and limit < top:
+            text = q.get("text") or f"{limit} of {top}"
+            lowered[str(q.get("recipe"))] = f"`{q.get('recipe')}`: {text}"
+    return list(lowered.values())
 
 
 # --- the output folder --------------------------------------------------------------------------

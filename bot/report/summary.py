@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.actions.workflow import warning
+from bot.report.document import lowered_quotas
 from bot.report.results import NoteKind, Reason, note_kind, note_text
 
 # GitHub shows at most 10 warning annotations per step; the rest are in the job summary.
@@ -109,7 +110,7 @@ def annotations(report: Mapping[str, Any], limit: int = MAX_ANNOTATIONS) -> list
 def job_summary(
     report: Mapping[str, Any], *, dry_run: bool = False, title: str = "Nightcrew"
 ) -> str:
-    """The job summary: counts, published PRs, what was not fixed and why, notes."""
+    """The job summary: counts, published PRs, what was not fixed and why, lowered quotas, notes."""
     c = counts(report)
     dollars = cost(report)
     heading = f"## {title}"
@@ -172,6 +173,9 @@ def job_summary(
             for fix in rows[:MAX_SUMMARY_ROWS]
         ]
         lines += [*_more(len(rows)), ""]
+    lowered = lowered_quotas(report.get("quotas"))
+    if lowered:
+        lines += ["### Fewer PRs tonight", ""] + [f"- {_cell(q)}" for q in lowered] + [""]
     skipped_recipes = report.get("recipes_skipped", ())
     if skipped_recipes:
         lines += ["### Recipes not run", ""]

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from bot.dashboard import page
 from bot.dashboard.last_night import NightSummary, Waiting
 from bot.dashboard.rules import IgnoreRules, Rule
+from bot.publish.quota import Quota
 from bot.publish.rejections import Rejection
 
 FP = "0123456789abcdef" * 4
@@ -36,6 +37,7 @@ NIGHT = NightSummary(
     prs=("https://github.com/o/r/pull/5", "https://github.com/o/r/pull/6"),
     recipes=("unused-imports", "modern-syntax"),
     waiting=(Waiting("unused-imports", "pkg/x.py", 3, "waiting for a free slot (limit: 5)"),),
+    quotas=(Quota("unused-imports", 5, merged=4, closed=2), Quota("modern-syntax", 3)),
 )
 SHARDED = NightSummary(
     started_at="2026-01-02T03:00:00+00:00",

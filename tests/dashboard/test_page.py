@@ -46,6 +46,11 @@ def test_the_body_shows_people_what_is_going_on():
     assert "path `docs/**/*.py` for `unused-imports`" in body
     assert "`pkg/x.py:3` (`unused-imports`): waiting for a free slot" in body
     assert "9 found, 3 verified, 2 published, 1 rejected, 5 skipped" in body
+    assert (
+        "- `unused-imports`: 4 of 5: 2 of its last 6 PRs closed unmerged, 4 merged\n"
+        "- `modern-syntax`: 3 of 3: none of its PRs merged or closed yet"
+    ) in body
+    assert "## New PRs per recipe\n\nNo night has reported them yet." in page.render(Dashboard())
     assert body.rstrip().endswith(page.MARKER)
 
 

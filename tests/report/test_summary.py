@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.publish.quota import Quota
 from bot.report import summary
 
 
@@ -155,3 +156,17 @@ def test_fixes_rejected_earlier_have_their_own_table_and_no_annotation():
     assert "| `inventory/stock.py:11` | ruff:C414 | rejected earlier, on 2026-01-02" in table
     assert "no automatic fix" in rest and "rejected earlier" not in rest
     assert [line for line in summary.annotations(report) if "line=11" in line] == []
+
+
+def test_the_job_summary_names_the_recipes_with_fewer_prs_tonight():
+    lowered = Quota("unused-imports", 5, merged=1, closed=3).to_json()
+    full = Quota("tidy-names", 5, merged=2).to_json()
+    report = REPORT | {"quotas": [lowered, full, lowered, "odd", {"recipe": "x", "limit": "2"}]}
+    text = summary.job_summary(report)
+    assert (
+        "### Fewer PRs tonight\n\n"
+        "- `unused-imports`: 2 of 5: 3 of its last 4 PRs closed unmerged, 1 merged\n\n"
+    ) in text  # once, though merged shards' reports repeat it; full quotas are not listed
+    assert "tidy-names" not in text
+    assert "Fewer PRs" not in summary.job_summary(REPORT | {"quotas": [full]})
+    assert "Fewer PRs" not in summary.job_summary(REPORT)  # reports from before quotas
