@@ -12,6 +12,65 @@ from bot.errors import UserError
 EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
+
+_RAW = argparse.RawDescriptionHelpFormatter  # keeps the epilogs' line breaks
+
+RUN_DESCRIPTION = """\
+Run one night on a local git repository: the recipes due today (every enabled one with
+--all, or those named with --recipe) find small improvements; each is fixed alone in its
+own worktree, checked, verified by the repository's tests, and kept as a branch
+nightcrew/<recipe>/... and a patch. Your checkout is left as it was. Results go to
+--out: report.json, report.md, patches/*.patch and logs/; a night first removes the
+previous night's report and patches there."""
+
+RUN_EPILOG = """\
+exit status:
+  0    the night completed (even if every fix was rejected)
+  2    bad input: arguments, config, a recipe, not a git repository, a --python that
+       cannot run, a test command that does not exist or hangs on the base commit, a
+       broken suite (it cannot import or collect, or no test passes, on the base commit)
+  1    internal error (please report it)
+  130  interrupted (Ctrl-C): no report is written; worktrees and test runs are
+       cleaned up; branches made so far stay, and the next night skips them
+
+examples:
+  nightcrew run                                  # this repository, tonight's recipes
+  nightcrew run --repo ../project --all --max-fixes 3
+  nightcrew find                                 # first, what they find: no tests run
+  nightcrew run --recipe unused-imports --json > report.json
+  git log -p -1 nightcrew/unused-imports/...     # review a fix's branch
+  git am <git dir>/nightcrew/patches/*.patch     # or apply its patch elsewhere"""
+
+PLAN_EPILOG = """\
+Prints {"include":[{"recipe":ID,"shard":"I/N"},...]} on one line; nothing due prints
+{"include":[]}. Exit status: 0, or 2 for bad input.
+
+example (a workflow step):
+  echo "matrix=$(nightcrew plan --shards 4)" >> "$GITHUB_OUTPUT\""""
+
+MERGE_EPILOG = """\
+Exit status: 0, or 2 when a report is missing or not a Nightcrew report.
+
+example:
+  nightcrew merge-reports merged/report.json reports/*/report.json >> "$GITHUB_STEP_SUMMARY\""""
+
+VALIDATE_EPILOG = """\
+Prints "ok  <path>" for each good file and every error of each bad one, with its file,
+line and field, and warns of scope globs that match no file of the checkout.
+Exit status: 0 when every file is valid (warnings or not), 2 otherwise.
+
+examples:
+  nightcrew recipes validate                     # built-ins and .nightcrew/recipes
+  nightcrew recipes validate .nightcrew/recipes/my-recipe.yml"""
+
+TEST_EPILOG = """\
+Each fixture runs in a fresh temporary folder: no git, no test suite.
+Exit status: 0 when every fixture passes, 1 when one fails, 2 for bad input.
+
+examples:
+  nightcrew recipes test                         # the built-in recipes
+  nightcrew recipes test .nightcrew/recipes/my-recipe.yml"""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -26,7 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"nightcrew {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    run = sub.add_parser("run", help="run one night on a local repository")
+    run = sub.add_parser(
+        "run",
+        help="run one night on a local repository",
+        description=RUN_DESCRIPTION,
+        epilog=RUN_EPILOG,
+        formatter_class=_RAW,
+    )
     run.add_argument("--repo", default=".", help="the git repository (default: .)")
     run.add_argument(
         "--recipe",
@@ -41,9 +106,13 @@ def build_parser() -> argparse.ArgumentParser:
         dest="every",
         help="run every enabled recipe, whatever its schedule (not with --recipe)",
     )
-    run.add_argument("--config", help="repo config file (default: <repo>/.github/nightcrew.yml)")
-    run.add_argument("--max-fixes", type=int, help="stop after this many verified fixes")
-    run.add_argument("--out", help="output folder (default: <git dir>/nightcrew)")
+    run.add_argument(
+        "--config", metavar="FILE", help="repo config file (default: <repo>/.github/nightcrew.yml)"
+    )
+    run.add_argument(
+        "--max-fixes", type=int, metavar="N", help="stop after this many verified fixes"
+    )
+    run.add_argument("--out", metavar="DIR", help="output folder (default: <git dir>/nightcrew)")
     run.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     run.add_argument("--quiet", action="store_true", help="no progress on stderr")
     run.add_argument(
@@ -56,6 +125,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--fail-fast",
         action="store_true",
         help="run the tests that import a fixed module before the full suite",
+    )
+    run.add_argument(
+        "--python",
+        metavar="PATH",
+        help="the Python that runs the tests (a path, a virtualenv folder or a program on "
+        "PATH); default: `python:` in the config, the activated virtualenv, a .venv/ or "
+        "venv/ at the repository root, else Nightcrew's own",
+    )
+    run.add_argument(
+        "--retry-rejected",
+        action="store_true",
+        help="try again the fixes the tests rejected on earlier nights (see docs/verification.md)",
     )
     run.add_argument(
         "--shard",
@@ -86,7 +167,14 @@ def build_parser() -> argparse.ArgumentParser:
         "and GitHub's GITHUB_* variables, so it runs the same way outside Actions.",
     )
 
-    plan = sub.add_parser("plan", help="print tonight's recipes x shards as an Actions matrix")
+    plan = sub.add_parser(
+        "plan",
+        help="print tonight's recipes x shards as an Actions matrix",
+        description="Print tonight's due recipes (or those named with --recipe) times N shards\n"
+        "as a GitHub Actions matrix, for a sharded workflow (docs/github.md).",
+        epilog=PLAN_EPILOG,
+        formatter_class=_RAW,
+    )
     plan.add_argument("--repo", default=".", help="the git repository (default: .)")
     plan.add_argument("--shards", type=int, default=1, metavar="N", help="shards per recipe")
     plan.add_argument(
@@ -96,21 +184,43 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ID",
         help="plan only this recipe (repeatable); ignores schedules",
     )
-    plan.add_argument("--config", help="repo config file (default: <repo>/.github/nightcrew.yml)")
+    plan.add_argument(
+        "--config", metavar="FILE", help="repo config file (default: <repo>/.github/nightcrew.yml)"
+    )
 
     merge = sub.add_parser(
-        "merge-reports", help="merge shards' report.json files; print the Markdown summary"
+        "merge-reports",
+        help="merge shards' report.json files; print the Markdown summary",
+        description="Merge the report.json files of a sharded night's jobs into one (counts\n"
+        "summed; findings, fixes and PRs concatenated), write it to OUT and print its\n"
+        "Markdown summary on stdout.",
+        epilog=MERGE_EPILOG,
+        formatter_class=_RAW,
     )
     merge.add_argument("out", metavar="OUT", help="where to write the merged report.json")
-    merge.add_argument("reports", nargs="+", metavar="REPORT.json")
+    merge.add_argument(
+        "reports", nargs="+", metavar="REPORT.json", help="the shards' reports (one or more)"
+    )
 
     recipes = sub.add_parser("recipes", help="list, validate, test recipes; print their schema")
     rsub = recipes.add_subparsers(dest="recipes_command", required=True, parser_class=_Parser)
     lst = rsub.add_parser("list", help="built-in and repository recipes")
     lst.add_argument("--repo", default=".", help="also list this repository's recipes")
     lst.add_argument("--json", action="store_true", help="print the recipes as JSON")
-    val = rsub.add_parser("validate", help="check recipe files (default: every known recipe)")
-    val.add_argument("paths", nargs="*")
+    val = rsub.add_parser(
+        "validate",
+        help="check recipe files (default: every known recipe)",
+        description="Check recipe files against the recipe schema and Nightcrew's own rules.",
+        epilog=VALIDATE_EPILOG,
+        formatter_class=_RAW,
+    )
+    val.add_argument(
+        "paths",
+        nargs="*",
+        metavar="RECIPE.yml",
+        help="recipe files or folders of them (default: the built-in recipes and the "
+        "checkout's .nightcrew/recipes)",
+    )
     val.add_argument(
         "--repo",
         help="warn of scope globs that match no file git tracks in this checkout "
@@ -126,8 +236,20 @@ def build_parser() -> argparse.ArgumentParser:
         "config's first recipe_dirs (default: .)",
     )
     where.add_argument("--out", metavar="FILE", help="write this file instead")
-    tst = rsub.add_parser("test", help="run recipe fixtures through the real finder and fixer")
-    tst.add_argument("paths", nargs="*")
+    tst = rsub.add_parser(
+        "test",
+        help="run recipe fixtures through the real finder and fixer",
+        description="Run recipes' fixtures (their `tests:` list of before/after or unchanged\n"
+        "code) through the real finder and fixer.",
+        epilog=TEST_EPILOG,
+        formatter_class=_RAW,
+    )
+    tst.add_argument(
+        "paths",
+        nargs="*",
+        metavar="RECIPE.yml",
+        help="recipe files or folders of them (default: the built-in recipes)",
+    )
     rsub.add_parser("schema", help="print the JSON Schema of recipe files")
     return parser
 
@@ -202,6 +324,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         shard=getattr(args, "shard", None),
         jobs=getattr(args, "jobs", None),
         fail_fast=getattr(args, "fail_fast", False),
+        python=_python_flag(getattr(args, "python", None)),
+        retry_rejected=getattr(args, "retry_rejected", False),
         env=dict(os.environ),
         api_key=os.environ.get("ANTHROPIC_API_KEY", ""),
     )
@@ -220,6 +344,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _python_flag(given: str | None) -> str | None:
+    """``--python`` with a relative path made absolute here, where it was typed."""
+    import os
+
+    if not given or os.sep not in given or os.path.isabs(os.path.expanduser(given)):
+        return given
+    return os.path.abspath(given)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
@@ -228,8 +361,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"nightcrew: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("nightcrew: interrupted", file=sys.stderr)
-        return EXIT_INTERNAL
+        print(
+            "nightcrew: interrupted: stopped before the end, so no report was written; its "
+            "worktrees and test runs are cleaned up, branches made so far stay (the next "
+            "night skips them)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
     except Exception as exc:  # the one place internal failures are reported
         import traceback
 

@@ -424,8 +424,10 @@ def create_branch(repo: git.Repo, name: str, sha: str) -> None:
     repo.git.update_ref(f"refs/heads/{name}", sha, ZERO_SHA)
 
 
-def format_patch(repo: git.Repo, sha: str) -> str:
-    return repo.git.format_patch("-1", "--stdout", sha, strip_newline_in_stdout=False)
+def format_patch(repo: git.Repo, sha: str, since: str | None = None) -> str:
+    """``sha``'s commit as a patch; with ``since``, every commit after it up to ``sha``."""
+    span = ("-1", sha) if since is None else (f"{since}..{sha}",)
+    return repo.git.format_patch("--stdout", *span, strip_newline_in_stdout=False)
 
 
 def diff_text(tree: Path, base_sha: str) -> str:

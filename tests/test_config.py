@@ -9,7 +9,7 @@ import pytest
 
 from bot.config import RepoConfig, check_enabled, config_schema, load_config
 from bot.errors import UserError
-from bot.recipes.model import Recipe
+from bot.recipes.model import GROUPINGS, Recipe
 
 FULL = """\
 version: 1
@@ -91,7 +91,13 @@ def test_schema_defaults_match_the_dataclass() -> None:
     assert git["author_name"]["default"] == RepoConfig.author_name
     assert git["author_email"]["default"] == RepoConfig.author_email
     assert props["github"]["properties"]["wait_budget"]["default"] == RepoConfig.wait_budget
+    grouping = props["pr"]["properties"]["grouping"]
+    assert grouping["default"] == RepoConfig.pr_grouping == "finding"
+    assert tuple(grouping["enum"]) == GROUPINGS
     verify = props["verify"]["properties"]
+    assert verify["forget_rejections_after_days"]["default"] == (
+        RepoConfig.forget_rejections_after_days
+    )
     assert verify["require_coverage"]["default"] is RepoConfig.require_coverage
 
 
@@ -108,6 +114,23 @@ def test_verify_require_coverage(repo: Path) -> None:
     assert load_config(repo).require_coverage is False
 
 
+def test_pr_grouping_default_and_a_bad_value(repo: Path) -> None:
+    write_config(repo, "version: 1\npr:\n  grouping: file\n")
+    assert load_config(repo).pr_grouping == "file"
+    write_config(repo, "version: 1\npr:\n  grouping: line\n")
+    with pytest.raises(UserError, match=r"nightcrew\.yml:3: pr\.grouping: .*'finding'"):
+        load_config(repo)
+
+
+def test_verify_forget_rejections_after_days(repo: Path) -> None:
+    assert load_config(repo).forget_rejections_after_days == 30.0
+    write_config(repo, "version: 1\nverify:\n  forget_rejections_after_days: 0\n")
+    assert load_config(repo).forget_rejections_after_days == 0.0  # every night
+    write_config(repo, "version: 1\nverify:\n  forget_rejections_after_days: 7\n")
+    days = load_config(repo).forget_rejections_after_days
+    assert days == 7.0 and isinstance(days, float)
+
+
 def test_sandbox_settings(repo: Path) -> None:
     assert load_config(repo).sandbox_mode == "auto"  # no file: sandbox when it can
     assert load_config(repo).sandbox_network is False
@@ -122,6 +145,15 @@ def test_sandbox_settings(repo: Path) -> None:
     )
     assert config.sandbox_hide == ("~/.corp", "/etc/x")
     assert config_schema()["properties"]["sandbox"]["properties"]["mode"]["default"] == "auto"
+
+
+def test_pr_reverify_after_days(repo: Path) -> None:
+    assert load_config(repo).reverify_after_days == 14
+    pr = config_schema()["properties"]["pr"]["properties"]
+    assert pr["reverify_after_days"]["default"] == RepoConfig.reverify_after_days
+    write_config(repo, "version: 1\npr:\n  max_open: 5\n  reverify_after_days: 30\n")
+    config = load_config(repo)
+    assert (config.max_open_prs, config.reverify_after_days) == (5, 30)
 
 
 def test_config_schema_is_a_valid_json_schema() -> None:
@@ -150,6 +182,20 @@ def test_config_schema_is_a_valid_json_schema() -> None:
             "version: 1\nlimits:\n  test_timeout: soon\n",
             ".github/nightcrew.yml:3: limits.test_timeout: "
             "expected a number, got the string 'soon'",
+        ),
+        (
+            "version: 1\npr:\n  max_new: 3\n  reverify_after_days: 0\n",
+            ".github/nightcrew.yml:4: pr.reverify_after_days: must be at least 1, got 0",
+        ),
+        (
+            "version: 1\npr:\n  reverify_after_days: 2.5\n",
+            ".github/nightcrew.yml:3: pr.reverify_after_days: expected a whole number, "
+            "got the number 2.5",
+        ),
+        (
+            "version: 1\npr:\n  reverify_days: 7\n",
+            ".github/nightcrew.yml:3: pr: unknown key 'reverify_days' "
+            "(did you mean 'reverify_after_days'?)",
         ),
         (
             "version: 1\nrecipes: unnecessary-copies\n",
@@ -204,6 +250,20 @@ def test_config_schema_is_a_valid_json_schema() -> None:
             "version: 1\nverify:\n  require_coverage: sometimes\n",
             ".github/nightcrew.yml:3: verify.require_coverage: expected true or false, got the "
             "string 'sometimes'",
+        ),
+        (
+            "version: 1\nverify:\n  forget_rejections_after_days: -1\n",
+            ".github/nightcrew.yml:3: verify.forget_rejections_after_days: must be at least 0, "
+            "got -1",
+        ),
+        (
+            "version: 1\nverify:\n  forget_rejections_after_days: a month\n",
+            ".github/nightcrew.yml:3: verify.forget_rejections_after_days: expected a number, "
+            "got the string 'a month'",
+        ),
+        (
+            "version: 1\nverify:\n  forget_after: 3\n",
+            ".github/nightcrew.yml:3: verify: unknown key 'forget_after'",
         ),
         (
             "version: 1\ngithub:\n  retries: 3\n",

@@ -93,6 +93,8 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> dict:
     out = base / "out"
     first = nightcrew("run", "--repo", str(repo), "--out", str(out), "--json", env=env)
     after_first = checkout_state(repo)
+    # The second night clears the first one's report and patches: keep what it wrote.
+    out_first = {str(p): p.read_text() for p in out.rglob("*") if p.is_file()}
     branches_first = git(repo, "branch", "--list", "nightcrew/*").split()
     second = nightcrew("run", "--repo", str(repo), "--out", str(out), "--json", env=env)
     return {
@@ -101,6 +103,7 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "dumps": dumps,
         "before": before,
         "after_first": after_first,
+        "out_first": out_first,
         "after_second": checkout_state(repo),
         "first": first,
         "second": second,
@@ -145,7 +148,7 @@ def test_each_planted_copy_becomes_one_verified_branch(night):
         message = git(repo, "log", "-1", "--format=%B", fix["branch"])
         assert f"Nightcrew-Fingerprint: {fix['fingerprint']}" in message
         assert "no new failures" in message
-        assert Path(fix["patch"]).read_text().startswith("From ")
+        assert night["out_first"][fix["patch"]].startswith("From ")
 
 
 @pytest.mark.slow
@@ -204,6 +207,9 @@ def test_a_second_night_creates_no_duplicates(night):
         if f["status"] == "skipped" and f["reason"].startswith("already proposed")
     }
     assert verified_before and verified_before == skipped_now
+    # Its folder holds its own results only: no patch of the first night's is left.
+    assert list((night["out"] / "patches").glob("*.patch")) == []
+    assert json.loads((night["out"] / "report.json").read_text()) == second
 
 
 @pytest.mark.slow
@@ -218,6 +224,7 @@ def test_no_secret_reaches_the_tests_or_the_report(night):
             assert value not in json.dumps(seen)
     everything = [night["first"].stdout, night["first"].stderr, night["second"].stdout]
     everything += [p.read_text() for p in night["out"].rglob("*") if p.is_file()]
+    everything += night["out_first"].values()
     for value in SECRETS.values():
         assert not any(value in text for text in everything)
 

@@ -18,7 +18,7 @@ from bot.config import check_enabled, load_config
 from bot.errors import UserError
 from bot.night import select_recipes
 from bot.recipes.loader import discover
-from bot.report.document import read_json
+from bot.report.document import read_json, write_atomic
 from bot.report.merge import merge_reports
 from bot.report.summary import job_summary
 
@@ -64,6 +64,6 @@ def cmd_merge_reports(args: argparse.Namespace) -> int:
     merged = merge_reports([read_json(Path(p)) for p in args.reports])
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(merged, indent=2) + "\n", encoding="utf-8")
+    write_atomic(out, json.dumps(merged, indent=2) + "\n")
     print(job_summary(merged, title=f"Nightcrew: {len(args.reports)} shard report(s) merged"))
     return 0

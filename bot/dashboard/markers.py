@@ -4,6 +4,10 @@ A marker is an HTML comment GitHub does not render::
 
     <!-- nightcrew:fingerprint=<sha256>;recipe=<id>;path=<file>;v=1 -->
 
+A PR that holds a group of fixes (``pr.grouping``) also lists every fix's fingerprint, in
+commit order, in ``fingerprints=<sha256>,<sha256>,...``; ``fingerprint`` is the first of them,
+so a reader that knows only ``fingerprint`` still sees the PR as Nightcrew's.
+
 Values are percent-encoded, so a marker survives any recipe id, path or reason (``/``
 becomes ``%2F``; ``;``, ``=``, ``<``, ``>``, ``!``, spaces and non-ASCII are encoded too, so
 no value can end the comment or forge a field). Readers ignore fields they do not know,
@@ -63,11 +67,20 @@ class PullMarker:
     # The finding's file (repo-relative POSIX path), so a shard can tell the PR is its own.
     # None in markers written before paths were recorded.
     path: str | None = None
+    # A group PR: every fix's fingerprint, in commit order (the first is ``fingerprint``).
+    fingerprints: tuple[str, ...] = ()
+
+    @property
+    def members(self) -> tuple[str, ...]:
+        """The fingerprints of every finding the PR fixes (one, unless it is a group)."""
+        return self.fingerprints or (self.fingerprint,)
 
     def render(self) -> str:
         fields: dict[str, str | int] = {"fingerprint": self.fingerprint, "recipe": self.recipe}
         if self.path:
             fields["path"] = self.path
+        if len(self.fingerprints) > 1:
+            fields["fingerprints"] = ",".join(self.fingerprints)
         fields["v"] = self.version
         if self.closed:
             fields["closed"] = self.closed
@@ -84,12 +97,18 @@ def parse_pull(text: str | None) -> PullMarker | None:
             version = int(fields.get("v", "1"))
         except ValueError:
             continue
+        group = tuple(f for f in fields.get("fingerprints", "").split(",") if f)
+        if not all(_FINGERPRINT.fullmatch(f) for f in group) or fingerprint not in (
+            group or (fingerprint,)
+        ):
+            group = ()  # a damaged list: the PR is still the first finding's
         return PullMarker(
             fingerprint,
             recipe,
             version,
             closed=fields.get("closed") or None,
             path=fields.get("path") or None,
+            fingerprints=group if len(group) > 1 else (),
         )
     return None
 
@@ -123,4 +142,6 @@ def replace_pull_marker(body: str | None, marker: PullMarker) -> str:
     unnamed = marker.path is None and marker.closed is None
     if unnamed and old is not None and old.fingerprint == marker.fingerprint:
         marker = replace(marker, path=old.path)
+    if old is not None and old.fingerprint == marker.fingerprint and not marker.fingerprints:
+        marker = replace(marker, fingerprints=old.fingerprints)  # a group stays a group
     return text[: last.start()] + marker.render() + text[last.end() :]

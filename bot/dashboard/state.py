@@ -9,7 +9,7 @@ branch means a person has worked there, and Nightcrew leaves it alone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from bot.dashboard import markers
@@ -40,6 +40,13 @@ class PullState:
     recipe: str
     closed_by_nightcrew: bool = False  # closed because the finding was gone: not "ignored"
     path: str | None = None  # the finding's file; None when the marker predates paths
+    fingerprints: tuple[str, ...] = ()  # a group PR's findings, in commit order; else ()
+    closed_at: str | None = None  # when it was closed or merged (ISO 8601); None while open
+
+    @property
+    def members(self) -> tuple[str, ...]:
+        """Every finding the PR fixes: its group's, or its one ``fingerprint``."""
+        return self.fingerprints or (self.fingerprint,)
 
     @property
     def ignores_finding(self) -> bool:
@@ -53,7 +60,7 @@ class RepoState:
     branches: dict[str, str] = field(default_factory=dict)  # nightcrew/* -> head sha
 
     def for_fingerprint(self, fingerprint: str) -> list[PullState]:
-        return [p for p in self.pulls if p.fingerprint == fingerprint]
+        return [p for p in self.pulls if fingerprint in p.members]
 
     def open_pull(self, fingerprint: str) -> PullState | None:
         return next((p for p in self.for_fingerprint(fingerprint) if p.status == "open"), None)
@@ -120,21 +127,27 @@ def to_pull_state(info: PullInfo, full_name: str, prefix: str = BRANCH_PREFIX) -
         # way not a person's "don't propose this again".
         closed_by_nightcrew=marker.closed is not None,
         path=marker.path,
+        fingerprints=marker.fingerprints,
+        closed_at=info.closed_at,
     )
 
 
 def is_nightcrew_commit(
-    commit: CommitInfo, identity: Identity, fingerprint: str | None = None
+    commit: CommitInfo, identity: Identity, fingerprint: str | Collection[str] | None = None
 ) -> bool:
-    """Nightcrew authored and committed it, and it names its finding (``fingerprint`` if given)."""
+    """Nightcrew authored and committed it, and it names its finding (one of ``fingerprint``,
+    a fingerprint or a group PR's, if given)."""
     email = identity.email.casefold()
     if commit.author_email.casefold() != email or commit.committer_email.casefold() != email:
         return False
     found = Trailer.FINGERPRINT.read(commit.message)
-    return found is not None and (fingerprint is None or found == fingerprint)
+    wanted = (fingerprint,) if isinstance(fingerprint, str) else fingerprint
+    return found is not None and (wanted is None or found in wanted)
 
 
 def foreign_commits(
-    commits: Iterable[CommitInfo], identity: Identity, fingerprint: str | None = None
+    commits: Iterable[CommitInfo],
+    identity: Identity,
+    fingerprint: str | Collection[str] | None = None,
 ) -> list[CommitInfo]:
     return [c for c in commits if not is_nightcrew_commit(c, identity, fingerprint)]

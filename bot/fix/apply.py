@@ -2,7 +2,9 @@
 
 The patch is taken here, before any of the repository's code runs in the worktree (the
 import-origin check and the tests come later): what the code does at import time can
-never end up in the fix.
+never end up in the fix. A fix that brings lines over the repository's line-length limit
+is first re-formatted with the repository's formatter (bot/fix/reformat.py), so the guard
+bounds, and the patch holds, the fix as it will be verified and published.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 from bot import gitops
 from bot.fix import guard
 from bot.fix.fixers import Fixer
+from bot.fix.reformat import reformat_long_lines
 from bot.model import Finding
 from bot.recipes.model import Recipe
 from bot.report.results import FixResult, Reason, Status, Step
@@ -69,9 +72,13 @@ def apply_fix(
             finding, status, outcome.reason, kind=kind, steps=steps, costs=dict(outcome.costs)
         )
     changes = gitops.changed_files(tree, base_sha)
+    formatted = reformat_long_lines(tree, changes)
+    if formatted is not None:
+        changes = gitops.changed_files(tree, base_sha)
     diff_lines = guard.changed_line_count(changes)
     verdict = guard.check(changes, policy)
     step = Step("guard", verdict.ok, "; ".join(verdict.reasons) or "diff within limits")
+    steps = (step,) if formatted is None else (formatted, step)
     if not verdict.ok:
         return FixResult(
             finding,
@@ -79,14 +86,14 @@ def apply_fix(
             "; ".join(verdict.reasons),
             kind=Reason.GUARD,
             diff_lines=diff_lines,
-            steps=[step],
+            steps=list(steps),
             costs=dict(outcome.costs),
         )
     return Fixed(
         changes=tuple(changes),
         patch=gitops.staged_patch(tree, base_sha),
         diff_lines=diff_lines,
-        steps=(step,),
+        steps=steps,
         costs=dict(outcome.costs),
         summary=outcome.summary,
     )

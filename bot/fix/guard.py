@@ -54,6 +54,7 @@ DEFAULT_PROTECTED: tuple[str, ...] = (
     "**/pytest.ini",
     "**/ruff.toml",
     "**/.ruff.toml",
+    "**/.flake8",  # its line-length limit judges the fix too
     # git and Nightcrew itself
     ".gitmodules",
     "**/.gitattributes",

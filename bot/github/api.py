@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from bot.errors import NightcrewError
@@ -32,6 +33,7 @@ class PullInfo:
     draft: bool = False
     mergeable: bool | None = None  # only on a single PR; None while GitHub computes it
     mergeable_state: str | None = None
+    closed_at: str | None = None  # when it was closed or merged (ISO 8601); None while open
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class CommitInfo:
     committer_name: str
     committer_email: str
     message: str
+    committed_at: datetime | None = None  # the committer date git recorded (None: not given)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ _WORDS = {
     "opened": "opened",
     "repaired": "opened after an interrupted run",
     "rebuilt": "rebuilt on the new base",
+    "kept": "left alone (applies cleanly on the new base)",
     "closed": "closed (finding gone)",
     "deleted": "deleted abandoned branch",
     "left": "left alone (a person pushed)",
@@ -23,11 +24,13 @@ _PUBLISHED = ("opened", "repaired", "rebuilt")
 class Action:
     """One thing the publisher did (or chose not to do), for the job summary."""
 
-    kind: str  # opened | repaired | rebuilt | closed | deleted | skipped | left | stopped | failed
+    # opened | repaired | rebuilt | kept | closed | deleted | skipped | left | stopped | failed
+    kind: str
     branch: str
     number: int | None = None
     url: str | None = None
     reason: str = ""
+    short: str = ""  # why, in a few words, for the summary ("conflicted", "verified 20 days ago")
 
 
 def summary(actions: Sequence[Action]) -> str:
@@ -37,12 +40,17 @@ def summary(actions: Sequence[Action]) -> str:
         done = [a for a in actions if a.kind == kind]
         if not done:
             continue
-        names = ", ".join(f"#{a.number}" if a.number else (a.branch or a.reason) for a in done)
+        names = ", ".join(_name(a) for a in done)
         parts.append(f"{label}: {names}")
     skipped = sum(1 for a in actions if a.kind == "skipped")
     if skipped:
         parts.append(f"skipped: {skipped} (already open, ignored or over a limit)")
     return "GitHub: " + "; ".join(parts) if parts else ""
+
+
+def _name(action: Action) -> str:
+    name = f"#{action.number}" if action.number else (action.branch or action.reason)
+    return f"{name} ({action.short})" if action.short else name
 
 
 def published_urls(actions: Sequence[Action]) -> list[str]:

@@ -80,17 +80,25 @@ def title(proposal: Proposal) -> str:
 
 def pull_marker(proposal: Proposal) -> markers.PullMarker:
     finding = proposal.finding
-    return markers.PullMarker(finding.fingerprint, proposal.recipe.id, path=finding.path)
+    group = proposal.fingerprints if proposal.fixes else ()
+    return markers.PullMarker(
+        finding.fingerprint, proposal.recipe.id, path=finding.path, fingerprints=group
+    )
 
 
 def pull_body(proposal: Proposal, *, limit: int = BODY_LIMIT) -> str:
-    """The PR body: what and why, the evidence, the diff, the recipe, how to steer, the marker."""
-    fixed_head = _untested(proposal) + _what(proposal)
+    """The PR body: what and why, the evidence, the diff, the recipe, how to steer, the marker.
+
+    A group's body lists every fix with its own evidence, where one fix's body has one.
+    """
+    grouped = bool(proposal.fixes)
+    fixed_head = _untested(proposal) + (_group_what(proposal) if grouped else _what(proposal))
     tail_parts = (_recipe(proposal), _costs(proposal.costs), _steering(), _marker(proposal))
     fixed_tail = "\n\n".join(part for part in tail_parts if part) + "\n"
+    evidence = _group_evidence if grouped else _evidence
     flexible: list[tuple[str, Callable[[int | None], str]]] = [
         ("why", lambda room: _why(proposal, room)),
-        ("evidence", lambda room: _evidence(proposal, room)),
+        ("evidence", lambda room: evidence(proposal, room)),
         ("diff", lambda room: _diff(proposal.diff, room)),
     ]
     sections = {name: build(None) for name, build in flexible}
@@ -134,6 +142,49 @@ def _what(proposal: Proposal) -> str:
     if f.fix_title:
         text += f" Change: {clean(f.fix_title)[:500]}."
     return text
+
+
+def _group_what(proposal: Proposal) -> str:
+    fixes = proposal.fixes
+    files = len({p.finding.path for p in fixes})
+    where = (
+        f"in {code(markers.defuse(fixes[0].finding.path))}" if files == 1 else f"in {files} files"
+    )
+    if proposal.grouping == "function" and proposal.unit != "<module>":
+        where = f"in {code(proposal.unit)}, " + where
+    how = {
+        "function": "they are in one function",
+        "file": "they are in one file",
+        "rule": "they fix one rule",
+        "recipe": "they come from one recipe",
+    }.get(proposal.grouping, "they change neighbouring lines, so two PRs would conflict")
+    return (
+        f"**{len(fixes)} fixes** {where}, one commit each, in one PR because {how}. "
+        "Each fix was made alone and verified on its own; a fix that failed verification "
+        "was left out of this PR."
+    )
+
+
+def _group_evidence(proposal: Proposal, room: int | None) -> str:
+    heading = (
+        "### The fixes and their evidence\n\n"
+        f"Nightcrew made each change alone, on {code(proposal.base[:10])}, and checked it; "
+        "the commits are stacked in this order:\n\n"
+    )
+    items = []
+    for n, fix in enumerate(proposal.fixes, 1):
+        ids = f"Commit {code(fix.commit[:10])}, finding {code(fix.finding.short_fingerprint)}."
+        lines = [f"{n}. {_what(fix)} {ids}"]
+        lines += [f"   - {clean(line)}" for line in fix.evidence]
+        items.append("\n".join(lines))
+    content = "\n".join(items)
+    if room is None:
+        return heading + content
+    if room < len(heading) + 80:
+        return ""
+    return heading + cap(
+        content, room - len(heading), "- … (evidence shortened; see each commit's message)"
+    )
 
 
 def _why(proposal: Proposal, room: int | None) -> str:
@@ -202,10 +253,17 @@ def _diff(diff: str, room: int | None) -> str:
 
 def _recipe(proposal: Proposal) -> str:
     r, f = proposal.recipe, proposal.finding
+    if proposal.fixes:
+        rules = ", ".join(
+            code(rule) for rule in dict.fromkeys(p.finding.rule for p in proposal.fixes)
+        )
+        found = f"Rules {rules}; {len(proposal.fixes)} findings"
+    else:
+        found = f"Rule {code(f.rule)}; finding {code(f.short_fingerprint)}"
     return (
         "### Recipe\n\n"
         f"{code(r.id)} version {r.version}: {clean(r.title)}. "
-        f"Rule {code(f.rule)}; finding {code(f.short_fingerprint)}; branch {code(proposal.branch)}."
+        f"{found}; branch {code(proposal.branch)}."
     )
 
 

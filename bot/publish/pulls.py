@@ -8,7 +8,8 @@ pushed over a commit that Nightcrew did not make. Transient faults are retried w
 night's wait budget (``github.pacing``); what still fails stops publishing for the night
 only when ``faults`` says so (``NotPublished(stop=True)``), and whatever was left is found
 again the next night.
-What is done once publishing is over is ``tidy``'s; the record of what was done, ``ledger``'s.
+What is done once publishing is over is ``tidy``'s; the record of what was done, ``ledger``'s;
+which open PRs are rebuilt tonight and which are left alone, ``refresh``'s.
 """
 
 from __future__ import annotations
@@ -34,11 +35,13 @@ from bot.github.api import ApiError, CommitInfo, RepoApi
 from bot.github.client import Connection
 from bot.github.push import LeaseRejected, PushError, push
 from bot.model import Finding
-from bot.publish import faults, ledger, pr_text, tidy
+from bot.publish import faults, ledger, pr_text, quota, tidy
 from bot.publish.decorations import Decorations
 from bot.publish.faults import PERMISSIONS_HINT as PERMISSIONS_HINT  # the action's
 from bot.publish.ledger import Action
 from bot.publish.proposal import NotPublished, Proposal, Published
+from bot.publish.quota import Quota
+from bot.publish.refresh import Refresh, Verdict
 from bot.recipes.model import Recipe
 from bot.report.document import NightReport
 from bot.report.results import UNTESTED_LABEL, NoteKind, Reason
@@ -48,8 +51,9 @@ from bot.report.results import UNTESTED_LABEL, NoteKind, Reason
 class PublishLimits:
     max_new_prs: int = RepoConfig.max_new_prs  # new PRs per night (config pr.max_new)
     max_open_prs: int = RepoConfig.max_open_prs  # open Nightcrew PRs at once (pr.max_open)
-    # An open PR is rebuilt when it conflicts with its base, or is this many commits behind.
-    max_behind: int = 50
+    # An open PR is rebuilt when it conflicts with the base, or its verification is older
+    # than this (pr.reverify_after_days); otherwise it is left alone (``refresh``).
+    reverify_after_days: int = RepoConfig.reverify_after_days
 
 
 class GitHubPublisher:
@@ -95,10 +99,13 @@ class GitHubPublisher:
         self._stop_kind = Reason.PUBLISHING_STOPPED  # what stopped publishing, when it did
         self._left_after_stop = 0
         self._commits: dict[int, list[CommitInfo]] = {}
-        self._rebuild_why: dict[str, str] = {}
+        self._rebuild_why: dict[int, Verdict] = {}  # PR number -> why it is rebuilt
         self._lock = threading.RLock()  # the night may ask from several threads
         self.decorations = Decorations(self.repo, labels, reviewers, assignees)
         self.state = read_state(self.repo)
+        self.refresh = Refresh(
+            self.workspace, reverify_after_days=self.limits.reverify_after_days, token=token
+        )
 
     # The Publisher protocol.
 
@@ -109,6 +116,11 @@ class GitHubPublisher:
     def publish(self, proposal: Proposal) -> Published | NotPublished:
         with self._lock:
             return self._guarded_publish(proposal)
+
+    def quota(self, recipe: Recipe) -> Quota:
+        """The recipe's new PRs tonight, from its merged and closed PRs (``quota.of_recipe``)."""
+        with self._lock:
+            return quota.of_recipe(recipe.id, recipe.pr.max_per_night, self.state.pulls)
 
     def finish(self, report: NightReport) -> None:
         """Close PRs whose finding is gone, delete abandoned branches, note what was done."""
@@ -174,17 +186,22 @@ class GitHubPublisher:
         pull = self.state.open_pull(fingerprint)
         if pull is not None:
             commits = self.pull_commits(pull.number)
-            if foreign_commits(commits, self.identity, fingerprint):
+            if foreign_commits(commits, self.identity, pull.members):
                 self.leave(pull)
                 return NotPublished(
                     f"a person pushed to #{pull.number}; left alone", kind=Reason.HUMAN_PUSHED
                 )
-            why = self._rebuild_reason(pull, commits)
-            if why is None:
-                reason = self._skip(pull.branch, f"already open as #{pull.number}", pull)
-                return NotPublished(reason, kind=Reason.ALREADY_PROPOSED)
-            self._rebuild_why[fingerprint] = why
-            return None
+            verdict = self._verdict(pull, commits)
+            if verdict.rebuild:
+                self._rebuild_why[pull.number] = verdict
+                return None
+            reason = f"already open as #{pull.number}"
+            if verdict.why:  # the base moved, and the PR is fine on it: no push, no CI run
+                reason += f"; left alone: {verdict.why}"
+                self.act("kept", pull.branch, pull.number, pull.url, reason)
+            else:
+                self._skip(pull.branch, reason, pull)
+            return NotPublished(reason, kind=Reason.ALREADY_PROPOSED)
         ignoring = self.state.ignoring_pull(fingerprint)
         if ignoring is not None:
             reason = f"ignored: PR #{ignoring.number} was closed without merging"
@@ -198,18 +215,14 @@ class GitHubPublisher:
             return NotPublished(self._skip(branch, limit), kind=Reason.OPEN_LIMIT)
         return None
 
-    def _rebuild_reason(self, pull: PullState, commits: list[CommitInfo]) -> str | None:
-        """Why an open PR needs rebuilding on tonight's base, or None when it is fine."""
-        built_on = commits[0].parents[0] if commits and commits[0].parents else None
-        if built_on == self.base_sha:
-            return None
-        info = self.repo.get_pull(pull.number)
-        if info.mergeable is False or info.mergeable_state == "dirty":
-            return "it conflicted with the base branch"
-        behind = self.repo.compare(self.base_branch, pull.head_sha).behind_by
-        if behind > self.limits.max_behind:
-            return f"it was {behind} commits behind the base branch"
-        return None
+    def _verdict(self, pull: PullState, commits: list[CommitInfo]) -> Verdict:
+        """Rebuild the open PR on tonight's base, or leave it alone (``refresh``)?"""
+
+        def github_conflicts() -> bool:  # asked only when git cannot tell
+            info = self.repo.get_pull(pull.number)
+            return info.mergeable is False or info.mergeable_state == "dirty"
+
+        return self.refresh.verdict(pull.branch, commits, self.base_sha, github_conflicts)
 
     def _limit_reason(self) -> str | None:
         if self.new_prs >= self.limits.max_new_prs:
@@ -225,11 +238,11 @@ class GitHubPublisher:
     # publish()
 
     def _publish(self, proposal: Proposal) -> Published | NotPublished:
-        fingerprint = proposal.finding.fingerprint
-        pull = self.state.open_pull(fingerprint)
-        if pull is not None:
+        fingerprint, members = proposal.finding.fingerprint, proposal.fingerprints
+        pull = next(filter(None, map(self.state.open_pull, members)), None)
+        if pull is not None:  # a group: the open PR of any of its fixes is rebuilt
             return self._rebuild(pull, proposal)
-        ignoring = self.state.ignoring_pull(fingerprint)
+        ignoring = next(filter(None, map(self.state.ignoring_pull, members)), None)
         if ignoring is not None:
             return NotPublished(
                 f"ignored: PR #{ignoring.number} was closed without merging", kind=Reason.IGNORED
@@ -240,7 +253,7 @@ class GitHubPublisher:
             return NotPublished(limit, kind=Reason.OPEN_LIMIT)
         branch = proposal.branch
         expect = self.state.orphan_sha(branch)
-        if expect is not None and self._orphan_is_foreign(expect, fingerprint):
+        if expect is not None and self._orphan_is_foreign(expect, members):
             reason = self._skip(branch, self._foreign_branch_reason(branch))
             return NotPublished(reason, kind=Reason.HUMAN_PUSHED)
         try:
@@ -283,6 +296,7 @@ class GitHubPublisher:
                 fingerprint=fingerprint,
                 recipe=proposal.recipe.id,
                 path=proposal.finding.path,
+                fingerprints=members if proposal.fixes else (),
             )
         )
         untested = (UNTESTED_LABEL,) if proposal.untested else ()
@@ -300,7 +314,7 @@ class GitHubPublisher:
 
     def _rebuild(self, pull: PullState, proposal: Proposal) -> Published | NotPublished:
         commits = self.pull_commits(pull.number)
-        if foreign_commits(commits, self.identity, pull.fingerprint):
+        if foreign_commits(commits, self.identity, pull.members):
             self.leave(pull)
             return NotPublished(
                 f"a person pushed to #{pull.number}; left alone", kind=Reason.HUMAN_PUSHED
@@ -317,14 +331,20 @@ class GitHubPublisher:
             return NotPublished(reason)
         self._commits.pop(pull.number, None)
         rebuilt = replace(
-            pull, head_sha=proposal.commit, base_sha=proposal.base, path=proposal.finding.path
+            pull,
+            head_sha=proposal.commit,
+            base_sha=proposal.base,
+            path=proposal.finding.path,
+            fingerprint=proposal.finding.fingerprint,
+            fingerprints=proposal.fingerprints if proposal.fixes else (),
         )
         self.state.replace(rebuilt)  # the new body's marker names the file, as new PRs do
         self.repo.edit_pull(pull.number, body=pr_text.pull_body(proposal))
         self.repo.create_comment(pull.number, pr_text.rebuilt_comment(proposal, self.base_branch))
-        why = self._rebuild_why.pop(pull.fingerprint, "")
-        note = f"rebuilt #{pull.number} on {proposal.base[:10]}" + (f" ({why})" if why else "")
-        self.act("rebuilt", pull.branch, pull.number, pull.url, note)
+        why = self._rebuild_why.pop(pull.number, Verdict(True))
+        note = f"rebuilt #{pull.number} on {proposal.base[:10]}"
+        note += f" ({why.why})" if why.why else ""
+        self.act("rebuilt", pull.branch, pull.number, pull.url, note, why.short)
         return Published(pull.branch, url=pull.url, note=note)
 
     def _lost_race(self, branch: str) -> NotPublished:
@@ -364,7 +384,7 @@ class GitHubPublisher:
             self._commits[number] = self.repo.pull_commits(number)
         return self._commits[number]
 
-    def _orphan_is_foreign(self, sha: str, fingerprint: str) -> bool:
+    def _orphan_is_foreign(self, sha: str, fingerprint: str | tuple[str, ...]) -> bool:
         commits = self.repo.compare(self.base_branch, sha).commits
         return bool(foreign_commits(commits, self.identity, fingerprint))
 
@@ -414,5 +434,6 @@ class GitHubPublisher:
         number: int | None = None,
         url: str | None = None,
         reason: str = "",
+        short: str = "",
     ) -> None:
-        self.actions.append(Action(kind, branch, number, url, reason))
+        self.actions.append(Action(kind, branch, number, url, reason, short))

@@ -79,7 +79,7 @@ def _tidy(desk: Desk, report: NightReport) -> None:
                 continue
             if not in_shard(pull.path, shard):
                 continue  # another shard's file: absent from this report, gone or not
-        if pull.fingerprint not in found:
+        if found.isdisjoint(pull.members):  # a group PR goes when all its findings have
             close_gone(desk, pull, report.base)
     unjudged_branches = 0
     for branch, sha in desk.state.never_proposed().items():
@@ -109,7 +109,7 @@ def _tidy(desk: Desk, report: NightReport) -> None:
 def close_gone(desk: Desk, pull: PullState, base_sha: str) -> None:
     """Say why, close the PR and delete its branch: its finding is gone from the base."""
     commits = desk.pull_commits(pull.number)
-    if foreign_commits(commits, desk.identity, pull.fingerprint):
+    if foreign_commits(commits, desk.identity, pull.members):
         desk.leave(pull)  # a person's work is theirs to close
         return
     body = pr_text.gone_comment(pull.fingerprint, desk.base_branch, base_sha, pull.recipe)

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 SCHEMA_VERSION = 1
+# ``pr.grouping``: which verified fixes share one PR (see bot.publish.grouping).
+GROUPINGS = ("finding", "function", "file", "rule", "recipe")
 
 DEFAULT_INCLUDE = ("**/*.py",)
 # Test code is out of every recipe file's scope (built-in or the repository's) unless its
@@ -91,8 +93,9 @@ class PrSettings:
     title: str = "{recipe_title}: {message} in {path}"
     body: str = ""
     labels: tuple[str, ...] = ("nightcrew",)
-    grouping: str = "finding"  # one PR per finding; the only mode today
-    max_per_night: int = 5
+    # One of GROUPINGS; None: the config's ``pr.grouping`` (whose default is "finding").
+    grouping: str | None = None
+    max_per_night: int = 5  # the ceiling of its quota (bot.publish.quota)
     draft: bool = False
 
 

@@ -1,13 +1,17 @@
 """The night's report, as JSON (for scripts) and Markdown (for people); writing and reading it.
 
-Pure, but for `write_report` and `read_json`, the one place a report.json is read back (by
-`merge-reports`, the benchmarks, the tests): a missing or malformed file is a UserError
-naming it, never a traceback.
+Pure, but for the output folder's files: `clear_previous` (a night starts by removing the
+last night's report and patches, so none is taken for tonight's), `write_report` (written
+whole or not at all: a temporary file renamed into place), and `read_json`, the one place a
+report.json is read back (by `merge-reports`, the benchmarks, the tests): a missing or
+malformed file is a UserError naming it, never a traceback.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,6 +87,15 @@ class NightReport:
     recipes_searched: list[str] = field(default_factory=list)  # finders completed tonight
     agents: dict[str, Any] | None = None  # the agent session's totals, when agents ran
     sandbox: str | None = None  # where code under test ran (bot.sandbox.Sandbox.describe)
+    # Which Python ran the tests and why (bot.verify.interpreter.Interpreter.to_json).
+    python: dict[str, Any] | None = None
+    # Rejections remembered across nights (bot.publish.memory), as their JSON: those that
+    # made tonight skip a finding, those learnt tonight, the fingerprints forgotten.
+    rejected_earlier: list[dict[str, Any]] = field(default_factory=list)
+    rejections_remembered: list[dict[str, Any]] = field(default_factory=list)
+    rejections_forgotten: list[str] = field(default_factory=list)
+    # Each recipe's new PRs tonight and why (bot.publish.quota.Quota.to_json); [] locally.
+    quotas: list[dict[str, Any]] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         by_status = Counter(r.status for r in self.fixes)
@@ -111,6 +124,11 @@ class NightReport:
             "recipes_searched": self.recipes_searched,
             "agents": self.agents,
             "sandbox": self.sandbox,
+            "python": self.python,
+            "rejected_earlier": self.rejected_earlier,
+            "rejections_remembered": self.rejections_remembered,
+            "rejections_forgotten": self.rejections_forgotten,
+            "quotas": self.quotas,
             "notes": [n.to_json() for n in self.notes],
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "out_dir": self.out_dir,
@@ -130,6 +148,7 @@ class NightReport:
             f"Started {self.started_at}; took {self.timings.get('total', 0.0):.1f}s. "
             f"Recipes: {', '.join(self.recipes) or 'none'}. "
             f"Tests: `{self.test_command or 'none'}` ({len(self.test_runs)} runs"
+            + (f"; Python: {_python(self.python)}" if self.python else "")
             + (f"; sandbox: {self.sandbox}" if self.sandbox else "")
             + ").",
             "",
@@ -171,6 +190,18 @@ class NightReport:
             ]
             lines += [f"- skipped: {_cell(str(s))}" for s in a.get("skipped", [])]
             lines.append("")
+        if self.rejected_earlier:
+            lines += ["## Rejected earlier", ""]
+            lines += [
+                f"- `{r.get('path')}:{r.get('line')}` {r.get('rule')}: rejected on "
+                f"{str(r.get('at', ''))[:10]} (base `{str(r.get('base', ''))[:10]}`): "
+                f"{_cell(str(r.get('reason', '')))}"
+                for r in self.rejected_earlier
+            ]
+            lines.append("")
+        lowered = lowered_quotas(self.quotas)
+        if lowered:
+            lines += ["## Fewer PRs tonight", ""] + [f"- {_cell(q)}" for q in lowered] + [""]
         if self.recipes_skipped:
             lines += ["## Recipes not run", ""]
             lines += [f"- `{i}`: {r}" for i, r in self.recipes_skipped]
@@ -178,6 +209,11 @@ class NightReport:
         if self.notes:
             lines += ["## Notes", ""] + [f"- {n}" for n in self.notes] + [""]
         return "\n".join(lines)
+
+
+def _python(python: dict[str, Any]) -> str:
+    version = f", {python['version']}" if python.get("version") else ""
+    return f"`{python.get('path')}` ({python.get('why')}{version})"
 
 
 def _cell(text: str) -> str:
@@ -195,20 +231,71 @@ def _covered(r: FixResult) -> str:
     return f"{len(c.tests)}: {shown}" + (" …" if len(c.tests) > 5 else "")
 
 
+def lowered_quotas(quotas: Any) -> list[str]:
+    """A line for each recipe whose quota tonight is below its maximum: "`r`: 2 of 5: …".
+
+    ``quotas`` is a report's ``quotas`` (``bot.publish.quota.Quota.to_json``), read leniently.
+    """
+    lowered: dict[str, str] = {}  # one line per recipe (merged shards' reports repeat them)
+    for q in quotas if isinstance(quotas, list) else ():
+        if not isinstance(q, dict) or str(q.get("recipe")) in lowered:
+            continue
+        limit, top = q.get("limit"), q.get("max_per_night")
+        if isinstance(limit, int) and isinstance(top, int) and limit < top:
+            text = q.get("text") or f"{limit} of {top}"
+            lowered[str(q.get("recipe"))] = f"`{q.get('recipe')}`: {text}"
+    return list(lowered.values())
+
+
+# --- the output folder --------------------------------------------------------------------------
+
+REPORT_FILES = ("report.json", "report.md")
+PATCHES_DIR = "patches"  # bot.publish.local writes one <branch>.patch per verified fix here
+
+
+def clear_previous(out: Path) -> list[Path]:
+    """Remove the previous night's report and patches from ``out``; return what was removed.
+
+    Only what Nightcrew writes there: report.json, report.md and patches/*.patch (the
+    branches stay: ``git format-patch -1 <branch>`` makes a patch again). Logs stay.
+    """
+    found = [out / name for name in REPORT_FILES]
+    found += sorted((out / PATCHES_DIR).glob("*.patch"))
+    removed = []
+    for path in found:
+        if path.is_file() or path.is_symlink():
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all: a reader never sees half a file."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            os.fchmod(fd, 0o644)  # as a plain write would leave it, not mkstemp's 0600
+            fh.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 def write_report(report: NightReport) -> dict[str, Any]:
     """Write report.json and report.md into the report's output folder; return the JSON."""
     out = Path(report.out_dir or ".")
     data = report.to_json()
-    (out / "report.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    (out / "report.md").write_text(report.to_markdown(), encoding="utf-8")
+    write_atomic(out / "report.md", report.to_markdown())
+    write_atomic(out / "report.json", json.dumps(data, indent=2) + "\n")  # last: it is current
     return data
 
 
 # --- reading a report back ----------------------------------------------------------------------
 
 # Keys whose values the report's readers iterate (bot.report.summary, bot.report.merge).
-_LISTS_OF_OBJECTS = ("fixes", "recipes_skipped")
-_LISTS = ("findings", "recipes", "notes", "prs", "branches", "test_runs")
+_LISTS_OF_OBJECTS = ("fixes", "recipes_skipped", "rejected_earlier", "rejections_remembered")
+_LISTS = ("findings", "recipes", "notes", "prs", "branches", "test_runs", "rejections_forgotten")
 
 
 def read_json(path: Path) -> dict[str, Any]:

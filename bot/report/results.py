@@ -16,6 +16,7 @@ class Reason(StrEnum):
     NO_FIX = "no-fix"  # no automatic fix, or only an unsafe one the recipe does not allow
     ALREADY_PROPOSED = "already-proposed"  # its branch or PR exists
     IGNORED = "ignored"  # a reviewer closed its PR unmerged, or a dashboard rule
+    REJECTED_EARLIER = "rejected-earlier"  # the tests rejected its fix on an earlier night
     NIGHT_LIMIT = "night-limit"  # the night's verified-fix limit was reached
     RECIPE_LIMIT = "recipe-limit"  # the recipe's per-night limit was reached
     OPEN_LIMIT = "open-limit"  # no free slot under the open-PR limit
@@ -23,6 +24,8 @@ class Reason(StrEnum):
     RATE_LIMITED = "rate-limited"  # GitHub's rate limit stopped publishing
     PERMISSION_DENIED = "permission-denied"  # GitHub refused the token a write
     PUSH_REFUSED = "push-refused"  # git push was refused (token scope, branch protection)
+    # Verified, but next to a fix already in a PR: published together they would conflict.
+    NEIGHBOUR_PROPOSED = "neighbour-proposed"
     PUBLISH_FAILED = "publish-failed"  # one publication failed; the next night tries again
     HUMAN_PUSHED = "human-pushed"  # a person pushed to the fix's branch; it is left alone
     FIX_FAILED = "fix-failed"  # the fixer could not make its edit
@@ -31,6 +34,7 @@ class Reason(StrEnum):
     GUARD = "guard"  # the diff guard refused the change
     COMPILE = "compile"  # the fixed code does not compile
     LINT = "lint"  # the fix brings new ruff violations
+    LINE_LENGTH = "line-length"  # a changed line is over the repository's line-length limit
     NO_TESTS = "no-tests"  # nothing can verify it, and the recipe wants tests
     IMPORT_ORIGIN = "import-origin"  # tests would import an installed copy, not the fix
     TESTS_FAILED = "tests-failed"  # the tests fail with the fix and pass without it
@@ -50,6 +54,7 @@ _WAITING = frozenset(
         Reason.OPEN_LIMIT,
         Reason.PUBLISHING_STOPPED,
         Reason.RATE_LIMITED,
+        Reason.NEIGHBOUR_PROPOSED,
     }
 )
 
@@ -69,6 +74,7 @@ class NoteKind(StrEnum):
     PERMISSION_DENIED = "permission-denied"  # publishing stopped: the token may not write
     TIDY = "tidy"  # the publisher's end-of-night work (stale PRs, abandoned branches)
     DASHBOARD = "dashboard"
+    REJECTED_EARLIER = "rejected-earlier"  # findings skipped, or tried again, by the memory
 
 
 @dataclass(frozen=True)

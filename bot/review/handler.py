@@ -38,7 +38,15 @@ from bot.review import replies
 from bot.review.commands import VERBS, BadCommand, Command, help_text, parse_commands
 from bot.review.events import CommandEvent, CommentEvent, NotForNightcrew, PullEvent, parse_event
 from bot.review.replies import Outcome
-from bot.review.verbs import BotApi, BotSettings, Context, Progress, finding_rule
+from bot.review.verbs import (
+    BotApi,
+    BotSettings,
+    Context,
+    Progress,
+    add_rules,
+    finding_rules,
+    remove_findings,
+)
 
 ACK = "eyes"
 
@@ -100,15 +108,15 @@ def _on_pull(event: PullEvent, settings: BotSettings, api: BotApi, progress: Pro
     texts = _own_comments(api, event.number, progress)
     said = replies.latest_notice(texts, ("ignored", "unignored"), pull.fingerprint)
     if event.action == "closed":
-        rule = finding_rule(pull, event.sender.login, "closed without merging", settings, api)
-        _change_rules(api, lambda rules: rules.add(rule), progress)
+        new = finding_rules(pull, event.sender.login, "closed without merging", settings, api)
+        _change_rules(api, lambda rules: add_rules(rules, new), progress)
         if said != "ignored":
             api.create_comment(event.number, replies.notice_comment(
                 *replies.closed_notice(pull.fingerprint, event.number)
             ))  # fmt: skip
         progress(f"#{event.number} closed without merging: its finding is ignored")
         return 0
-    _change_rules(api, lambda rules: rules.remove("finding", pull.fingerprint), progress)
+    _change_rules(api, lambda rules: remove_findings(rules, pull), progress)
     if marker is not None and marker.closed:  # open again: a later close is a person's
         fresh = replace(marker, closed=None)  # the same finding, file and version, open
         api.edit_pull(event.number, body=markers.replace_pull_marker(event.body, fresh))

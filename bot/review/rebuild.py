@@ -36,6 +36,7 @@ from bot.model import Finding
 from bot.night import NightOptions, run_night
 from bot.publish import pr_text
 from bot.publish.proposal import NotPublished, Proposal, Published
+from bot.publish.quota import Quota
 from bot.recipes.model import Recipe
 from bot.report.document import NightReport
 from bot.report.results import Reason, Status
@@ -68,9 +69,13 @@ class RebuildSettings:
 
 
 class PullRebuilder:
-    """The night's publisher for one PR: force-push with a lease, then update the body."""
+    """The night's publisher for one PR: force-push with a lease, then update the body.
+
+    A group PR's fixes are rebuilt into one PR again, whatever their grouping (``one_pr``).
+    """
 
     name = "github-bot"
+    one_pr = True
 
     def __init__(
         self, api: PullApi, pull: PullState, expect: str, settings: RebuildSettings
@@ -84,7 +89,7 @@ class PullRebuilder:
 
     def prior(self, recipe: Recipe, finding: Finding, branch: str) -> NotPublished | None:
         del recipe, branch
-        if finding.fingerprint != self.pull.fingerprint:
+        if finding.fingerprint not in self.pull.members:
             # Only this PR's finding is rebuilt; any other is another PR's business.
             return NotPublished(
                 f"not the finding of #{self.pull.number}", kind=Reason.ALREADY_PROPOSED
@@ -116,6 +121,11 @@ class PullRebuilder:
         except ApiError as exc:
             self.note = f"The PR description could not be updated: {exc}."
         return Published(self.pull.branch, url=self.pull.url)
+
+    def quota(self, recipe: Recipe) -> Quota | None:
+        """Rebuilding one PR is no new PR: no quota beyond the recipe's own."""
+        del recipe
+        return None
 
     def finish(self, report: NightReport) -> None:
         """Nothing to tidy: the bot touches only its one PR."""
@@ -163,13 +173,20 @@ def rebuild(
     except UserError as exc:
         return Outcome(f"Nightcrew cannot read its configuration: {exc}", ok=False)
     identity = Identity(config.author_name, config.author_email)
-    foreign = foreign_commits(commits, identity, pull.fingerprint)
+    foreign = foreign_commits(commits, identity, pull.members)
     if foreign and mode != "recreate":
         return Outcome(_human_pushed(pull, foreign, mode), ok=False)
     repo = gitops.open_repo(settings.workspace)
     base = gitops.resolve_base(repo, config.base)
     ours = [c for c in commits if c not in foreign]
-    if mode == "rebase" and len(commits) == 1 and commits[0].parents[:1] == (base,):
+    if mode == "revise" and len(pull.members) > 1:
+        return Outcome(
+            f"`revise` works on a PR of one fix; this one holds {len(pull.members)}. Comment "
+            "`/nightcrew recreate` to make them again, or push your change to this branch "
+            "yourself (Nightcrew then leaves the PR to you).",
+            ok=False,
+        )
+    if mode == "rebase" and len(commits) == len(pull.members) and commits[0].parents[:1] == (base,):
         return Outcome(
             f"This PR is already built on the latest base ({pr_text.code(base[:10])}); "
             "nothing to rebase. Comment `/nightcrew recreate` to make the fix again anyway."
@@ -185,9 +202,9 @@ def rebuild(
         repo=settings.workspace,
         recipe_ids=(pull.recipe,),
         config_path=settings.config_path,
-        max_fixes=1,
+        max_fixes=len(pull.members),
         out=settings.out,
-        only_fingerprints=frozenset({pull.fingerprint}),
+        only_fingerprints=frozenset(pull.members),
         fixer=fixer,
         env=dict(env if env is not None else os.environ),
         api_key=settings.anthropic_api_key,
@@ -289,7 +306,8 @@ def _outcome(
     if pull.recipe in {r for r, _ in report.recipes_skipped}:
         why = dict(report.recipes_skipped)[pull.recipe]
         return Outcome(f"Recipe {pr_text.code(pull.recipe)} could not run: {why}.", ok=False)
-    result = next((r for r in report.fixes if r.finding.fingerprint == pull.fingerprint), None)
+    mine = [r for r in report.fixes if r.finding.fingerprint in pull.members]
+    result = next((r for r in mine if r.status is Status.VERIFIED), mine[0] if mine else None)
     if result is None:
         return Outcome(
             f"Recipe {pr_text.code(pull.recipe)} no longer finds this on {base}: the code "

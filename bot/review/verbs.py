@@ -19,6 +19,7 @@ from bot.dashboard.rules import IgnoreRules, Rule
 from bot.dashboard.state import Identity, PullState, foreign_commits, is_nightcrew_commit
 from bot.errors import UserError
 from bot.github.api import ApiError, CommentInfo, CommitInfo, IssueInfo, PullInfo
+from bot.publish.trailers import Trailer
 from bot.recipes.loader import discover
 from bot.recipes.model import Recipe
 from bot.review import replies
@@ -60,11 +61,12 @@ class BotSettings:
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC), compare=False)
 
 
-def finding_rule(
+def finding_rules(
     pull: PullState, login: str, reason: str, settings: BotSettings, api: BotApi
-) -> Rule:
-    """The rule that ignores ``pull``'s finding, with the file its fix changed, if known."""
-    path = ""
+) -> list[Rule]:
+    """The rules that ignore ``pull``'s findings (every fix of a group PR), each with the
+    file its fix changed, if known."""
+    paths: dict[str, str] = {}
     try:
         commits = api.pull_commits(pull.number)
     except ApiError:
@@ -72,17 +74,34 @@ def finding_rule(
     for commit in commits:
         record = replies.read_commit(commit.message)
         if record.path:
-            path = record.path
-    return Rule(
-        "finding",
-        pull.fingerprint,
-        recipe=pull.recipe,
-        path=path,
-        pr=pull.number,
-        by=login,
-        reason=reason,
-        at=settings.now().isoformat(timespec="seconds"),
-    )
+            paths[Trailer.FINGERPRINT.read(commit.message) or pull.fingerprint] = record.path
+    fallback = paths.get(pull.fingerprint) or next(iter(paths.values()), "")
+    return [
+        Rule(
+            "finding",
+            fingerprint,
+            recipe=pull.recipe,
+            path=paths.get(fingerprint, fallback if len(pull.members) == 1 else ""),
+            pr=pull.number,
+            by=login,
+            reason=reason,
+            at=settings.now().isoformat(timespec="seconds"),
+        )
+        for fingerprint in pull.members
+    ]
+
+
+def add_rules(rules: IgnoreRules, new: list[Rule]) -> IgnoreRules:
+    for rule in new:
+        rules = rules.add(rule)
+    return rules
+
+
+def remove_findings(rules: IgnoreRules, pull: PullState) -> IgnoreRules:
+    """The rules without any that ignore one of ``pull``'s findings."""
+    for fingerprint in pull.members:
+        rules = rules.remove("finding", fingerprint)
+    return rules
 
 
 @dataclass
@@ -120,8 +139,6 @@ class Context:
         return Identity(self.config().author_name, self.config().author_email)
 
     def rule(self, kind: str, value: str, reason: str) -> Rule:
-        if kind == "finding":
-            return finding_rule(self.pull, self.login, reason, self.settings, self.api)
         return Rule(
             kind,
             value,
@@ -143,10 +160,10 @@ def _explain(ctx: Context, command: Command) -> Outcome:
     del command
     commits = ctx.commits()
     identity = ctx.identity()
-    ours = [c for c in commits if is_nightcrew_commit(c, identity, ctx.pull.fingerprint)]
+    ours = [c for c in commits if is_nightcrew_commit(c, identity, ctx.pull.members)]
     record = replies.read_commit(ours[-1].message) if ours else replies.FixRecord()
     base = ours[-1].parents[0] if ours and ours[-1].parents else ctx.pull.base_sha
-    foreign = [c.sha for c in foreign_commits(commits, identity, ctx.pull.fingerprint)]
+    foreign = [c.sha for c in foreign_commits(commits, identity, ctx.pull.members)]
     recipe = _recipe(ctx)
     return Outcome(replies.explain(recipe, ctx.pull.recipe, record, base, foreign))
 
@@ -175,15 +192,16 @@ def _ignore(ctx: Context, command: Command) -> Outcome:
     pull = ctx.pull
     if pull.status == "merged":
         return Outcome("This PR is merged: its finding is fixed, there is nothing to ignore.")
-    rule = ctx.rule("finding", pull.fingerprint, "/nightcrew ignore")
-    issue = _rules(ctx, lambda rules: rules.add(rule))
+    new = finding_rules(pull, ctx.login, "/nightcrew ignore", ctx.settings, ctx.api)
+    issue = _rules(ctx, lambda rules: add_rules(rules, new))
     if isinstance(issue, str):
         return Outcome(issue, ok=False)
     closing = pull.status == "open"
     if closing:
         ctx.api.edit_pull(pull.number, state="closed")
+    these = "this finding" if len(pull.members) == 1 else f"these {len(pull.members)} findings"
     text = (
-        f"{'Closed. ' if closing else ''}Nightcrew will not propose this finding again "
+        f"{'Closed. ' if closing else ''}Nightcrew will not propose {these} again "
         f"(recorded in #{issue.number}, the dashboard). To undo this, comment "
         "`/nightcrew unignore` here or reopen this PR."
     )
@@ -194,8 +212,9 @@ def _ignore(ctx: Context, command: Command) -> Outcome:
 def _unignore(ctx: Context, command: Command) -> Outcome:
     del command
     pull = ctx.pull
-    was = board.load_rules(ctx.api).find("finding", pull.fingerprint) is not None
-    issue = _rules(ctx, lambda rules: rules.remove("finding", pull.fingerprint))
+    known = board.load_rules(ctx.api)
+    was = any(known.find("finding", fingerprint) is not None for fingerprint in pull.members)
+    issue = _rules(ctx, lambda rules: remove_findings(rules, pull))
     if isinstance(issue, str):
         return Outcome(issue, ok=False)
     notices = [markers.notice("unignored", pull.fingerprint)]

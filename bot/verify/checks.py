@@ -1,7 +1,8 @@
-"""A fixed tree's checks short of its tests: compile, ruff, and where the tests import from.
+"""A fixed tree's checks short of its tests: compile, line length, ruff, and import origin.
 
 Ruff runs on the base once per file the night's fixes touch, and the import-origin answer
-is kept per file: every worktree has the same layout and import path.
+is kept per file: every worktree has the same layout and import path. The line-length
+limit is read from the base tree (a fix cannot move it) once per file.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from bot.verify.footprint import footprint
 from bot.verify.grouped import Candidate
 from bot.verify.lint import RuffReport, compare_ruff, compile_check, ruff_check
 from bot.verify.origin import module_origin
+from bot.verify.style import Style, describe, long_hunks, read_style
 
 
 @dataclass
@@ -30,9 +32,11 @@ class Checks:
 
     env: Mapping[str, str]
     sandbox: Sandbox
+    python: str = sys.executable  # the tests' interpreter (bot.verify.interpreter)
     base_lint: RuffReport = field(default_factory=RuffReport)
     linted: set[str] = field(default_factory=set)
     origins: dict[str, tuple[bool, str]] = field(default_factory=dict)  # path -> inside, where
+    styles: dict[str, Style] = field(default_factory=dict)  # path -> the base tree's style
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def lint_base(self, base_tree: Path, findings: Sequence[Finding]) -> None:
@@ -81,6 +85,13 @@ class Checks:
         if compile_error:
             return rejected(Reason.COMPILE, f"the fixed code does not compile: {compile_error}")
 
+        long, within = self._line_lengths(base_tree, fixed.texts)
+        if long or within:
+            steps.append(Step("line-length", not long, "; ".join(long) or within))
+        if long:
+            tried = [s.detail for s in fixed.steps if s.name == "format" and not s.ok]
+            return rejected(Reason.LINE_LENGTH, "; ".join(long + tried))
+
         base_lint = (
             self.base_lint if self.linted.issuperset(paths) else ruff_check(base_tree, paths)
         )
@@ -120,11 +131,34 @@ class Checks:
             evidence=[
                 f"guard: {fixed.diff_lines} changed line(s), in scope",
                 "compiles",
+                *(s.detail for s in fixed.steps if s.name == "format"),
+                *([f"line length: {within}"] if within else []),
                 f"ruff: {lint_detail}",
             ],
             costs=dict(fixed.costs),
             summary=fixed.summary,
         )
+
+    def _line_lengths(
+        self, base_tree: Path, texts: Mapping[str, tuple[str, str]]
+    ) -> tuple[list[str], str]:
+        """Each changed line over its file's limit; else what the limits were, or ""."""
+        long: list[str] = []
+        said: dict[str, None] = {}  # in order, once each
+        for path, (old, new) in texts.items():
+            if not path.endswith((".py", ".pyi")):
+                continue
+            if path not in self.styles:
+                self.styles[path] = read_style(base_tree, path)
+            style = self.styles[path]
+            said |= dict.fromkeys(style.problems)
+            if style.limit is None:
+                continue
+            limit = style.limit
+            said[f"within the repository's limit of {limit.length} ({limit.source})"] = None
+            for hunk in long_hunks(old, new, limit.length):
+                long += [describe(path, line, limit) for line in hunk.long]
+        return long, "; ".join(said)
 
     def _origin_problem(self, tree: Path, paths: Sequence[str], steps: list[Step]) -> str | None:
         """Prove the tests will import the worktree's code, not an installed copy."""
@@ -132,8 +166,8 @@ class Checks:
             if not path.endswith(".py"):
                 continue
             if path not in self.origins:
-                env = test_env(self.env, tree)
-                origin = module_origin(tree, path, env, sys.executable, sandbox=self.sandbox)
+                env = test_env(self.env, tree, self.python)
+                origin = module_origin(tree, path, env, self.python, sandbox=self.sandbox)
                 if origin is None:
                     self.origins[path] = (True, "")
                 elif Path(origin).resolve().is_relative_to(tree.resolve()):

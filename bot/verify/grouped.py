@@ -11,9 +11,9 @@ twice, so a flaky test costs one rerun, never a silently rejected good fix.
 from __future__ import annotations
 
 import ast
+import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -39,7 +39,7 @@ from bot.verify import evidence
 from bot.verify.compare import Comparison, compare
 from bot.verify.footprint import Footprint, function_at, names_used, plan_groups, suspects
 from bot.verify.impact import ImportGraph
-from bot.verify.runs import TestRun, run_tests
+from bot.verify.runs import TestRun, parallel_map, run_tests
 from bot.verify.suite import is_pytest, parse_test_command
 
 
@@ -111,9 +111,10 @@ class Verifier:
         record: RunRecorder | None = None,
         progress: Progress | None = None,
         sandbox: Sandbox = NO_SANDBOX,
+        python: str = sys.executable,
     ) -> None:
         self.repo, self.base_sha, self.baselines = repo, base_sha, baselines
-        self.sandbox = sandbox
+        self.sandbox, self.python = sandbox, python  # the tests' interpreter
         self.env, self.timeout, self.log_dir = env, timeout, log_dir
         self.graph, self.fail_fast = graph, fail_fast
         self.record = record or (lambda purpose, run: None)
@@ -150,9 +151,8 @@ class Verifier:
         if len(tasks) == 1:
             return tasks[0]()
         out: dict[int, Outcome] = {}
-        with ThreadPoolExecutor(max_workers=min(32, max(1, len(tasks)))) as pool:
-            for result in pool.map(lambda task: task(), tasks):
-                out.update(result)
+        for result in parallel_map(lambda task: task(), tasks, min(32, len(tasks))):
+            out.update(result)
         return out
 
     # ------------------------------------------------------------------ strategies
@@ -372,6 +372,7 @@ class Verifier:
                 self.timeout(members[0], command),
                 self.log_dir,
                 purpose,
+                python=self.python,
                 extra_args=extra,
                 sandbox=self.sandbox,
                 measure=measure,

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from ruff.__main__ import find_ruff_bin
 
+from bot.verify.style import ruff_config_of
+
 
 def compile_check(worktree: Path, paths: Sequence[str]) -> str | None:
     """Syntax errors in the changed Python files, one per line, or None; writes nothing."""
@@ -41,20 +43,42 @@ class RuffReport:
 
 
 def ruff_check(tree: Path, paths: Sequence[str], *, timeout: float = 300) -> RuffReport:
-    """Real ruff on ``paths`` under the tree's own config; never fixes, never caches."""
+    """Real ruff on ``paths`` under the tree's own config; never fixes, never caches.
+
+    Ruff finds the config nearest each file itself. A file with none anywhere up to the
+    tree's root is checked ``--isolated``: otherwise ruff would fall back to the user's own
+    config (``~/.config/ruff``), which is not the repository's.
+    """
     existing = [p for p in paths if (tree / p).is_file()]
-    if not existing:
-        return RuffReport()
+    configured = [p for p in existing if ruff_config_of(tree, p) is not None]
+    bare = [p for p in existing if p not in configured]
+    reports = [
+        _ruff_run(tree, group, isolated=isolated, timeout=timeout)
+        for group, isolated in ((configured, False), (bare, True))
+        if group
+    ]
+    counts: dict[tuple[str, str], int] = {}
+    examples: dict[tuple[str, str], str] = {}
+    for report in reports:
+        if report.error:
+            return report
+        counts |= report.counts
+        examples |= report.examples
+    return RuffReport(counts=counts, examples=examples)
+
+
+def _ruff_run(tree: Path, paths: list[str], *, isolated: bool, timeout: float) -> RuffReport:
     argv = [
         find_ruff_bin(),
         "check",
         "--no-fix",  # repos may say `fix = true`
         "--no-cache",
         "--force-exclude",  # the repo's excludes apply to named files too
+        *(["--isolated"] if isolated else []),
         "--output-format",
         "json",
         "--",
-        *existing,
+        *paths,
     ]
     try:
         proc = subprocess.run(

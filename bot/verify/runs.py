@@ -2,7 +2,8 @@
 
 A test command runs in its own session (process group) with secrets scrubbed and the
 worktree first on the import path; on a timeout the whole group is killed, and nothing
-it started outlives the run.
+it started outlives the run. Ctrl-C reaches only the main thread: `parallel_map` passes it
+on to the runs in other threads, ending them at once and starting no more.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 from bot import gitops
 from bot.sandbox.bwrap import NONE as NO_SANDBOX
@@ -115,6 +118,45 @@ def _kill_group(proc: subprocess.Popen[bytes], grace: float) -> None:
     _signal_group(pgid, signal.SIGKILL)
 
 
+# Interrupting: the process groups of the commands running now, and whether the night is
+# being interrupted (then no command starts, and a finished one raises KeyboardInterrupt).
+_RUNNING: set[int] = set()
+_RUNNING_LOCK = threading.Lock()
+_STOPPING = threading.Event()
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def stop_all() -> None:
+    """End every running command's process group (SIGTERM) and start no new command."""
+    _STOPPING.set()
+    with _RUNNING_LOCK:
+        groups = list(_RUNNING)
+    for pgid in groups:
+        _signal_group(pgid, signal.SIGTERM)
+
+
+def parallel_map(fn: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
+    """``[fn(x) for x in items]`` on ``workers`` threads, in order.
+
+    On Ctrl-C (KeyboardInterrupt in the calling thread) every command the threads run is
+    ended, none starts, the threads are waited for, and the interrupt goes on.
+    """
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    try:
+        return list(pool.map(fn, items))
+    except KeyboardInterrupt:
+        first = not _STOPPING.is_set()  # not a nested map's worker stopped by it
+        stop_all()
+        pool.shutdown(wait=True, cancel_futures=True)
+        if first and threading.current_thread() is threading.main_thread():
+            _STOPPING.clear()  # all stopped: a later night in this process may run again
+        raise
+    finally:
+        pool.shutdown(wait=True)
+
+
 def run_command(
     argv: Sequence[str],
     cwd: Path,
@@ -176,15 +218,19 @@ def _run_logged(
     with _open_log(log_path) as log:
         start = time.monotonic()
         try:
-            proc = subprocess.Popen(
-                launch,
-                cwd=cwd,
-                env=dict(env),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+            with _RUNNING_LOCK:  # so stop_all either sees this process or stops its start
+                if _STOPPING.is_set():
+                    raise KeyboardInterrupt("the night is being interrupted")
+                proc = subprocess.Popen(
+                    launch,
+                    cwd=cwd,
+                    env=dict(env),
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+                _RUNNING.add(proc.pid)
         except (FileNotFoundError, PermissionError) as exc:
             message = f"{argv[0]}: {exc.strerror or exc}"
             log.write(message.encode())
@@ -200,6 +246,10 @@ def _run_logged(
             duration = time.monotonic() - start
             _kill_group(proc, grace if timed_out or proc.returncode is None else 0.0)
             returncode = proc.wait()
+            with _RUNNING_LOCK:
+                _RUNNING.discard(proc.pid)
+        if _STOPPING.is_set():  # ended by stop_all: not a result to judge a fix by
+            raise KeyboardInterrupt("the night is being interrupted")
         tail = redact_env(_tail(log))
         return CommandResult(argv, returncode, duration, timed_out, tail, False, log_path)
 
@@ -273,16 +323,17 @@ def run_tests(
     report), the only part of ``log_dir`` it may write; its log (``<label>-XXXX.log``)
     sits beside it, written by Nightcrew alone.
     """
-    argv = [*resolve_python(parse_test_command(command), python), *extra_args]
+    argv = [*parse_test_command(command), *extra_args]
     log_dir.mkdir(parents=True, exist_ok=True)
     # Unique per run, so parallel worktrees and repeated commands never share a log.
     prefix = re.sub(r"[^\w.-]", "_", label) + "-"
     run_dir = Path(tempfile.mkdtemp(prefix=prefix, dir=log_dir))
     log_path = run_dir.with_name(run_dir.name + ".log")
     xml_path = run_dir / "junit.xml"
-    pytest = is_pytest(argv)
+    pytest = is_pytest(argv)  # judged as written: the interpreter may have any name
     if pytest:
         argv = with_junit(argv, xml_path)
+    argv = resolve_python(argv, python)
     env = test_env(env_base, worktree, python)
     plan: coverage.Plan | str | None = None
     if measure is not None:

@@ -168,3 +168,19 @@ def test_replacing_a_marker_keeps_the_path_of_the_same_finding() -> None:
     assert markers.parse_pull(moved) == PullMarker(FP, "r", path="pkg/b.py")
     other = markers.replace_pull_marker(body, PullMarker(OTHER, "r"))
     assert markers.parse_pull(other) == PullMarker(OTHER, "r")
+
+
+def test_a_group_marker_carries_every_fingerprint() -> None:
+    group = ("a" * 64, "b" * 64, "c" * 64)
+    marker = markers.PullMarker("a" * 64, "tidy", path="pkg/core.py", fingerprints=group)
+    text = marker.render()
+    assert markers.parse_pull(f"body\n\n{text}\n") == marker
+    assert marker.members == group
+    assert markers.PullMarker("d" * 64, "tidy").members == ("d" * 64,)
+    # Closing keeps the group, so every finding of it reads as ignored or gone.
+    closed = markers.PullMarker("a" * 64, "tidy", closed="gone")
+    assert markers.parse_pull(markers.replace_pull_marker(text, closed)).members == group
+    # A damaged list (not hex, or without the PR's own fingerprint) is dropped.
+    assert markers.parse_pull(text.replace("c" * 64, "not-hex")).members == ("a" * 64,)
+    other = markers.PullMarker("d" * 64, "tidy", fingerprints=group).render()
+    assert markers.parse_pull(other).members == ("d" * 64,)

@@ -166,6 +166,8 @@ class FakeGitHub:
         self.comments: dict[int, list[dict[str, Any]]] = {}
         self.labels: dict[str, dict[str, Any]] = {}
         self.rate_remaining = 5000
+        # GitHub answers `mergeable: null` until it has computed a PR's mergeability.
+        self.mergeability_pending = False
         self._next_number = 1
         self._next_id = 1000
         self._lock = threading.RLock()
@@ -578,7 +580,9 @@ class FakeGitHub:
             "active_lock_reason": None,
         }
         if full:
-            mergeable = self._mergeable(pull) if pull["state"] == "open" else None
+            mergeable = None
+            if pull["state"] == "open" and not self.mergeability_pending:
+                mergeable = self._mergeable(pull)
             state = "unknown"
             if mergeable is False:
                 state = "dirty"

@@ -319,25 +319,6 @@ def test_a_conflicting_pr_is_rebuilt_on_the_new_base(hub: Hub) -> None:
     assert hub.gh.writes("PATCH", r"/repos/octo-org/demo/pulls/1")
 
 
-def test_a_pr_merely_behind_is_left_as_it_is_unless_far_behind(hub: Hub) -> None:
-    proposal = hub.proposal()
-    publish_all(hub.publisher(), [proposal])
-    hub.advance_base("README.md", "unrelated\n")
-
-    calm = hub.publisher()
-    again = hub.proposal()
-    assert calm.prior(again.recipe, again.finding, again.branch) == NotPublished(
-        "already open as #1", kind=Reason.ALREADY_PROPOSED
-    )
-
-    strict = hub.publisher(limits=PublishLimits(max_behind=0))
-    assert strict.prior(again.recipe, again.finding, again.branch) is None
-    result = strict.publish(again)
-    assert isinstance(result, Published)
-    assert result.note.endswith("(it was 1 commits behind the base branch)")
-    assert hub.gh.branch_sha(again.branch) == again.commit
-
-
 def test_a_finding_gone_closes_its_pr_deletes_its_branch_and_is_not_ignored(hub: Hub) -> None:
     kept, gone = hub.proposal("pkg/a.py"), hub.proposal("pkg/b.py")
     publish_all(hub.publisher(), [kept, gone])

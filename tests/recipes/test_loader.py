@@ -56,7 +56,7 @@ pr:
   title: "Remove an unnecessary copy in {path}"
   body: "Found by {recipe} at line {line}."
   labels: [nightcrew, performance]
-  grouping: finding
+  grouping: function
   max_per_night: 3
   draft: true
 tests:
@@ -106,7 +106,7 @@ def test_full_recipe_becomes_recipe(in_tmp: Path) -> None:
             title="Remove an unnecessary copy in {path}",
             body="Found by {recipe} at line {line}.",
             labels=("nightcrew", "performance"),
-            grouping="finding",
+            grouping="function",
             max_per_night=3,
             draft=True,
         ),

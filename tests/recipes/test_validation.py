@@ -49,7 +49,6 @@ def _schema_default(*path: str) -> object:
         (("pr", "title"), PrSettings.title),
         (("pr", "body"), PrSettings.body),
         (("pr", "labels"), list(PrSettings.labels)),
-        (("pr", "grouping"), PrSettings.grouping),
         (("pr", "max_per_night"), PrSettings.max_per_night),
         (("pr", "draft"), PrSettings.draft),
     ],
@@ -170,6 +169,12 @@ BAD = [
         "9: verify.mode: ",
         "'batch' is not supported: use 'grouped', 'each'",
         id="enum",
+    ),
+    pytest.param(
+        MINIMAL + "pr:\n  grouping: line\n",
+        "9: pr.grouping: ",
+        "'line' is not supported: use 'finding', 'function', 'file', 'rule', 'recipe'",
+        id="grouping-enum",
     ),
     pytest.param(
         MINIMAL + "verify:\n  timeout: 0\n",

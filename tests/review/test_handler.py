@@ -47,7 +47,12 @@ REPOSITORY = f"{OWNER}/{NAME}"
 TOKEN = "ghs_ReviewBotS3cretTokenForTests000000000"
 ANTHROPIC_KEY = "sk-ant-review-bot-test-key-0000"
 BOT = "nightcrew[bot]"
-CORE = "import os\nimport sys\n\n\ndef double(x):\n    return x * 2\n"
+# Two unused imports far enough apart that their fixes are not neighbours: two PRs.
+CORE = (
+    "import os\n\n# os and sys are both unused, and their fixes\n"
+    "# are not neighbours, so each gets\n# a PR of its own.\nimport sys\n\n\n"
+    "def double(x):\n    return x * 2\n"
+)
 TESTS = "from pkg.core import double\n\n\ndef test_double():\n    assert double(2) == 4\n"
 FILES = {"pkg/__init__.py": "", "pkg/core.py": CORE, "tests/test_core.py": TESTS}
 PEOPLE = {"octocat": "admin", "hubot": "write", "maint": "maintain", "reader": "read"}
@@ -386,6 +391,32 @@ def test_rebase_rebuilds_on_the_new_base(site: Site) -> None:
     assert new_base[:10] in site.pull(1)["body"]  # the body shows the new evidence
     answer = only_reply(site, 1)
     assert f"Rebuilt on `{new_base[:10]}`" in answer and "no new failures" in answer
+
+
+def test_a_night_leaves_a_pr_that_applies_cleanly_alone_and_rebase_still_rebuilds_it(
+    site: Site,
+) -> None:
+    heads = {n: site.pull(n)["head_sha"] for n in (1, 2)}
+    new_base = site.advance_base()  # a person's change on main, in another file
+    start = len(site.gh.requests)
+    report, _ = night(site.workspace, site.gh)
+    reasons = {r.finding.fingerprint: r.reason for r in report.fixes}
+    for n in (1, 2):
+        left = f"already open as #{n}; left alone: it still applies cleanly on {new_base[:10]}"
+        assert reasons[site.fingerprint(n)] == left
+        assert site.gh.branch_sha(site.branch(n)) == heads[n]
+    pushed = [r for r in site.gh.requests[start:] if r.path.endswith("/git-receive-pack")]
+    assert pushed == [] and site.gh.comments_on(1) == site.gh.comments_on(2) == []
+    tidy = [n.text for n in report.notes if n.kind is NoteKind.TIDY]
+    assert tidy == ["GitHub: left alone (applies cleanly on the new base): #1, #2"]
+
+    code, _ = site.comment("octocat", 1, "/nightcrew rebase")  # asked: rebuilt all the same
+    assert code == 0, site.lines
+    head = site.gh.branch_sha(site.branch(1))
+    assert head != heads[1]
+    assert git(site.gh.origin, "rev-parse", f"{head}^").strip() == new_base
+    assert f"Rebuilt on `{new_base[:10]}`" in only_reply(site, 1)
+    assert site.gh.branch_sha(site.branch(2)) == heads[2]
 
 
 def test_rebase_when_already_on_the_latest_base(site: Site) -> None:

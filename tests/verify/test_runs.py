@@ -867,3 +867,46 @@ def test_module_origin_unknown(tmp_path):
     env = make_test_env(os.environ, tmp_path)
     assert module_origin(tmp_path, "nothere/mod.py", env, PY) is None
     assert module_origin(tmp_path, "scripts/my-tool.py", env, PY) is None
+
+
+# --------------------------------------------------------------------------- Ctrl-C
+
+BEATING = """\
+import pathlib, sys, time
+while True:
+    pathlib.Path(sys.argv[1]).write_text(str(time.time()))
+    time.sleep(0.1)
+"""
+
+
+def test_ctrl_c_ends_the_commands_of_other_threads_and_starts_none(tmp_path):
+    """SIGINT reaches only the main thread; the runs in parallel_map's threads end with it."""
+    import signal
+    import threading
+
+    from bot.verify.runs import parallel_map
+
+    beats = [tmp_path / f"beat-{i}" for i in range(4)]
+    started: list[Path] = []
+
+    def run(beat: Path) -> int:
+        started.append(beat)
+        return run_command([PY, "-c", BEATING, str(beat)], tmp_path, os.environ, 60).returncode
+
+    def interrupt_once_both_beat() -> None:
+        deadline = time.monotonic() + 30
+        while not all(b.exists() for b in beats[:2]) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+
+    threading.Thread(target=interrupt_once_both_beat, daemon=True).start()
+    began = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        parallel_map(run, beats, 2)  # two at once: the last two wait for a free thread
+    assert time.monotonic() - began < 20, "the interrupt waited for the commands to end"
+    assert len(started) == 2 and not beats[2].exists() and not beats[3].exists()
+    last = {b: b.read_text() for b in beats[:2]}
+    time.sleep(0.5)
+    assert {b: b.read_text() for b in beats[:2]} == last, "a command still runs"
+    # Everything stopped: the process may run commands again (the next in-process night).
+    assert run_command([PY, "-c", "print('again')"], tmp_path, os.environ, 30).returncode == 0
