@@ -12,9 +12,10 @@ pr: {grouping: file}                # default finding: one PR per fix (a recipe'
 protected: ["migrations/**"]
 git: {author_name: Nightcrew, author_email: nightcrew@users.noreply.github.com}
 github: {wait_budget: 600}          # seconds a night may wait out GitHub's faults
-verify: {forget_rejections_after_days: 30}   # a fix the tests rejected waits this long at most
+verify:
+  require_coverage: true            # false: fixes no test executes become draft PRs
+  forget_rejections_after_days: 30  # a fix the tests rejected waits this long at most
 sandbox: {mode: auto, hide: ["~/.config/private"]}   # where code under test runs
-verify: {require_coverage: true}    # false: fixes no test executes become draft PRs
 agents:                             # Claude agents (recipes with find.agent / fix.agent)
   model: claude-sonnet-5-5
   budget: {dollars: 5, tokens: 3000000, seconds: 3600}   # the whole night's agents

@@ -31,6 +31,9 @@ def double_all(xs):
     return sorted(list(xs))
 
 
+# Far enough from double_all that the two fixes are not neighbours (which share one PR).
+
+
 def never_called(xs):
     return sorted(list(xs))
 """
@@ -95,7 +98,7 @@ def default_night(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pa
 
 def test_a_fix_no_test_executes_is_not_published(default_night):
     repo, report = default_night
-    fix = by_where(report)["pkg/calc.py:6"]
+    fix = by_where(report)["pkg/calc.py:9"]
     assert fix["status"] == "rejected" and fix["reason_kind"] == "untested"
     assert fix["reason"].startswith("no test executes the changed lines: the tests pass")
     assert fix["covered_by"] == {"count": 0, "tests": []}
@@ -130,7 +133,7 @@ def test_the_report_summary_and_dashboard_say_untested(default_night):
     assert f"| 2: `{CALLED[0]}`, `{CALLED[1]}` |" in markdown
     text = summary.job_summary(report)
     section = text.split("### Not published: no test executes the changed lines", 1)[1]
-    assert "`pkg/calc.py:6`" in section.split("###", 1)[0]
+    assert "`pkg/calc.py:9`" in section.split("###", 1)[0]
     assert "Rejected, and why" not in text  # nothing else was rejected
     board = page.render(page.Dashboard(night=last_night.night_summary(report)))
     assert "1 rejected (1 untested: no test executes the changed lines)" in board
@@ -139,7 +142,7 @@ def test_the_report_summary_and_dashboard_say_untested(default_night):
 def test_require_coverage_false_makes_the_branch_and_says_untested(tmp_path, capsys):
     repo = make(tmp_path, "verify:\n  require_coverage: false\n")
     report = night(repo, capsys)
-    fix = by_where(report)["pkg/calc.py:6"]
+    fix = by_where(report)["pkg/calc.py:9"]
     assert fix["status"] == "verified" and fix["covered_by"] == {"count": 0, "tests": []}
     assert git(repo, "branch", "--list", fix["branch"]).strip()
     text = message(repo, fix["branch"])
@@ -152,7 +155,7 @@ def test_a_command_coverage_cannot_see_into_says_unknown_and_publishes(tmp_path,
     repo = make(tmp_path, "test_command: sh -c 'python -m pytest -q'\n")
     report = night(repo, capsys)
     fixes = by_where(report)
-    for where in ("pkg/calc.py:2", "pkg/calc.py:6", "pkg/tools.py:1"):
+    for where in ("pkg/calc.py:2", "pkg/calc.py:9", "pkg/tools.py:1"):
         assert fixes[where]["status"] == "verified", fixes[where]["reason"]
         assert fixes[where]["covered_by"]["count"] is None
         assert "is not pytest" in fixes[where]["covered_by"]["why"]
@@ -178,7 +181,7 @@ def test_on_github_an_untested_fix_is_a_draft_labelled_untested(tmp_path):
         pulls = {p["head"]: p for p in gh.open_pulls()}
         assert gh.crashes == []
     fixes = by_where(report)
-    untested = pulls[fixes["pkg/calc.py:6"]["branch"]]
+    untested = pulls[fixes["pkg/calc.py:9"]["branch"]]
     assert untested["draft"] is True and "untested" in untested["labels"]
     assert untested["body"].startswith(
         "> [!WARNING]\n> **Untested: no test executes the changed lines.**"
