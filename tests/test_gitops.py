@@ -208,10 +208,26 @@ def test_a_fix_in_a_crlf_file_verifies_and_keeps_crlf(make_repo, capsys) -> None
     assert git(repo, "status", "--porcelain") == ""
 
 
+# Loads each module by its file name (`we"ird` is no identifier) and runs the fixed line.
+CALLS_BY_PATH = """\
+import importlib.util
+from pathlib import Path
+
+
+def test_names():
+    for path in sorted((Path(__file__).parent.parent / "pkg").glob("*.py")):
+        spec = importlib.util.spec_from_file_location(f"m{abs(hash(path.name))}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        if hasattr(module, "names"):
+            assert module.names("ba") == ["a", "b"]
+"""
+
+
 def test_fixes_in_files_with_names_git_quotes_verify(make_repo, capsys) -> None:
     code = "def names(xs):\n    return sorted(list(xs))\n"
     repo = make_repo(files={"pkg/__init__.py": "", "pkg/ünï.py": code, 'pkg/we"ird.py': code,
-                            "tests/test_nothing.py": "def test_ok():\n    pass\n"})  # fmt: skip
+                            "tests/test_names.py": CALLS_BY_PATH})  # fmt: skip
     data = night(repo, capsys)
     assert {f["path"]: f["status"] for f in data["fixes"]} == {
         "pkg/ünï.py": "verified",

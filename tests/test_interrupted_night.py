@@ -68,6 +68,10 @@ pr:
   title: "Drop a list() in {path}"
 """
 MORE = "def ordered(xs):\n    return sorted(list(xs))\n"
+MORE_TEST = (
+    "from pkg.more import ordered\n\n\n"
+    "def test_ordered():\n    assert ordered('ba') == ['a', 'b']\n"
+)
 INTERRUPT_WITHIN = 30  # seconds; each slow run would take 60
 
 
@@ -80,6 +84,7 @@ def slow_repo(make_repo, tmp_path: Path) -> Path:
         files={
             **FILES,
             "pkg/more.py": MORE,
+            "tests/test_more.py": MORE_TEST,  # a test executes the fix, as verification asks
             "tests/test_slow.py": SLOW_SUITE.format(marks=str(marks)),
             ".github/nightcrew.yml": config,
             ".nightcrew/recipes/each-c414.yml": EACH,
