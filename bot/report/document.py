@@ -20,7 +20,7 @@ from typing import Any
 from bot import __version__
 from bot.errors import UserError
 from bot.model import Finding
-from bot.report.results import FixResult, Note, NoteKind, Status
+from bot.report.results import FixResult, Note, NoteKind, Reason, Status
 
 
 @dataclass(frozen=True)
@@ -156,6 +156,7 @@ class NightReport:
                     f"| {_cell(f.message)} ({f.rule}) | {outcome} |"
                 )
             lines.append("")
+            lines += _refuted(self.fixes)
         if self.agents:
             a = self.agents
             tokens = a.get("tokens", {})
@@ -181,6 +182,34 @@ class NightReport:
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+REPORT_TEST_CHARS = 4000  # of a refuting test shown in report.md (report.json keeps more)
+
+
+def _refuted(fixes: list[FixResult]) -> list[str]:
+    """Each refuted fix with the test that refuted it: untrusted model text, fenced and capped."""
+    # Imported here: pr_text's Proposal imports this module.
+    from bot.publish.pr_text import cap, clean, fence
+
+    shown = [r for r in fixes if r.kind is Reason.REFUTED and r.refutation]
+    if not shown:
+        return []
+    lines = ["## Refuted fixes", ""]
+    for r in shown:
+        f, refutation = r.finding, r.refutation or {}
+        test = cap(clean(str(refutation.get("test") or "")), REPORT_TEST_CHARS, "# ... (cut)")
+        lines += [
+            f"### `{f.path}:{f.start_line}` {f.rule}",
+            "",
+            _cell(clean(r.reason)),
+            "",
+            f"The refuter's test, `{refutation.get('test_path')}` (not in any branch):",
+            "",
+            fence(test, "python"),
+            "",
+        ]
+    return lines
 
 
 # --- the output folder --------------------------------------------------------------------------

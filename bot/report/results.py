@@ -37,6 +37,7 @@ class Reason(StrEnum):
     NO_TESTS = "no-tests"  # nothing can verify it, and the recipe wants tests
     IMPORT_ORIGIN = "import-origin"  # tests would import an installed copy, not the fix
     TESTS_FAILED = "tests-failed"  # the tests fail with the fix and pass without it
+    REFUTED = "refuted"  # a test the refuter wrote passes on the base and fails with the fix
     ERROR = "error"  # Nightcrew itself failed on this finding
 
     @property
@@ -133,6 +134,7 @@ class FixResult:
     costs: dict[str, float] = field(default_factory=dict)  # agents: tokens, dollars, turns
     summary: str = ""  # what an agent said it did (untrusted model text)
     kind: Reason | None = None  # the reason as a value; None only while the fix is judged
+    refutation: dict[str, Any] | None = None  # an agent fix's refuter (bot.agents.refute)
 
     def to_json(self) -> dict[str, Any]:
         f = self.finding
@@ -154,6 +156,7 @@ class FixResult:
             "duration": round(self.duration, 3),
             "costs": self.costs,
             "summary": self.summary,
+            "refutation": self.refutation,
             "verification": [
                 {
                     "step": s.name,
