@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import git
+
 from bot import gitops
 from bot.agents import prompts
 from bot.agents.budget import Meter, Usage, first_exhausted
@@ -181,14 +183,22 @@ class Refuter:
         """A Refutation for every agent-made candidate (others are not tried)."""
         wanted = [c for c in candidates if agent_made(c)]
         if len(wanted) <= 1 or self.jobs <= 1:
-            done = [self.refute(c) for c in wanted]
+            done = [self._refute(c) for c in wanted]
         else:
-            done = parallel_map(self.refute, wanted, min(self.jobs, len(wanted)))
+            done = parallel_map(self._refute, wanted, min(self.jobs, len(wanted)))
         for r in done:
             self.session.refutations[r.verdict] += 1
         return {c.key: r for c, r in zip(wanted, done, strict=True)}
 
+    def _refute(self, c: Candidate) -> Refutation:
+        try:
+            return self.refute(c)
+        except (git.GitCommandError, OSError) as exc:  # a worktree, a log: the fix stands
+            why = f"{type(exc).__name__}: {exc}".strip()
+            return Refutation("errored", f"refuter: failed ({why}); the fix stands unrefuted")
+
     def refute(self, c: Candidate) -> Refutation:
+        """Run the refuter of one fix, then its test; what came of it."""
         session, config = self.session, self.session.config
         where = f"refuter of {c.finding.path}:{c.finding.start_line}"
         own = Meter("refuter", config.agents.refute_budget)

@@ -27,7 +27,14 @@ from bot.fix.fixers import EditFixer
 from bot.recipes.model import Limits
 from bot.report.progress import silent
 from tests.conftest import git, init_repo, needs_bwrap
-from tests.fakes.messages_api import FakeMessagesAPI, Request, reply, tool_use
+from tests.fakes.messages_api import (
+    OVERLOADED,
+    FakeMessagesAPI,
+    Fault,
+    Request,
+    reply,
+    tool_use,
+)
 
 KEY = "sk-ant-test-refuter-key"
 CALC = """\
@@ -256,6 +263,88 @@ def test_a_test_that_fails_on_the_base_too_leaves_the_fix_published(tmp_path: Pa
     firsts = [r for r in refuter_requests(fake) if r.turn == 0]
     assert len(firsts) == 1 and "pkg/calc.py" in firsts[0].task
     assert "pkg/other.py" not in json.dumps([r.body for r in refuter_requests(fake)])
+
+
+PASSES_WITH_THE_FIX_TOO = """\
+from pkg.calc import spread
+
+
+def test_spread_of_a_list():
+    assert spread([1, 5]) == 4
+"""
+
+
+@needs_bwrap
+def test_a_test_that_passes_with_the_fix_too_refutes_nothing(tmp_path: Path) -> None:
+    repo, _fake, report, _md = run(tmp_path, refuter_writing(PASSES_WITH_THE_FIX_TOO))
+    fix = agent_fix(report)
+    assert fix["status"] == "verified", fix
+    assert fix["refutation"]["runs"] == [
+        "passes on the base (1 test(s), 0 failed, 0 errored)",
+        "does not fail with the fix (1 test(s), 0 failed, 0 errored)",
+    ]
+    assert (
+        "refuter: no counterexample (2 turns; its test does not fail with the fix"
+        in (fix["reason"])
+    )
+    no_refuting_test_anywhere(repo, tmp_path / "out")
+
+
+@needs_bwrap
+def test_a_refuter_the_api_fails_leaves_the_fix_standing(tmp_path: Path) -> None:
+    def overloaded(request: Request) -> dict | Fault:
+        return OVERLOADED if is_refuter(request) else fixer(request)
+
+    _repo, _fake, report, _md = run(tmp_path, overloaded, config="agents:\n  max_retries: 0\n")
+    fix = agent_fix(report)
+    assert fix["status"] == "verified", fix
+    assert "refuter: failed (the Messages API failed: HTTP 529 overloaded_error" in fix["reason"]
+    assert fix["refutation"]["verdict"] == "errored"
+
+
+@needs_bwrap
+def test_refuters_of_one_batch_run_in_parallel_each_on_its_own_fix(tmp_path: Path) -> None:
+    def two_fixes(request: Request) -> dict:
+        path = "pkg/calc2.py" if "pkg/calc2.py" in request.task else "pkg/calc.py"
+        module = path[:-3].replace("/", ".")
+        if not is_refuter(request):
+            if request.turn == 0:
+                return reply(tool_use("edit_file", **{**WRONG_FIX, "path": path}))
+            return reply(tool_use("finish", summary=FIXER_SUMMARY))
+        if request.turn == 0:
+            test = REFUTING.replace("pkg.calc", module)
+            return reply(tool_use("write_test", path=allowed_path(request), text=test))
+        return reply(tool_use("finish", summary="An iterator is read twice."))
+
+    repo = make_repo(tmp_path)
+    (repo / "pkg/calc2.py").write_text(CALC)
+    (repo / "tests/test_calc2.py").write_text(TESTS.replace("pkg.calc", "pkg.calc2"))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "a second module")
+    with FakeMessagesAPI(two_fixes) as fake:
+        report = night.run_night(
+            night.NightOptions(
+                repo,
+                recipe_ids=("unnecessary-copies-deep",),
+                out=tmp_path / "out",
+                env={**os.environ, "ANTHROPIC_BASE_URL": fake.url},
+                api_key=KEY,
+                jobs=2,
+            ),
+            silent,
+        ).to_json()
+    fixes = {f["path"]: f for f in report["fixes"]}
+    assert {p: f["reason_kind"] for p, f in fixes.items()} == {
+        "pkg/calc.py": "refuted",
+        "pkg/calc2.py": "refuted",
+    }
+    assert "from pkg.calc2 import" in fixes["pkg/calc2.py"]["refutation"]["test"]
+    paths = {f["refutation"]["test_path"] for f in fixes.values()}
+    assert len(paths) == 2  # one test file each, named by its finding
+    firsts = [r for r in refuter_requests(fake) if r.turn == 0]
+    assert len(firsts) == 2
+    assert len({r.task for r in firsts}) == 2  # each refuter saw its own fix
+    no_refuting_test_anywhere(repo, tmp_path / "out")
 
 
 # --- (d) a refuter out of budget rejects nothing ------------------------------------------------
