@@ -27,8 +27,9 @@ previous night's report and patches there."""
 RUN_EPILOG = """\
 exit status:
   0    the night completed (even if every fix was rejected)
-  2    bad input: arguments, config, a recipe, not a git repository, a test command
-       that does not exist or hangs on the base commit
+  2    bad input: arguments, config, a recipe, not a git repository, a --python that
+       cannot run, a test command that does not exist or hangs on the base commit, a
+       broken suite (it cannot import or collect, or no test passes, on the base commit)
   1    internal error (please report it)
   130  interrupted (Ctrl-C): no report is written; worktrees and test runs are
        cleaned up; branches made so far stay, and the next night skips them
@@ -124,6 +125,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--fail-fast",
         action="store_true",
         help="run the tests that import a fixed module before the full suite",
+    )
+    run.add_argument(
+        "--python",
+        metavar="PATH",
+        help="the Python that runs the tests (a path, a virtualenv folder or a program on "
+        "PATH); default: `python:` in the config, the activated virtualenv, a .venv/ or "
+        "venv/ at the repository root, else Nightcrew's own",
+    )
+    run.add_argument(
+        "--retry-rejected",
+        action="store_true",
+        help="try again the fixes the tests rejected on earlier nights (see docs/verification.md)",
     )
     run.add_argument(
         "--shard",
@@ -311,6 +324,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         shard=getattr(args, "shard", None),
         jobs=getattr(args, "jobs", None),
         fail_fast=getattr(args, "fail_fast", False),
+        python=_python_flag(getattr(args, "python", None)),
+        retry_rejected=getattr(args, "retry_rejected", False),
         env=dict(os.environ),
         api_key=os.environ.get("ANTHROPIC_API_KEY", ""),
     )
@@ -327,6 +342,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(report.to_markdown())
         print(f"Report: {out / 'report.md'} (JSON: {out / 'report.json'})\n\n{steps}")
     return 0
+
+
+def _python_flag(given: str | None) -> str | None:
+    """``--python`` with a relative path made absolute here, where it was typed."""
+    import os
+
+    if not given or os.sep not in given or os.path.isabs(os.path.expanduser(given)):
+        return given
+    return os.path.abspath(given)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

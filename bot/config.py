@@ -5,12 +5,16 @@ version: 1
 recipes: [unnecessary-copies]       # default: every discovered recipe
 recipe_dirs: [.nightcrew/recipes]
 test_command: python -m pytest -q   # default: detected
+python: .venv/bin/python            # default: VIRTUAL_ENV, .venv/ or venv/, else Nightcrew's
 base: main                          # default: HEAD
 limits: {max_fixes: 10, max_changed_lines: 80, test_timeout: 1800}
 pr: {grouping: file}                # default finding: one PR per fix (a recipe's own wins)
 protected: ["migrations/**"]
 git: {author_name: Nightcrew, author_email: nightcrew@users.noreply.github.com}
 github: {wait_budget: 600}          # seconds a night may wait out GitHub's faults
+verify:
+  require_coverage: true            # false: fixes no test executes become draft PRs
+  forget_rejections_after_days: 30  # a fix the tests rejected waits this long at most
 sandbox: {mode: auto, hide: ["~/.config/private"]}   # where code under test runs
 agents:                             # Claude agents (recipes with find.agent / fix.agent)
   model: claude-sonnet-5-5
@@ -65,6 +69,8 @@ class RepoConfig:
     recipes: tuple[str, ...] | None = None  # enabled recipe ids; None: every discovered one
     recipe_dirs: tuple[str, ...] = (".nightcrew/recipes",)
     test_command: str | None = None  # None: detected from the repository
+    python: str | None = None  # the tests' interpreter; None: bot.verify.interpreter decides
+    python_line: int | None = field(default=None, compare=False, repr=False)
     base: str | None = None  # None: the checked-out HEAD
     max_fixes: int = 10  # verified fixes per night, across recipes
     max_changed_lines: int = 80
@@ -80,6 +86,9 @@ class RepoConfig:
     max_open_prs: int = 20  # at once
     wait_budget: float = DEFAULT_WAIT_BUDGET  # github.wait_budget: seconds of waiting a night
     reverify_after_days: int = 14  # an open PR verified longer ago is rebuilt on a moved base
+    # verify.forget_rejections_after_days: a fix the tests rejected is tried again after this
+    # long even if neither the code it touches nor the tests changed (0: every night).
+    forget_rejections_after_days: float = 30.0
     author_name: str = "Nightcrew"
     author_email: str = "nightcrew@users.noreply.github.com"
     agents: AgentSettings = AgentSettings()
@@ -88,6 +97,7 @@ class RepoConfig:
     sandbox_network: bool = False  # let code under test reach the network
     sandbox_writable: tuple[str, ...] = ()  # folders code under test may write
     sandbox_line: int | None = field(default=None, compare=False, repr=False)  # of its mode
+    require_coverage: bool = True  # verify.require_coverage: no test executes it, no PR
     source: Path | None = None  # the file it came from; None: defaults
     # Line of each entry of ``recipes``, for check_enabled's errors.
     recipe_lines: tuple[int, ...] = field(default=(), compare=False, repr=False)
@@ -138,6 +148,9 @@ def _semantic_errors(doc: Document) -> list[UserError]:
 def _build(doc: Document, source: Path) -> RepoConfig:
     data: dict[str, Any] = doc.data
     fields: dict[str, Any] = {k: data[k] for k in ("test_command", "base") if k in data}
+    if "python" in data:
+        fields["python"] = data["python"]
+        fields["python_line"] = doc.line(("python",))
     if "recipes" in data:
         fields["recipes"] = tuple(data["recipes"])
         fields["recipe_lines"] = tuple(
@@ -168,6 +181,9 @@ def _build(doc: Document, source: Path) -> RepoConfig:
         fields["wait_budget"] = float(data["github"]["wait_budget"])
     if "reverify_after_days" in pr:
         fields["reverify_after_days"] = pr["reverify_after_days"]
+    if "forget_rejections_after_days" in data.get("verify", {}):
+        days = data["verify"]["forget_rejections_after_days"]
+        fields["forget_rejections_after_days"] = float(days)
     if "agents" in data:
         fields["agents"] = _agent_settings(data["agents"])
     sandbox = data.get("sandbox", {})
@@ -180,6 +196,8 @@ def _build(doc: Document, source: Path) -> RepoConfig:
         fields["sandbox_network"] = sandbox["network"]
     if "writable" in sandbox:
         fields["sandbox_writable"] = tuple(sandbox["writable"])
+    if "require_coverage" in data.get("verify", {}):
+        fields["require_coverage"] = data["verify"]["require_coverage"]
     return RepoConfig(source=source, **fields)
 
 

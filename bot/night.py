@@ -32,24 +32,24 @@ from bot.fix import guard
 from bot.fix.apply import apply_fix
 from bot.fix.fixers import EditFixer, Fixer
 from bot.model import Finding, in_shard
-from bot.publish import messages
+from bot.publish import memory, messages
 from bot.publish.commit import Publishing
-from bot.publish.local import LocalPublisher
 from bot.publish.proposal import Publisher
 from bot.recipes.loader import discover
 from bot.recipes.model import Recipe
 from bot.recipes.schedule import select_recipes
-from bot.recipes.yamlpos import display_path
 from bot.report.document import NightReport, clear_previous
 from bot.report.progress import FindingsToTry, FixDone, Phase, Progress, tell, to_stderr
 from bot.report.results import FixResult, NoteKind, Reason, Status
 from bot.sandbox import bwrap
 from bot.sandbox.bwrap import Sandbox
+from bot.sandbox.setup import night_sandbox
 from bot.verify.baseline import record, run_baselines
 from bot.verify.checks import Checks
 from bot.verify.compare import derive_timeout
 from bot.verify.grouped import Candidate, Verifier
 from bot.verify.impact import ImportGraph
+from bot.verify.interpreter import choose_interpreter
 from bot.verify.runs import TestRun, parallel_map
 from bot.verify.suite import test_commands
 
@@ -72,6 +72,7 @@ class NightOptions:
     only_fingerprints: frozenset[str] | None = None
     # The bot's `revise`: this fixer makes every finding's fix; None: the recipe's own.
     fixer: Fixer | None = None
+    retry_rejected: bool = False  # try fixes the tests rejected on earlier nights (local only)
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     # From outside. The environment tests and agents start from (secrets are scrubbed from
     # it before any test sees it); the Claude key; the config when the caller loaded it.
@@ -79,6 +80,7 @@ class NightOptions:
     api_key: str = ""
     config: RepoConfig | None = None
     base_sha: str | None = None  # the base commit when the caller resolved it already
+    python: str | None = None  # `--python`: the tests' interpreter (bot.verify.interpreter)
 
 
 @dataclass
@@ -125,6 +127,8 @@ def run_night(
         under = next((p for p in out.parents if p.exists() and not p.is_dir()), None)
         why = f"{under} is a file, not a folder" if under else exc.strerror or str(exc)
         raise UserError(f"cannot create {out}: {why}; pass another folder", field="--out") from None
+    interpreter = choose_interpreter(opts.python, config, opts.env, top)
+    env = interpreter.environment(opts.env)
 
     report = NightReport(
         repo=str(top),
@@ -133,17 +137,20 @@ def run_night(
         recipes=[r.id for r in chosen],
         recipes_skipped=skipped,
         out_dir=str(out),
+        python=interpreter.to_json(),
     )
+    progress(Phase.SETUP, f"tests run with {interpreter.describe()}")
     if opts.shard:
         report.shard = opts.shard
         report.note(NoteKind.SHARD, f"shard {opts.shard[0]} of {opts.shard[1]}")
-    sandbox = _prepare_sandbox(config, top, out, opts.env.get("NIGHTCREW_BWRAP") or None)
-    publishing = Publishing(
-        repo, base_sha, config, publisher or LocalPublisher(repo, out), report, sandbox
-    )
+    bwrap_path = opts.env.get("NIGHTCREW_BWRAP") or None
+    sandbox = night_sandbox(config, top, out, bwrap_path, interpreter.sandbox_keep())
+    publisher = publisher or memory.local(repo, out, base_sha, config, opts.now,
+                                          retry=opts.retry_rejected)  # fmt: skip
+    publishing = Publishing(repo, base_sha, config, publisher, report, sandbox, chosen)
     night = _Night(
-        repo, config, base_sha, out, opts.env, report, progress, publishing, sandbox,
-        Checks(opts.env, sandbox), fixer=opts.fixer,
+        repo, config, base_sha, out, env, report, progress, publishing, sandbox,
+        Checks(env, sandbox, interpreter.path), fixer=opts.fixer,
     )  # fmt: skip
     report.sandbox = sandbox.describe()
     _say_where_tests_run(night, any(uses_agents(r) for r in chosen))
@@ -151,7 +158,9 @@ def run_night(
         from bot.agents.refute import for_night
         from bot.agents.session import AgentSession
 
-        night.agents = AgentSession.start(opts.api_key, opts.env, config, progress, sandbox)
+        night.agents = AgentSession.start(
+            opts.api_key, env, config, progress, sandbox, python=interpreter.path
+        )
         publishing.refuter = for_night(night.agents, publishing, opts.jobs, opts.fixer)
     if gitops.is_dirty(repo):
         report.dirty_worktree = True
@@ -187,13 +196,14 @@ def run_night(
             night.baselines = run_baselines(
                 _needed_commands(night, work, base_tree),
                 base_tree,
-                opts.env,
+                env,
                 base_sha=base_sha,
                 timeout=config.test_timeout,
                 log_dir=out / "logs",
                 sandbox=sandbox,
                 report=report,
                 progress=progress,
+                interpreter=interpreter,
             )
             report.timings["baseline"] = sum(
                 t.duration for t in report.test_runs if t.purpose == "baseline"
@@ -210,25 +220,6 @@ def run_night(
 
 
 # ---------------------------------------------------------------------------- setup
-
-
-def _prepare_sandbox(config: RepoConfig, top: Path, out: Path, bwrap_path: str | None) -> Sandbox:
-    """The night's sandbox; a required one that cannot run stops the night before any work."""
-    scratch = out / "sandbox"
-    scratch.mkdir(parents=True, exist_ok=True)
-    try:
-        return bwrap.prepare(
-            config.sandbox_mode,
-            repo=top,
-            scratch=scratch,
-            extra_hidden=config.sandbox_hide,
-            bwrap=bwrap_path,
-            network=config.sandbox_network,
-            writable=config.sandbox_writable,
-        )
-    except bwrap.SandboxUnavailable as exc:
-        source = display_path(config.source) if config.source else None
-        raise UserError(str(exc), source, config.sandbox_line, "sandbox.mode") from None
 
 
 def _say_where_tests_run(night: _Night, agents_wanted: bool) -> None:
@@ -300,6 +291,7 @@ def _fix_all(
         record=lambda purpose, run: night.report.test_runs.append(record(purpose, run)),
         progress=night.progress,
         sandbox=night.sandbox,
+        python=night.checks.python,
     )
     published: Counter[str] = Counter()
     pending = list(enumerate(work))
@@ -313,7 +305,7 @@ def _fix_all(
             if (
                 night.publishing.stopped
                 or len(chosen) >= room
-                or planned[recipe.id] >= recipe.pr.max_per_night
+                or planned[recipe.id] >= night.publishing.quota(recipe).limit
             ):
                 later.append((key, (recipe, finding)))
                 continue
@@ -360,9 +352,7 @@ def _left_for_later(
         reason = f"night limit reached ({max_fixes} verified fixes); a later night will try it"
         kind = Reason.NIGHT_LIMIT
     else:
-        reason = (
-            f"recipe limit reached ({recipe.pr.max_per_night} per night); a later night will try it"
-        )
+        reason = f"{night.publishing.quota(recipe).reached()}; a later night will try it"
         kind = Reason.RECIPE_LIMIT
     tell(night.progress, Phase.FIX, FixDone(Status.SKIPPED, ""))  # one line says it for all
     return FixResult(finding, Status.SKIPPED, reason, kind=kind)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
+import sysconfig
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +14,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_REPO = ROOT / "examples" / "demo-repo"
+# The site-packages of the Python running these tests: it has pytest and Nightcrew's deps.
+SHARED_SITE = Path(sysconfig.get_paths()["purelib"])
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -68,3 +72,28 @@ needs_bwrap = pytest.mark.skipif(
     SANDBOX_PROBLEM is not None and os.environ.get("CI", "").lower() != "true",
     reason=f"no sandbox here: {SANDBOX_PROBLEM}",
 )
+
+
+def venv_site(venv: Path) -> Path:
+    """A virtualenv's site-packages (made by :func:`make_venv`: this Python's version)."""
+    return venv / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "site-packages"
+
+
+def make_venv(
+    venv: Path, *, sites: tuple[Path, ...] = (SHARED_SITE,), modules: dict[str, str] | None = None
+) -> Path:
+    """A real virtualenv at ``venv``, made without network (no pip); returns its bin/python.
+
+    ``sites`` are reachable from it through a ``.pth`` file (by default this Python's own
+    site-packages, so it has pytest); ``modules`` are written into its site-packages, so only
+    it can import them.
+    """
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, capture_output=True
+    )
+    site = venv_site(venv)
+    if sites:
+        (site / "shared.pth").write_text("".join(f"{p}\n" for p in sites), encoding="utf-8")
+    for name, text in (modules or {}).items():
+        (site / name).write_text(text, encoding="utf-8")
+    return venv / "bin" / "python"

@@ -94,6 +94,11 @@ def test_schema_defaults_match_the_dataclass() -> None:
     grouping = props["pr"]["properties"]["grouping"]
     assert grouping["default"] == RepoConfig.pr_grouping == "finding"
     assert tuple(grouping["enum"]) == GROUPINGS
+    verify = props["verify"]["properties"]
+    assert verify["forget_rejections_after_days"]["default"] == (
+        RepoConfig.forget_rejections_after_days
+    )
+    assert verify["require_coverage"]["default"] is RepoConfig.require_coverage
 
 
 def test_github_wait_budget(repo: Path) -> None:
@@ -103,12 +108,27 @@ def test_github_wait_budget(repo: Path) -> None:
     assert config.wait_budget == 120.0 and isinstance(config.wait_budget, float)
 
 
+def test_verify_require_coverage(repo: Path) -> None:
+    assert load_config(repo).require_coverage is True  # no test executes it: no PR
+    write_config(repo, "version: 1\nverify:\n  require_coverage: false\n")
+    assert load_config(repo).require_coverage is False
+
+
 def test_pr_grouping_default_and_a_bad_value(repo: Path) -> None:
     write_config(repo, "version: 1\npr:\n  grouping: file\n")
     assert load_config(repo).pr_grouping == "file"
     write_config(repo, "version: 1\npr:\n  grouping: line\n")
     with pytest.raises(UserError, match=r"nightcrew\.yml:3: pr\.grouping: .*'finding'"):
         load_config(repo)
+
+
+def test_verify_forget_rejections_after_days(repo: Path) -> None:
+    assert load_config(repo).forget_rejections_after_days == 30.0
+    write_config(repo, "version: 1\nverify:\n  forget_rejections_after_days: 0\n")
+    assert load_config(repo).forget_rejections_after_days == 0.0  # every night
+    write_config(repo, "version: 1\nverify:\n  forget_rejections_after_days: 7\n")
+    days = load_config(repo).forget_rejections_after_days
+    assert days == 7.0 and isinstance(days, float)
 
 
 def test_sandbox_settings(repo: Path) -> None:
@@ -225,6 +245,25 @@ def test_config_schema_is_a_valid_json_schema() -> None:
             "version: 1\ngithub:\n  wait_budget: 10 minutes\n",
             ".github/nightcrew.yml:3: github.wait_budget: expected a number, got the string "
             "'10 minutes'",
+        ),
+        (
+            "version: 1\nverify:\n  require_coverage: sometimes\n",
+            ".github/nightcrew.yml:3: verify.require_coverage: expected true or false, got the "
+            "string 'sometimes'",
+        ),
+        (
+            "version: 1\nverify:\n  forget_rejections_after_days: -1\n",
+            ".github/nightcrew.yml:3: verify.forget_rejections_after_days: must be at least 0, "
+            "got -1",
+        ),
+        (
+            "version: 1\nverify:\n  forget_rejections_after_days: a month\n",
+            ".github/nightcrew.yml:3: verify.forget_rejections_after_days: expected a number, "
+            "got the string 'a month'",
+        ),
+        (
+            "version: 1\nverify:\n  forget_after: 3\n",
+            ".github/nightcrew.yml:3: verify: unknown key 'forget_after'",
         ),
         (
             "version: 1\ngithub:\n  retries: 3\n",

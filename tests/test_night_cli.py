@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.publish.trailers import Trailer
 from bot.report.document import NightReport
 from tests.conftest import git
 
@@ -156,6 +157,10 @@ verify:
     assert lint[0] == "verified"
     assert "verified by compile and ruff only" in lint[1]
     assert data["test_runs"] == []
+    (published,) = [f for f in data["fixes"] if f["status"] == "verified"]
+    assert published["covered_by"] is None  # no test run judged it
+    message = git(repo, "log", "-1", "--format=%B", published["branch"])
+    assert Trailer.COVERED_BY.read(message) == "0"
 
 
 def test_a_baseline_that_already_fails_still_verifies_fixes(make_repo, capsys):

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +46,17 @@ class NightNotCompleted(Exception):
 
 def _say(line: str) -> None:
     print(line, flush=True)
+
+
+def _log_to_the_job_log() -> None:
+    """Nightcrew's own log lines (GitHub retries waited out, say) go to the job's log, on
+    stdout beside the progress; stderr keeps only the line that ends a failed run."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("nightcrew: %(message)s"))
+    logger = logging.getLogger("bot")
+    logger.handlers = [handler]
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
 
 
 # The log group each phase of the night is shown in (the Action's view of bot.report.progress).
@@ -107,6 +120,7 @@ def base_branch(config_base: str | None, settings: ActionSettings, event: Mappin
 def cmd_action(args: argparse.Namespace) -> int:
     """Exit 0: the night completed (or the event is not ours); 2: bad input; 1: failure."""
     del args
+    _log_to_the_job_log()
     env = os.environ
     event_name = env.get("GITHUB_EVENT_NAME", "").strip()
     if not event_name:
@@ -252,6 +266,7 @@ def _github_publisher(
     from bot.github.api import ApiError
     from bot.github.client import connect
     from bot.github.pacing import WaitBudget
+    from bot.publish import memory
     from bot.publish.pulls import GitHubPublisher, PublishLimits
 
     limits = PublishLimits(
@@ -274,8 +289,14 @@ def _github_publisher(
             identity=Identity(config.author_name, config.author_email),
             base_sha=base_sha,
         )
-        # The dashboard's ignore rules (from `/nightcrew ignore ...`) come before anything else.
-        return board.IgnoringPublisher(publisher, board.load_rules(publisher.repo))
+        # The dashboard's ignore rules (from `/nightcrew ignore ...`) come before anything else,
+        # then the fixes the tests rejected on earlier nights (its `rejections`).
+        dashboard = board.load(publisher.repo)
+        remembering = memory.remembering(
+            publisher, repo, base_sha, config, dashboard.rejections, datetime.now(UTC),
+            hint=memory.GITHUB_HINT,
+        )  # fmt: skip
+        return board.IgnoringPublisher(remembering, dashboard.rules)
     except ApiError as exc:
         if exc.status in (401, 404):
             raise UserError(

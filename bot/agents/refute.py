@@ -290,7 +290,7 @@ class Refuter:
             timeout = min(self.session.config.test_timeout, MAX_TEST_SECONDS)
             run = run_tests(
                 TEST_COMMAND, tree, self.session.env, timeout, self.log_dir, label,
-                extra_args=[path], sandbox=self.session.sandbox,
+                python=self.session.python, extra_args=[path], sandbox=self.session.sandbox,
             )  # fmt: skip
         self.report.test_runs.append(record(label, run))
         return run

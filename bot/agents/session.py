@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -55,9 +56,11 @@ class AgentSession:
         progress: Progress,
         clock: Callable[[], float] = time.monotonic,
         sandbox: Sandbox = NO_SANDBOX,
+        python: str = sys.executable,
     ) -> None:
         self.client = client
         self.sandbox = sandbox  # where run_checks runs the code the agent edited
+        self.python = python  # and with which interpreter (bot.verify.interpreter)
         self.config = config
         self.env = dict(env)
         self.progress = progress
@@ -80,6 +83,7 @@ class AgentSession:
         config: RepoConfig,
         progress: Progress,
         sandbox: Sandbox = NO_SANDBOX,
+        python: str = sys.executable,
     ) -> AgentSession | None:
         """None (after one clear progress line) when there is no API key.
 
@@ -97,7 +101,7 @@ class AgentSession:
         agents = config.agents
         base_url = (env.get("ANTHROPIC_BASE_URL") or "").strip() or None
         client = AnthropicClient(key, base_url, agents.max_retries, agents.request_timeout)
-        return cls(client, config, env, progress, sandbox=sandbox)
+        return cls(client, config, env, progress, sandbox=sandbox, python=python)
 
     # --- the interface the night uses -------------------------------------------------------
 
@@ -269,6 +273,7 @@ class AgentSession:
             tuple(self._check_commands(recipe, tree)),
             self.env,
             lambda: remaining_seconds(meters, self.config.test_timeout),
+            python=self.python,
             sandbox=self.sandbox,
         )
         toolbox = Toolbox(workspace, FIX_TOOLS, checks=checks)

@@ -360,12 +360,13 @@ class Toolbox:
         checks = self.checks
         assert checks is not None
         try:
-            argv = resolve_python(parse_test_command(command), checks.python)
+            argv = parse_test_command(command)
         except UserError as exc:
             return f"`{command}`: cannot run it: {exc.message}"
         timeout = max(1.0, checks.timeout())
         if is_pytest(argv):  # the report goes beside the copy, not into it
             argv = with_junit(argv, scratch / f"junit-{secrets.token_hex(4)}.xml")
+        argv = resolve_python(argv, checks.python)
         env = test_env(checks.env, copy, checks.python)
         result = run_command(argv, copy, env, timeout, sandbox=checks.sandbox, writable=[scratch])
         if result.not_found:

@@ -1,7 +1,8 @@
 """The dashboard issue on GitHub: find it (never two), read its rules, rewrite it.
 
-Also what the night needs from it: ``load_rules`` before publishing, ``IgnoringPublisher``
-to skip what the rules ignore, ``record_night`` to write the night's summary.
+Also what the night needs from it: ``load`` (or ``load_rules``) before publishing,
+``IgnoringPublisher`` to skip what the rules ignore, ``record_night`` to write the night's
+summary and what it learnt about rejected fixes (``bot.publish.memory``).
 
 One dashboard per repository: the oldest open-or-closed issue labelled ``nightcrew`` whose
 body has the dashboard marker (or, if the label was removed, any open one with it). Should
@@ -27,7 +28,10 @@ from bot.dashboard.state import to_pull_state
 from bot.errors import NightcrewError
 from bot.github.api import IssueInfo, PullInfo
 from bot.model import Finding
+from bot.publish import rejections as rejected
 from bot.publish.proposal import NotPublished, Proposal, Published, Publisher
+from bot.publish.quota import Quota
+from bot.publish.rejections import Rejection
 from bot.recipes.model import Recipe
 from bot.report.document import NightReport
 from bot.report.results import NoteKind, Reason
@@ -88,6 +92,8 @@ class ShardNotRecorded(NightcrewError):
 WRITERS = frozenset({"admin", "maintain", "write"})
 # Writes of a shard's summary, each checked by reading the dashboard back (record_night).
 RECORD_ATTEMPTS = 3
+# Rejected fixes the dashboard remembers, newest first: the rules block must fit in the body.
+MAX_REJECTIONS = 50
 
 
 def trusted(api: IssuesApi, issue: IssueInfo) -> bool:
@@ -131,12 +137,18 @@ def read(issues: Sequence[IssueInfo]) -> Dashboard:
         first.night,
         tuple(p for b in boards for p in b.problems),
         any(b.broken for b in boards),
+        tuple(rejected.apply_changes([r for b in boards for r in b.rejections], (), ())),
     )
+
+
+def load(api: IssuesApi) -> Dashboard:
+    """What the dashboard holds for the night (empty when there is no dashboard yet)."""
+    return read(find_dashboards(api))
 
 
 def load_rules(api: IssuesApi) -> IgnoreRules:
     """The ignore rules the night must honour (none when there is no dashboard yet)."""
-    return read(find_dashboards(api)).rules
+    return load(api).rules
 
 
 def open_pulls(api: IssuesApi) -> list[OpenPull]:
@@ -154,11 +166,13 @@ def update(
     *,
     create: bool = True,
     record: Callable[[NightSummary | None], NightSummary] | None = None,
+    remember: Callable[[Sequence[Rejection]], Sequence[Rejection]] | None = None,
 ) -> tuple[IssueInfo | None, Dashboard]:
     """Apply ``change`` to the rules (and ``record`` to the last night), rewrite the dashboard.
 
     ``record`` gives the new last night from the one the dashboard holds (read just before
-    the write), e.g. a shard's numbers added to its run's. Creates the
+    the write), e.g. a shard's numbers added to its run's; ``remember`` likewise the
+    rejected fixes (at most ``MAX_REJECTIONS`` are kept). Creates the
     dashboard when there is none (unless ``create`` is false). Raises ``DashboardBroken``
     instead of rewriting rules it could not read.
     """
@@ -168,7 +182,8 @@ def update(
         raise DashboardBroken(issues[0].number, current.problems)
     rules = change(current.rules) if change else current.rules
     last = record(current.night) if record else current.night
-    board = Dashboard(rules, last, tuple(rules.problems()))
+    kept = remember(current.rejections) if remember else current.rejections
+    board = Dashboard(rules, last, tuple(rules.problems()), rejections=tuple(kept))
     if not issues and not create:
         return None, board
     body = page.render(board, open_pulls(api))
@@ -178,7 +193,7 @@ def update(
         if not issues or issues[0].number == created.number:
             return created, board
         # Another run made one first: use the oldest (``record`` adds to its night).
-        return update(api, change, record=record)
+        return update(api, change, record=record, remember=remember)
     primary = issues[0]
     if body != primary.body:
         primary = api.edit_issue(primary.number, body=body)
@@ -196,7 +211,9 @@ def record_night(
     ``run_id``/``run_attempt`` (GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT) name the workflow run. A
     shard's report adds to the summary of the other shards of the same run already there
     (``last_night.add_night``); anything else replaces the summary. The rules are kept as
-    they are (read again before each write).
+    they are (read again before each write). The rejected fixes the night learnt
+    (``rejections_remembered``) and those it forgot (``rejections_forgotten``) are applied to
+    the ones the dashboard holds, so shards add theirs up too.
 
     GitHub has no compare-and-swap for issue bodies: two shards finishing at once may both
     read the dashboard, then both write it, the second write dropping the first one's
@@ -213,9 +230,15 @@ def record_night(
     def add(current: NightSummary | None) -> NightSummary:
         return last_night.add_night(current, mine)
 
+    learnt = [r for r in map(rejected.from_json, report.get("rejections_remembered") or ()) if r]
+    forgotten = [str(f) for f in report.get("rejections_forgotten") or ()]
+
+    def remember(current: Sequence[Rejection]) -> list[Rejection]:
+        return rejected.apply_changes(current, learnt, forgotten, MAX_REJECTIONS)
+
     issue: IssueInfo | None = None
     for _ in range(RECORD_ATTEMPTS):
-        issue, _board = update(api, record=add)
+        issue, _board = update(api, record=add, remember=remember)
         if not (mine.shards and mine.run_id):
             return issue  # nothing adds up with it: it simply replaced the summary
         now = read(find_dashboards(api)).night
@@ -249,6 +272,9 @@ class IgnoringPublisher:
             if reason is not None:
                 return NotPublished(reason, kind=Reason.IGNORED)
         return self.inner.publish(proposal)
+
+    def quota(self, recipe: Recipe) -> Quota | None:
+        return self.inner.quota(recipe)
 
     def finish(self, report: NightReport) -> None:
         if self.ignored:

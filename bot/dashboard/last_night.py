@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.publish import quota
+from bot.publish.quota import Quota
 from bot.report.results import Reason
 
 _SHARD_TEXT = re.compile(r"\s*(\d+)\s*/\s*(\d+)\s*")
@@ -43,6 +45,7 @@ class NightSummary:
     run_id: str = ""  # GITHUB_RUN_ID of the workflow run; "" when unknown
     run_attempt: int = 0  # GITHUB_RUN_ATTEMPT; 0 when unknown
     shards: tuple[str, ...] = ()  # "I/N" of each shard counted in; () for an unsharded night
+    quotas: tuple[Quota, ...] = ()  # each recipe's new PRs that night, and why
 
     def same_run(self, other: NightSummary) -> bool:
         """Both from one known workflow run (and attempt): shards of it add up."""
@@ -75,6 +78,7 @@ def to_json(night: NightSummary) -> dict[str, Any]:
         "run_id": night.run_id,
         "run_attempt": night.run_attempt,
         "shards": list(night.shards),
+        "quotas": [q.to_json() for q in night.quotas],
     }
 
 
@@ -115,7 +119,22 @@ def from_json(data: Any) -> NightSummary | None:
         run_id=str(run_id).strip() if _is(run_id, str | int) else "",
         run_attempt=attempt if _is(attempt, int) and attempt > 0 else 0,
         shards=_shard_list(shards if isinstance(shards, list) else ()),
+        quotas=_quotas(data.get("quotas")),
     )
+
+
+def _quotas(items: Any) -> tuple[Quota, ...]:
+    """The quotas that can be read, one per recipe (the first); () for anything else."""
+    found = (quota.from_json(q) for q in (items if isinstance(items, list) else ()))
+    return _first_per_recipe([q for q in found if q is not None])
+
+
+def _first_per_recipe(quotas: Sequence[Quota]) -> tuple[Quota, ...]:
+    """One quota per recipe, the first seen (the shards of a night read the same record)."""
+    first: dict[str, Quota] = {}
+    for q in quotas:
+        first.setdefault(q.recipe, q)
+    return tuple(first.values())
 
 
 def _is(value: Any, kind: Any) -> bool:
@@ -179,6 +198,7 @@ def night_summary(
         run_id=run_id.strip(),
         run_attempt=run_attempt if run_id.strip() else 0,
         shards=_report_shard(report.get("shard")),
+        quotas=_quotas(report.get("quotas")),
     )
 
 
@@ -216,6 +236,7 @@ def add_night(current: NightSummary | None, night: NightSummary) -> NightSummary
         run_id=current.run_id,
         run_attempt=current.run_attempt,
         shards=_shard_list([*current.shards, *night.shards]),
+        quotas=_first_per_recipe([*current.quotas, *night.quotas]),
     )
 
 

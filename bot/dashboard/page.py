@@ -1,7 +1,8 @@
 """The dashboard issue's body: render it from the rules and the last night. Pure.
 
 One issue per repository, recognised by ``MARKER``. People read the sections (open PRs,
-what is ignored and how to undo it, what waits for a free slot, last night's summary);
+what is ignored and how to undo it, what waits for a free slot, each recipe's quota of new
+PRs and why, last night's summary);
 Nightcrew reads the machine-readable block between ``RULES_START`` and ``RULES_END``, a
 fenced JSON object::
 
@@ -9,10 +10,13 @@ fenced JSON object::
      "findings": [{"fingerprint": "0123abcd...", "recipe": "...", "pr": 12, "by": "octocat"}],
      "recipes": [{"recipe": "unused-imports"}],
      "paths": [{"glob": "tests/**"}],
-     "night": {...}}
+     "night": {...},
+     "rejections": [{"fingerprint": "...", "reason": "...", "base": "...", "at": "..."}]}
 
-``night`` is the last night's summary (``last_night``). ``reading.parse`` reads a body back,
-leniently, however people have edited the block.
+``night`` is the last night's summary (``last_night``); ``rejections`` the fixes the tests
+rejected, which later nights skip until their code or the tests change
+(``bot.publish.rejections``; deleting an entry lets the next night try it again).
+``reading.parse`` reads a body back, leniently, however people have edited the block.
 """
 
 from __future__ import annotations
@@ -25,7 +29,9 @@ from typing import Any
 from bot.dashboard import last_night, markers
 from bot.dashboard.last_night import NightSummary
 from bot.dashboard.rules import IgnoreRules, Rule
-from bot.publish import pr_text
+from bot.publish import pr_text, quota
+from bot.publish.rejections import Rejection
+from bot.report.results import UNTESTED_TEXT, Reason
 
 TITLE = "Nightcrew dashboard"
 LABEL = "nightcrew"
@@ -35,6 +41,11 @@ RULES_END = "<!-- /nightcrew:rules -->"
 VERSION = 1
 BODY_LIMIT = pr_text.BODY_LIMIT
 MAX_ROWS = 50  # per list; the JSON block always holds every rule
+QUOTA_RULE = (
+    "Each recipe's new PRs last night: its `pr.max_per_night` times the share of its last "
+    f"{quota.WINDOW} merged or closed PRs that were merged, rounded up, at least 1 "
+    "(docs/github.md)."
+)
 
 SECTIONS = ("findings", "recipes", "paths")  # the rules block's lists, in this order
 KINDS = {"findings": "finding", "recipes": "recipe", "paths": "path"}  # section -> Rule.kind
@@ -59,6 +70,7 @@ class Dashboard:
     night: NightSummary | None = None
     problems: tuple[str, ...] = ()
     broken: bool = False  # the rules block is not JSON: rules were salvaged; do not rewrite
+    rejections: tuple[Rejection, ...] = ()  # fixes the tests rejected, newest first
 
 
 def is_dashboard(body: str | None) -> bool:
@@ -97,6 +109,14 @@ def _human(board: Dashboard, open_pulls: Sequence[OpenPull], rows: int) -> list[
         for w in (night.waiting if night else ())
     ]
     parts.append(_section("Waiting for a free slot", waiting, rows, "Nothing is waiting."))
+    quotas = [
+        f"- {pr_text.code(q.recipe)}: {pr_text.clean(q.describe())}"
+        for q in (night.quotas if night else ())
+    ]
+    parts.append(
+        _section("New PRs per recipe", quotas, rows, "No night has reported them yet.", QUOTA_RULE)
+    )
+    parts.append(_rejected(board.rejections, rows))
     parts.append("## Last night\n\n" + _night_text(night))
     if board.problems:
         parts.append(
@@ -106,13 +126,32 @@ def _human(board: Dashboard, open_pulls: Sequence[OpenPull], rows: int) -> list[
     return parts
 
 
-def _section(title: str, lines: list[str], rows: int, empty: str) -> str:
+def _section(title: str, lines: list[str], rows: int, empty: str, lead: str = "") -> str:
     if not lines:
         return f"## {title}\n\n{empty}"
     shown = lines[:rows]
     if len(lines) > len(shown):
         shown.append(f"- … and {len(lines) - len(shown)} more (all are in the rules block)")
-    return f"## {title}\n\n" + "\n".join(shown)
+    return f"## {title}\n\n" + (f"{lead}\n\n" if lead else "") + "\n".join(shown)
+
+
+def _rejected(rejections: Sequence[Rejection], rows: int) -> str:
+    lines = [
+        f"- {pr_text.code(r.path + (f':{r.line}' if r.line else ''))} ({pr_text.code(r.recipe)}"
+        f", {pr_text.code(r.rule)}): rejected on {pr_text.clean(r.date)} on "
+        f"{pr_text.code(r.base[:10])}: {pr_text.clean(r.reason)}"
+        for r in rejections
+    ]
+    section = _section("Rejected earlier", lines, rows, "No fix is waiting for a change.")
+    if not lines:
+        return section
+    title, _, rest = section.partition("\n\n")
+    return (
+        f"{title}\n\nThe tests rejected these fixes. Nightcrew tries each again once the "
+        "code it touches or the tests change, or after `verify.forget_rejections_after_days` "
+        "(30 days unless the config says otherwise); "
+        "to try one sooner, delete its entry from `rejections` in the rules block.\n\n" + rest
+    )
 
 
 def _ignored_lines(rules: IgnoreRules) -> list[str]:
@@ -150,8 +189,11 @@ def _night_text(night: NightSummary | None) -> str:
     if night is None:
         return "No night has reported here yet."
     c = night.counts
+    untested = c.get(Reason.UNTESTED.value, 0)  # rejected: the tests pass but none runs it
     numbers = ", ".join(
-        f"{c.get(k, 0)} {k}" for k in ("found", "verified", "published", "rejected", "skipped")
+        f"{c.get(k, 0)} {k}"
+        + (f" ({untested} untested: {UNTESTED_TEXT})" if k == "rejected" and untested else "")
+        for k in ("found", "verified", "published", "rejected", "skipped")
     )
     recipes = ", ".join(pr_text.code(r) for r in night.recipes) or "none"
     text = f"Started {night.started_at} on {pr_text.code(night.base[:10])}; recipes: {recipes}."
@@ -188,6 +230,8 @@ def _rules_block(board: Dashboard) -> str:
         data[section] = [_entry(r) for r in board.rules.of_kind(KINDS[section])]
     if board.night is not None:
         data["night"] = last_night.to_json(board.night)
+    if board.rejections:
+        data["rejections"] = [r.to_json() for r in board.rejections]
     text = _dump(data)
     return (
         "<details><summary>Rules block (machine-readable)</summary>\n\n"

@@ -1,4 +1,4 @@
-"""The dashboard issue's body -> its rules and last night, however people edited it. Pure.
+"""The dashboard issue's body -> its rules, last night and rejections, however edited. Pure.
 
 People may edit the rules block by hand. ``parse`` is lenient: entries may be bare strings
 (``"findings": ["0123abcd"]``), top-level keys may sit under ``"ignore"``, trailing commas
@@ -17,6 +17,7 @@ from typing import Any
 from bot.dashboard import last_night
 from bot.dashboard.page import KINDS, SECTIONS, Dashboard
 from bot.dashboard.rules import IgnoreRules, Rule
+from bot.publish import rejections as rejected
 
 _BLOCK = re.compile(r"<!--\s*nightcrew:rules\s*-->(.*?)(?:<!--\s*/nightcrew:rules\s*-->|\Z)", re.S)
 _FENCED = re.compile(r"^ {0,3}(`{3,}|~{3,})[^\n]*\n(.*?)^ {0,3}\1[`~]*[ \t]*$", re.S | re.M)
@@ -33,6 +34,7 @@ def parse(body: str | None) -> Dashboard:
     if not blocks:
         return Dashboard(problems=("the rules block is missing: no rules are set",))
     rules, night, problems, broken = IgnoreRules(), None, [], False
+    rejections: list[rejected.Rejection] = []
     for raw in blocks:
         fenced = _FENCED.search(raw)
         text = fenced.group(2) if fenced else raw
@@ -45,10 +47,14 @@ def parse(body: str | None) -> Dashboard:
         read, found = _read(data)
         rules = rules.merge(read)
         problems += found
-        if night is None and isinstance(data, Mapping):
-            night = last_night.from_json(data.get("night"))
+        if isinstance(data, Mapping):
+            if night is None:
+                night = last_night.from_json(data.get("night"))
+            found, unread = rejected.read_list(data.get("rejections"))
+            rejections = rejected.apply_changes(rejections, found, ())
+            problems += unread
     problems += rules.problems()
-    return Dashboard(rules, night, tuple(problems), broken)
+    return Dashboard(rules, night, tuple(problems), broken, tuple(rejections))
 
 
 def _load(text: str) -> tuple[Any, str | None]:

@@ -41,6 +41,7 @@ class PullState:
     closed_by_nightcrew: bool = False  # closed because the finding was gone: not "ignored"
     path: str | None = None  # the finding's file; None when the marker predates paths
     fingerprints: tuple[str, ...] = ()  # a group PR's findings, in commit order; else ()
+    closed_at: str | None = None  # when it was closed or merged (ISO 8601); None while open
 
     @property
     def members(self) -> tuple[str, ...]:
@@ -127,6 +128,7 @@ def to_pull_state(info: PullInfo, full_name: str, prefix: str = BRANCH_PREFIX) -
         closed_by_nightcrew=marker.closed is not None,
         path=marker.path,
         fingerprints=marker.fingerprints,
+        closed_at=info.closed_at,
     )
 
 

@@ -33,6 +33,7 @@ class PullInfo:
     draft: bool = False
     mergeable: bool | None = None  # only on a single PR; None while GitHub computes it
     mergeable_state: str | None = None
+    closed_at: str | None = None  # when it was closed or merged (ISO 8601); None while open
 
 
 @dataclass(frozen=True)

@@ -388,6 +388,7 @@ def _pull(p: PullRequest, *, full: bool) -> PullInfo:
         draft=bool(p.draft),
         mergeable=p.mergeable if full else None,
         mergeable_state=p.mergeable_state if full else None,
+        closed_at=p.closed_at.isoformat() if p.closed_at is not None else None,
     )
 
 

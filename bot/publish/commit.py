@@ -6,7 +6,7 @@ a group is one commit per fix, stacked in order. A fix whose change no longer ap
 top of the group's earlier ones waits for a later night, as does one next to a fix that is
 already in a PR. Publishing stops for the rest of the night when the publisher says so (a
 rate limit, a token that may not write); fixes verified after that are kept in the report,
-unpublished.
+unpublished. Each recipe's quota of new PRs tonight (``quota``) is the publisher's to say.
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ from bot.model import Finding
 from bot.publish import grouping, messages
 from bot.publish.grouping import Claim, Group
 from bot.publish.proposal import NotPublished, Proposal, Published, Publisher
+from bot.publish.quota import Quota
 from bot.recipes.model import Recipe
 from bot.report.document import NightReport
-from bot.report.results import FixResult, NoteKind, Reason, Status, Step
+from bot.report.results import UNTESTED_TEXT, CoveredBy, FixResult, NoteKind, Reason, Status, Step
 from bot.sandbox.bwrap import Sandbox
 from bot.verify.footprint import function_at
 from bot.verify.grouped import Candidate, Outcome
@@ -42,6 +43,12 @@ class Refuting(Protocol):
     def refute_all(self, candidates: Sequence[Candidate]) -> Mapping[int, Refutation]: ...
 
 
+def requires_coverage(recipe: Recipe, config: RepoConfig) -> bool:
+    """The recipe's ``verify.require_coverage``, else the config's (default: required)."""
+    wanted = recipe.verify_require_coverage
+    return config.require_coverage if wanted is None else wanted
+
+
 class Publishing:
     """The night's publishing: commit each verified fix, hand it on, stop when told to."""
 
@@ -53,6 +60,7 @@ class Publishing:
         publisher: Publisher,
         report: NightReport,
         sandbox: Sandbox,
+        recipes: Sequence[Recipe] = (),
     ) -> None:
         self.repo, self.base_sha, self.config = repo, base_sha, config
         self.publisher, self.report, self.sandbox = publisher, report, sandbox
@@ -61,10 +69,26 @@ class Publishing:
         self._trees: dict[str, ast.Module | None] = {}  # base files, for the functions
         self.refuter: Refuting | None = None  # agent fixes' refuter, when agents run
         self._refuted: dict[int, Refutation] = {}
+        self.quotas: dict[str, Quota] = {}
+        for recipe in recipes:
+            self.quota(recipe)
 
     @property
     def stop_reason(self) -> str:
         return f"publishing stopped: {self.stopped.reason}" if self.stopped else ""
+
+    def quota(self, recipe: Recipe) -> Quota:
+        """The recipe's new PRs tonight, asked of the publisher once and put in the report.
+
+        A publisher that keeps no record (local branches, the bot's rebuild) gives none:
+        the recipe's ``pr.max_per_night``, and nothing in the report.
+        """
+        if recipe.id not in self.quotas:
+            found = self.publisher.quota(recipe)
+            if found is not None:
+                self.report.quotas.append(found.to_json())
+            self.quotas[recipe.id] = found or Quota(recipe.id, recipe.pr.max_per_night)
+        return self.quotas[recipe.id]
 
     def prior(self, recipe: Recipe, finding: Finding, branch: str) -> NotPublished | None:
         """The publisher's ``prior``; a finding already in an open PR claims its lines."""
@@ -86,18 +110,36 @@ class Publishing:
         verified: list[Candidate] = []
         for c in batch:
             outcome = outcomes.get(c.key)
-            if outcome is None or outcome.ok:
+            if outcome is not None and not outcome.ok:
+                results[c.key] = FixResult(
+                    c.finding,
+                    Status.REJECTED,
+                    outcome.reason,
+                    kind=Reason.TESTS_FAILED,
+                    diff_lines=c.diff_lines,
+                    steps=[*c.steps, *outcome.steps],
+                    costs=c.costs,
+                    covered_by=outcome.covered,
+                )
+            elif (
+                outcome is not None
+                and _untested(outcome)
+                and requires_coverage(c.recipe, self.config)
+            ):
+                results[c.key] = FixResult(
+                    c.finding,
+                    Status.REJECTED,
+                    f"{UNTESTED_TEXT}: the tests pass ({outcome.how}), but none of them runs "
+                    "this change; `verify.require_coverage: false` publishes such fixes as "
+                    "drafts labelled untested",
+                    kind=Reason.UNTESTED,
+                    diff_lines=c.diff_lines,
+                    steps=[*c.steps, *outcome.steps],
+                    costs=c.costs,
+                    covered_by=outcome.covered,
+                )
+            else:
                 verified.append(c)
-                continue
-            results[c.key] = FixResult(
-                c.finding,
-                Status.REJECTED,
-                outcome.reason,
-                kind=Reason.TESTS_FAILED,
-                diff_lines=c.diff_lines,
-                steps=[*c.steps, *outcome.steps],
-                costs=c.costs,
-            )
         verified = self._refute(verified, outcomes, results)
         planned = grouping.plan(
             verified,
@@ -147,7 +189,7 @@ class Publishing:
         kept: list[tuple[Candidate, FixResult, Proposal]] = []
         first, *rest = group.members
         result, evidence = self._verified(first, outcomes.get(first.key))
-        message = messages.commit_message(first.recipe, first.finding, evidence)
+        message = _message(first, outcomes.get(first.key), evidence)
         author = (self.config.author_name, self.config.author_email)
         sha = gitops.commit_patch(self.repo, self.base_sha, first.patch, message, *author)
         result.commit = sha
@@ -167,7 +209,7 @@ class Publishing:
                         result.kind = Reason.NEIGHBOUR_PROPOSED
                         results[c.key] = result
                         continue
-                    message = messages.commit_message(c.recipe, c.finding, evidence)
+                    message = _message(c, outcomes.get(c.key), evidence)
                     sha = result.commit = gitops.commit_all(tree, message, *author)
                     kept.append((c, result, self._proposal(c, sha, message, evidence, result)))
         proposal = kept[0][2] if len(kept) == 1 else self._group_proposal(group, kept, sha)
@@ -214,6 +256,7 @@ class Publishing:
             diff=c.patch,
             costs=c.costs,
             summary=c.summary,
+            untested=result.covered_by is not None and result.covered_by.untested,
         )
 
     def _group_proposal(
@@ -250,6 +293,7 @@ class Publishing:
                 strip_newline_in_stdout=False,
             ),
             costs=costs,
+            untested=any(fix.untested for fix in fixes),
             fixes=fixes,
             grouping=group.grouping,
             unit=group.unit,
@@ -274,6 +318,7 @@ class Publishing:
             steps=steps,
             costs=c.costs,
             summary=c.summary,
+            covered_by=outcome.covered if outcome is not None else None,
             refutation=refutation.to_json() if refutation is not None else None,
         )
         return result, evidence
@@ -305,6 +350,12 @@ class Publishing:
             if self.sandbox.active
             else f"tests ran unsandboxed: {self.sandbox.problem}"
         )
+        if outcome.covered is not None:  # first when it says no test executes the change
+            at = 0 if outcome.covered.untested else len(evidence)
+            evidence.insert(at, outcome.covered.describe())
+        python = self.report.python  # which Python ran the tests, and why
+        if python:
+            evidence.append(f"tests ran with {python.get('path')} ({python.get('why')})")
         if outcome.flaky:
             names = ", ".join(outcome.flaky)
             evidence.append(
@@ -315,6 +366,19 @@ class Publishing:
                 NoteKind.FLAKY, f"flaky test(s) seen verifying {c.finding.path}: {names}"
             )
         return evidence
+
+
+def _untested(outcome: Outcome) -> bool:
+    """The tests were measured, and none of them executed the fix's changed lines."""
+    return outcome.covered is not None and outcome.covered.untested
+
+
+def _message(c: Candidate, outcome: Outcome | None, evidence: list[str]) -> str:
+    """The fix's commit message; its Nightcrew-Covered-By trailer says 0 when no test ran
+    at all (verify.allow_lint_only), ``unknown`` when the tests ran unmeasured."""
+    covered = outcome.covered if outcome is not None else None
+    trailer = covered or CoveredBy(() if outcome is None else None, "not measured")
+    return messages.commit_message(c.recipe, c.finding, evidence, trailer)
 
 
 def _stack(tree: Path, c: Candidate, texts: dict[str, tuple[str, str]]) -> bool:

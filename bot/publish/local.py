@@ -16,6 +16,7 @@ from bot import gitops
 from bot.dashboard.state import BRANCH_PREFIX
 from bot.model import Finding
 from bot.publish.proposal import NotPublished, Proposal, Published
+from bot.publish.quota import Quota
 from bot.publish.trailers import Trailer
 from bot.recipes.model import Recipe
 from bot.report.document import PATCHES_DIR, NightReport
@@ -75,6 +76,11 @@ class LocalPublisher:
         text = gitops.format_patch(self.repo, proposal.commit, since=proposal.base)
         patch.write_text(text, encoding="utf-8")
         return Published(proposal.branch, patch=str(patch))
+
+    def quota(self, recipe: Recipe) -> Quota | None:
+        """No reviewers' record locally: every recipe gets its ``pr.max_per_night``."""
+        del recipe
+        return None
 
     def finish(self, report: NightReport) -> None:
         """Local branches are the user's to delete; nothing to tidy."""

@@ -9,6 +9,7 @@ from typing import Any
 from bot.model import Finding
 from bot.publish.trailers import Trailer, fits
 from bot.recipes.model import Recipe
+from bot.report.results import CoveredBy
 
 _SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -56,7 +57,9 @@ def title(recipe: Recipe, finding: Finding) -> str:
     return text.splitlines()[0][:100] if text else f"{recipe.title} in {finding.path}"
 
 
-def commit_message(recipe: Recipe, finding: Finding, evidence: list[str]) -> str:
+def commit_message(
+    recipe: Recipe, finding: Finding, evidence: list[str], covered: CoveredBy | None = None
+) -> str:
     """Subject, the why, the evidence, and trailers later nights and the bot read back."""
     why = recipe.description.strip().split("\n\n", 1)[0].replace("\n", " ")
     body = [
@@ -76,4 +79,6 @@ def commit_message(recipe: Recipe, finding: Finding, evidence: list[str]) -> str
     if fits(finding.path):
         body.append(Trailer.PATH.line(finding.path))  # a shard tells its own branches by it
     body.append(Trailer.FINGERPRINT.line(finding.fingerprint))
+    if covered is not None:
+        body.append(Trailer.COVERED_BY.line(covered.trailer))
     return "\n".join(body) + "\n"

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from bot.dashboard import markers
 from bot.publish.proposal import Proposal
-from bot.report.results import Step
+from bot.report.results import UNTESTED_TEXT, Step
 from bot.review.commands import USAGE
 
 BODY_LIMIT = 60_000
@@ -92,7 +92,7 @@ def pull_body(proposal: Proposal, *, limit: int = BODY_LIMIT) -> str:
     A group's body lists every fix with its own evidence, where one fix's body has one.
     """
     grouped = bool(proposal.fixes)
-    fixed_head = _group_what(proposal) if grouped else _what(proposal)
+    fixed_head = _untested(proposal) + (_group_what(proposal) if grouped else _what(proposal))
     tail_parts = (_recipe(proposal), _costs(proposal.costs), _steering(), _marker(proposal))
     fixed_tail = "\n\n".join(part for part in tail_parts if part) + "\n"
     evidence = _group_evidence if grouped else _evidence
@@ -122,6 +122,15 @@ def pull_body(proposal: Proposal, *, limit: int = BODY_LIMIT) -> str:
 
 def _marker(proposal: Proposal) -> str:
     return pull_marker(proposal).render()
+
+
+def _untested(proposal: Proposal) -> str:
+    if not proposal.untested:
+        return ""
+    return (
+        f"> [!WARNING]\n> **Untested: {UNTESTED_TEXT}.** The tests pass, but none of them runs "
+        "this change, so they prove nothing about it: review it as code no test checks.\n\n"
+    )
 
 
 def _what(proposal: Proposal) -> str:

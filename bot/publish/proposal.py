@@ -1,7 +1,8 @@
 """Where verified fixes go (pure): the Publisher protocol and the values it takes and gives.
 
-The night calls ``prior`` for each finding before trying it (is it already proposed,
-ignored, or over a limit?), and ``publish`` for each verified fix, whose commit already
+The night asks ``quota`` once per recipe (how many of its fixes to try tonight), calls
+``prior`` for each finding before trying it (is it already proposed, ignored, or over a
+limit?), and ``publish`` for each verified fix, whose commit already
 exists (one commit on the base, authored by Nightcrew). A GitHub publisher pushes that
 commit and opens a PR; the local one makes a branch and writes a patch. A group of fixes
 (``pr.grouping``) is one Proposal whose ``fixes`` are its members, one commit each, stacked
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.model import Finding
+from bot.publish.quota import Quota
 from bot.recipes.model import Recipe
 from bot.report.document import NightReport
 from bot.report.results import Reason, Step
@@ -35,6 +37,7 @@ class Proposal:
     diff: str  # `git diff base commit`
     costs: dict[str, float] = field(default_factory=dict)  # agents: tokens, dollars
     summary: str = ""  # an agent's own account of the change (untrusted: quote it)
+    untested: bool = False  # no test executes its lines; published as a draft labelled so
     fixes: tuple[Proposal, ...] = ()  # a group's members, in commit order; () for one fix
     grouping: str = "finding"  # how the group was formed (recipes.model.GROUPINGS)
     unit: str = "<module>"  # grouping by function: the def or class the fixes are in
@@ -72,6 +75,10 @@ class Publisher(Protocol):
 
     def publish(self, proposal: Proposal) -> Published | NotPublished:
         """Make the verified fix visible; never raises for expected failures."""
+        ...
+
+    def quota(self, recipe: Recipe) -> Quota | None:
+        """The recipe's new PRs tonight from its record here; None: no record (its maximum)."""
         ...
 
     def finish(self, report: NightReport) -> None:

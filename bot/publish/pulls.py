@@ -35,15 +35,16 @@ from bot.github.api import ApiError, CommitInfo, RepoApi
 from bot.github.client import Connection
 from bot.github.push import LeaseRejected, PushError, push
 from bot.model import Finding
-from bot.publish import faults, ledger, pr_text, tidy
+from bot.publish import faults, ledger, pr_text, quota, tidy
 from bot.publish.decorations import Decorations
 from bot.publish.faults import PERMISSIONS_HINT as PERMISSIONS_HINT  # the action's
 from bot.publish.ledger import Action
 from bot.publish.proposal import NotPublished, Proposal, Published
+from bot.publish.quota import Quota
 from bot.publish.refresh import Refresh, Verdict
 from bot.recipes.model import Recipe
 from bot.report.document import NightReport
-from bot.report.results import NoteKind, Reason
+from bot.report.results import UNTESTED_LABEL, NoteKind, Reason
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,11 @@ class GitHubPublisher:
     def publish(self, proposal: Proposal) -> Published | NotPublished:
         with self._lock:
             return self._guarded_publish(proposal)
+
+    def quota(self, recipe: Recipe) -> Quota:
+        """The recipe's new PRs tonight, from its merged and closed PRs (``quota.of_recipe``)."""
+        with self._lock:
+            return quota.of_recipe(recipe.id, recipe.pr.max_per_night, self.state.pulls)
 
     def finish(self, report: NightReport) -> None:
         """Close PRs whose finding is gone, delete abandoned branches, note what was done."""
@@ -261,7 +267,7 @@ class GitHubPublisher:
                 base=self.base_branch,
                 title=pr_text.title(proposal),
                 body=pr_text.pull_body(proposal),
-                draft=self.draft or proposal.recipe.pr.draft,
+                draft=self.draft or proposal.recipe.pr.draft or proposal.untested,
             )
         except ApiError as exc:
             if not exc.already_exists:
@@ -293,7 +299,8 @@ class GitHubPublisher:
                 fingerprints=members if proposal.fixes else (),
             )
         )
-        problems, limited = self.decorations.apply(number, proposal.recipe.pr.labels)
+        untested = (UNTESTED_LABEL,) if proposal.untested else ()
+        problems, limited = self.decorations.apply(number, (*proposal.recipe.pr.labels, *untested))
         if limited is not None:
             self.stop(limited)
         kind = "repaired" if expect is not None else "opened"

@@ -2,7 +2,8 @@
 
 Fix commits carry them so that later nights and the bot can tell a commit is Nightcrew's
 and for which finding (``FINGERPRINT``), made by which recipe (``RECIPE``, ``id@version``)
-for which rule, and, so that a shard can tell its own branches, in which file (``PATH``).
+for which rule, and, so that a shard can tell its own branches, in which file (``PATH``);
+and how many tests executed the changed lines (``COVERED_BY``: a number, or ``unknown``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ class Trailer(StrEnum):
     RULE = "Nightcrew-Rule"
     PATH = "Nightcrew-Path"
     FINGERPRINT = "Nightcrew-Fingerprint"
+    COVERED_BY = "Nightcrew-Covered-By"  # how many tests executed the changed lines, or unknown
 
     def line(self, value: str) -> str:
         """The ``key: value`` line for a commit message (``fits(value)`` says if it reads back)."""

@@ -69,6 +69,8 @@ def _build(data: dict[str, Any], source: Path, builtin: bool) -> Recipe:
     if "mode" in verify:
         fields["verify_mode"] = verify["mode"]
     fields |= _pick(verify, ("allow_lint_only",))
+    if "require_coverage" in verify:
+        fields["verify_require_coverage"] = verify["require_coverage"]
     pr_fields = _pick(pr, ("title", "body", "grouping", "max_per_night", "draft"))
     pr_fields |= _pick(pr, ("labels",), tuple)
     tests = tuple(

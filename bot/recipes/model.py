@@ -95,7 +95,7 @@ class PrSettings:
     labels: tuple[str, ...] = ("nightcrew",)
     # One of GROUPINGS; None: the config's ``pr.grouping`` (whose default is "finding").
     grouping: str | None = None
-    max_per_night: int = 5
+    max_per_night: int = 5  # the ceiling of its quota (bot.publish.quota)
     draft: bool = False
 
 
@@ -122,6 +122,7 @@ class Recipe:
     verify_timeout: float | None = None  # seconds; None: derived from the baseline run
     allow_lint_only: bool = False  # publish without tests when the repo has none
     verify_mode: str = "grouped"  # or "each": one test run per fix
+    verify_require_coverage: bool | None = None  # None: the config's verify.require_coverage
     pr: PrSettings = field(default_factory=PrSettings)
     tests: tuple[FixtureCase, ...] = ()
     source: Path | None = None  # the YAML file it came from

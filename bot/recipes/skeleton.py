@@ -59,7 +59,7 @@ pr:
   # Placeholders: {recipe} {recipe_title} {recipe_version} {rule} {message} {path} {line}
   title: "{recipe_title} in {path}"
   labels: [nightcrew]
-  max_per_night: 5
+  max_per_night: 5  # at most; fewer on GitHub while reviewers close its PRs unmerged
 # `nightcrew recipes test` runs these through the real finder and fixer. A case without
 # `path:` is written to a file the scope takes (example.py for "**/*.py").
 tests:

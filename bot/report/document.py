@@ -87,10 +87,21 @@ class NightReport:
     recipes_searched: list[str] = field(default_factory=list)  # finders completed tonight
     agents: dict[str, Any] | None = None  # the agent session's totals, when agents ran
     sandbox: str | None = None  # where code under test ran (bot.sandbox.Sandbox.describe)
+    # Which Python ran the tests and why (bot.verify.interpreter.Interpreter.to_json).
+    python: dict[str, Any] | None = None
+    # Rejections remembered across nights (bot.publish.memory), as their JSON: those that
+    # made tonight skip a finding, those learnt tonight, the fingerprints forgotten.
+    rejected_earlier: list[dict[str, Any]] = field(default_factory=list)
+    rejections_remembered: list[dict[str, Any]] = field(default_factory=list)
+    rejections_forgotten: list[str] = field(default_factory=list)
+    # Each recipe's new PRs tonight and why (bot.publish.quota.Quota.to_json); [] locally.
+    quotas: list[dict[str, Any]] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         by_status = Counter(r.status for r in self.fixes)
-        return {"found": len(self.findings)} | {s.value: by_status.get(s, 0) for s in Status}
+        counts = {"found": len(self.findings)} | {s.value: by_status.get(s, 0) for s in Status}
+        untested = sum(1 for r in self.fixes if r.kind is Reason.UNTESTED)
+        return counts | ({Reason.UNTESTED.value: untested} if untested else {})
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -113,6 +124,11 @@ class NightReport:
             "recipes_searched": self.recipes_searched,
             "agents": self.agents,
             "sandbox": self.sandbox,
+            "python": self.python,
+            "rejected_earlier": self.rejected_earlier,
+            "rejections_remembered": self.rejections_remembered,
+            "rejections_forgotten": self.rejections_forgotten,
+            "quotas": self.quotas,
             "notes": [n.to_json() for n in self.notes],
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "out_dir": self.out_dir,
@@ -132,6 +148,7 @@ class NightReport:
             f"Started {self.started_at}; took {self.timings.get('total', 0.0):.1f}s. "
             f"Recipes: {', '.join(self.recipes) or 'none'}. "
             f"Tests: `{self.test_command or 'none'}` ({len(self.test_runs)} runs"
+            + (f"; Python: {_python(self.python)}" if self.python else "")
             + (f"; sandbox: {self.sandbox}" if self.sandbox else "")
             + ").",
             "",
@@ -145,15 +162,18 @@ class NightReport:
             lines += [
                 "## Fixes",
                 "",
-                "| status | recipe | where | what | branch or reason |",
-                "|---|---|---|---|---|",
+                "| status | recipe | where | what | branch or reason | tests that executed it |",
+                "|---|---|---|---|---|---|",
             ]
             for r in self.fixes:
                 f = r.finding
                 outcome = f"`{r.branch}`" if r.status is Status.VERIFIED else _cell(r.reason)
+                status = r.status.value
+                if r.kind is Reason.UNTESTED or (r.covered_by and r.covered_by.untested):
+                    status += " (untested)"
                 lines.append(
-                    f"| {r.status.value} | {f.recipe} | `{f.path}:{f.start_line}` "
-                    f"| {_cell(f.message)} ({f.rule}) | {outcome} |"
+                    f"| {status} | {f.recipe} | `{f.path}:{f.start_line}` "
+                    f"| {_cell(f.message)} ({f.rule}) | {outcome} | {_covered(r)} |"
                 )
             lines.append("")
             lines += _refuted(self.fixes)
@@ -171,6 +191,18 @@ class NightReport:
             ]
             lines += [f"- skipped: {_cell(str(s))}" for s in a.get("skipped", [])]
             lines.append("")
+        if self.rejected_earlier:
+            lines += ["## Rejected earlier", ""]
+            lines += [
+                f"- `{r.get('path')}:{r.get('line')}` {r.get('rule')}: rejected on "
+                f"{str(r.get('at', ''))[:10]} (base `{str(r.get('base', ''))[:10]}`): "
+                f"{_cell(str(r.get('reason', '')))}"
+                for r in self.rejected_earlier
+            ]
+            lines.append("")
+        lowered = lowered_quotas(self.quotas)
+        if lowered:
+            lines += ["## Fewer PRs tonight", ""] + [f"- {_cell(q)}" for q in lowered] + [""]
         if self.recipes_skipped:
             lines += ["## Recipes not run", ""]
             lines += [f"- `{i}`: {r}" for i, r in self.recipes_skipped]
@@ -180,8 +212,40 @@ class NightReport:
         return "\n".join(lines)
 
 
+def _python(python: dict[str, Any]) -> str:
+    version = f", {python['version']}" if python.get("version") else ""
+    return f"`{python.get('path')}` ({python.get('why')}{version})"
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _covered(r: FixResult) -> str:
+    """How many tests executed the fix's changed lines, naming up to five."""
+    c = r.covered_by
+    if c is None or c.tests is None:
+        return "" if c is None else f"unknown ({_cell(c.why)})"
+    if not c.tests:
+        return "none"
+    shown = ", ".join(f"`{_cell(t)}`" for t in c.tests[:5])
+    return f"{len(c.tests)}: {shown}" + (" …" if len(c.tests) > 5 else "")
+
+
+def lowered_quotas(quotas: Any) -> list[str]:
+    """A line for each recipe whose quota tonight is below its maximum: "`r`: 2 of 5: …".
+
+    ``quotas`` is a report's ``quotas`` (``bot.publish.quota.Quota.to_json``), read leniently.
+    """
+    lowered: dict[str, str] = {}  # one line per recipe (merged shards' reports repeat them)
+    for q in quotas if isinstance(quotas, list) else ():
+        if not isinstance(q, dict) or str(q.get("recipe")) in lowered:
+            continue
+        limit, top = q.get("limit"), q.get("max_per_night")
+        if isinstance(limit, int) and isinstance(top, int) and limit < top:
+            text = q.get("text") or f"{limit} of {top}"
+            lowered[str(q.get("recipe"))] = f"`{q.get('recipe')}`: {text}"
+    return list(lowered.values())
 
 
 REPORT_TEST_CHARS = 4000  # of a refuting test shown in report.md (report.json keeps more)
@@ -259,8 +323,8 @@ def write_report(report: NightReport) -> dict[str, Any]:
 # --- reading a report back ----------------------------------------------------------------------
 
 # Keys whose values the report's readers iterate (bot.report.summary, bot.report.merge).
-_LISTS_OF_OBJECTS = ("fixes", "recipes_skipped")
-_LISTS = ("findings", "recipes", "notes", "prs", "branches", "test_runs")
+_LISTS_OF_OBJECTS = ("fixes", "recipes_skipped", "rejected_earlier", "rejections_remembered")
+_LISTS = ("findings", "recipes", "notes", "prs", "branches", "test_runs", "rejections_forgotten")
 
 
 def read_json(path: Path) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from bot import __version__
 from bot.report.results import Note, NoteKind
 
 # Lists whose entries repeat across shards (every shard runs the same recipes).
-_DEDUPED_LISTS = frozenset({"recipes", "recipes_skipped", "notes"})
+_DEDUPED_LISTS = frozenset({"recipes", "recipes_skipped", "notes", "quotas"})
 
 
 def merge_reports(reports: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

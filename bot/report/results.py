@@ -16,6 +16,7 @@ class Reason(StrEnum):
     NO_FIX = "no-fix"  # no automatic fix, or only an unsafe one the recipe does not allow
     ALREADY_PROPOSED = "already-proposed"  # its branch or PR exists
     IGNORED = "ignored"  # a reviewer closed its PR unmerged, or a dashboard rule
+    REJECTED_EARLIER = "rejected-earlier"  # the tests rejected its fix on an earlier night
     NIGHT_LIMIT = "night-limit"  # the night's verified-fix limit was reached
     RECIPE_LIMIT = "recipe-limit"  # the recipe's per-night limit was reached
     OPEN_LIMIT = "open-limit"  # no free slot under the open-PR limit
@@ -37,6 +38,7 @@ class Reason(StrEnum):
     NO_TESTS = "no-tests"  # nothing can verify it, and the recipe wants tests
     IMPORT_ORIGIN = "import-origin"  # tests would import an installed copy, not the fix
     TESTS_FAILED = "tests-failed"  # the tests fail with the fix and pass without it
+    UNTESTED = "untested"  # the tests pass, but no test executes the changed lines
     REFUTED = "refuted"  # a test the refuter wrote passes on the base and fails with the fix
     ERROR = "error"  # Nightcrew itself failed on this finding
 
@@ -73,6 +75,7 @@ class NoteKind(StrEnum):
     PERMISSION_DENIED = "permission-denied"  # publishing stopped: the token may not write
     TIDY = "tidy"  # the publisher's end-of-night work (stale PRs, abandoned branches)
     DASHBOARD = "dashboard"
+    REJECTED_EARLIER = "rejected-earlier"  # findings skipped, or tried again, by the memory
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,53 @@ class Status(StrEnum):
     ERRORED = "errored"  # Nightcrew itself failed on this finding; the night went on
 
 
+UNTESTED_TEXT = "no test executes the changed lines"
+UNTESTED_LABEL = "untested"  # the label of a PR published with require_coverage: false
+SHOWN_TESTS = 5  # tests named in a report, a PR body
+
+
+@dataclass(frozen=True)
+class CoveredBy:
+    """Which tests executed at least one of a fix's changed lines; ``tests`` None: unknown."""
+
+    tests: tuple[str, ...] | None
+    why: str = ""  # why it is unknown
+
+    @property
+    def count(self) -> int | None:
+        return None if self.tests is None else len(self.tests)
+
+    @property
+    def untested(self) -> bool:
+        """Known, and no test executed the change."""
+        return self.tests == ()
+
+    @property
+    def trailer(self) -> str:
+        """The value of the ``Nightcrew-Covered-By`` trailer: a number, or ``unknown``."""
+        return "unknown" if self.tests is None else str(len(self.tests))
+
+    def describe(self) -> str:
+        """One line for evidence: how many tests executed the change, and which."""
+        if self.tests is None:
+            return f"which tests executed the changed lines is unknown: {self.why}"
+        if not self.tests:
+            return f"{UNTESTED_TEXT}: the tests pass, but none of them runs this change"
+        shown = ", ".join(self.tests[:SHOWN_TESTS])
+        more = len(self.tests) - SHOWN_TESTS
+        word = "test executes" if len(self.tests) == 1 else "tests execute"
+        return f"{len(self.tests)} {word} the changed lines: {shown}" + (
+            f" and {more} more" if more > 0 else ""
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        shown = list((self.tests or ())[:SHOWN_TESTS])
+        data: dict[str, Any] = {"count": self.count, "tests": shown}
+        if self.tests is None:
+            data["why"] = self.why
+        return data
+
+
 @dataclass(frozen=True)
 class Step:
     """One check in a fix's verification record."""
@@ -134,6 +184,7 @@ class FixResult:
     costs: dict[str, float] = field(default_factory=dict)  # agents: tokens, dollars, turns
     summary: str = ""  # what an agent said it did (untrusted model text)
     kind: Reason | None = None  # the reason as a value; None only while the fix is judged
+    covered_by: CoveredBy | None = None  # None: no test run judged it
     refutation: dict[str, Any] | None = None  # an agent fix's refuter (bot.agents.refute)
 
     def to_json(self) -> dict[str, Any]:
@@ -156,6 +207,7 @@ class FixResult:
             "duration": round(self.duration, 3),
             "costs": self.costs,
             "summary": self.summary,
+            "covered_by": self.covered_by.to_json() if self.covered_by is not None else None,
             "refutation": self.refutation,
             "verification": [
                 {

@@ -10,12 +10,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.actions.workflow import warning
-from bot.report.results import NoteKind, note_kind, note_text
+from bot.report.document import lowered_quotas
+from bot.report.results import UNTESTED_TEXT, NoteKind, Reason, note_kind, note_text
 
 # GitHub shows at most 10 warning annotations per step; the rest are in the job summary.
 MAX_ANNOTATIONS = 10
 # Rows per table in the job summary (a step's summary may be at most 1 MiB).
 MAX_SUMMARY_ROWS = 50
+REJECTED_EARLIER = Reason.REJECTED_EARLIER.value
 
 
 def pr_urls(report: Mapping[str, Any]) -> list[str]:
@@ -71,11 +73,22 @@ def _is_published(fix: Mapping[str, Any]) -> bool:
     return fix.get("status") == "published" or _url(fix) is not None
 
 
+def _untested(fix: Mapping[str, Any]) -> bool:
+    """Not published: no test executes its changed lines."""
+    return fix.get("reason_kind") == Reason.UNTESTED.value and not _is_published(fix)
+
+
+def _untested_draft(fix: Mapping[str, Any]) -> bool:
+    """Published, though no test executes its changed lines (``require_coverage: false``)."""
+    covered = fix.get("covered_by")
+    return isinstance(covered, Mapping) and covered.get("count") == 0 and _is_published(fix)
+
+
 def _not_fixed(report: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """Findings that were not fixed and say why: rejected first, then errored, then skipped."""
-    order = {"rejected": 0, "errored": 1, "skipped": 2}
+    """Findings that were not fixed and say why: untested, rejected, errored, then skipped."""
+    order = {"untested": 0, "rejected": 1, "errored": 2, "skipped": 3}
     unfixed = [
-        fix
+        {**fix, "status": "untested"} if _untested(fix) else fix
         for fix in report.get("fixes", ())
         if fix.get("status") in order and fix.get("reason") and not _is_published(fix)
     ]
@@ -86,9 +99,14 @@ def annotations(report: Mapping[str, Any], limit: int = MAX_ANNOTATIONS) -> list
     """``::warning file=…,line=…::`` for findings that were not fixed (the first ``limit``).
 
     A finding skipped because of its branch (an open PR, or one closed to ignore it) is
-    someone's decision already, so it gets no annotation.
+    someone's decision already, and one the tests rejected on an earlier night was annotated
+    then, so neither gets an annotation.
     """
-    unfixed = [f for f in _not_fixed(report) if not (f["status"] == "skipped" and f.get("branch"))]
+    unfixed = [
+        f
+        for f in _not_fixed(report)
+        if not (f["status"] == "skipped" and f.get("branch")) and _heading(f) != REJECTED_EARLIER
+    ]
     return [
         warning(
             f"{fix.get('message', '')}: {fix['status']}: {fix['reason']}",
@@ -103,7 +121,7 @@ def annotations(report: Mapping[str, Any], limit: int = MAX_ANNOTATIONS) -> list
 def job_summary(
     report: Mapping[str, Any], *, dry_run: bool = False, title: str = "Nightcrew"
 ) -> str:
-    """The job summary: counts, published PRs, what was not fixed and why, notes."""
+    """The job summary: counts, published PRs, what was not fixed and why, lowered quotas, notes."""
     c = counts(report)
     dollars = cost(report)
     heading = f"## {title}"
@@ -126,6 +144,7 @@ def job_summary(
         lines += [
             f"- {_link(fix)} `{fix.get('path')}:{fix.get('line')}` "
             f"{_cell(str(fix.get('message', '')))} ({fix.get('rule')})"
+            + (f" **untested (draft): {UNTESTED_TEXT}**" if _untested_draft(fix) else "")
             for fix in published[:MAX_SUMMARY_ROWS]
         ]
         lines += [*_more(len(published)), ""]
@@ -146,11 +165,13 @@ def job_summary(
         ]
         lines += [*_more(len(unpublished)), ""]
     for status, heading_text in (
+        ("untested", f"Not published: {UNTESTED_TEXT}"),
         ("rejected", "Rejected, and why"),
         ("errored", "Errored (Nightcrew's own failures)"),
+        (REJECTED_EARLIER, "Rejected earlier (not tried until the code or the tests change)"),
         ("skipped", "Skipped, and why"),
     ):
-        rows = [fix for fix in _not_fixed(report) if fix["status"] == status]
+        rows = [fix for fix in _not_fixed(report) if _heading(fix) == status]
         if not rows:
             continue
         lines += [f"### {heading_text}", "", _row(["where", "rule", "why"]), _row(["---"] * 3)]
@@ -165,6 +186,9 @@ def job_summary(
             for fix in rows[:MAX_SUMMARY_ROWS]
         ]
         lines += [*_more(len(rows)), ""]
+    lowered = lowered_quotas(report.get("quotas"))
+    if lowered:
+        lines += ["### Fewer PRs tonight", ""] + [f"- {_cell(q)}" for q in lowered] + [""]
     skipped_recipes = report.get("recipes_skipped", ())
     if skipped_recipes:
         lines += ["### Recipes not run", ""]
@@ -173,6 +197,11 @@ def job_summary(
     if notes:
         lines += ["### Notes", ""] + [f"- {_cell(note_text(n))}" for n in notes] + [""]
     return "\n".join(lines)
+
+
+def _heading(fix: Mapping[str, Any]) -> str:
+    """The table a fix that was not fixed is listed in: its status, or "rejected earlier"."""
+    return REJECTED_EARLIER if fix.get("reason_kind") == REJECTED_EARLIER else fix["status"]
 
 
 def _why_unpublished(fix: Mapping[str, Any]) -> str:

@@ -36,6 +36,7 @@ from bot.model import Finding
 from bot.night import NightOptions, run_night
 from bot.publish import pr_text
 from bot.publish.proposal import NotPublished, Proposal, Published
+from bot.publish.quota import Quota
 from bot.recipes.model import Recipe
 from bot.report.document import NightReport
 from bot.report.results import Reason, Status
@@ -120,6 +121,11 @@ class PullRebuilder:
         except ApiError as exc:
             self.note = f"The PR description could not be updated: {exc}."
         return Published(self.pull.branch, url=self.pull.url)
+
+    def quota(self, recipe: Recipe) -> Quota | None:
+        """Rebuilding one PR is no new PR: no quota beyond the recipe's own."""
+        del recipe
+        return None
 
     def finish(self, report: NightReport) -> None:
         """Nothing to tidy: the bot touches only its one PR."""

@@ -357,12 +357,15 @@ def prepare(
     bwrap: str | None = None,
     network: bool = False,
     writable: Iterable[str] = (),
+    keep: Iterable[Path] = (),
 ) -> Sandbox:
     """The night's sandbox for ``mode`` (see :data:`MODES`).
 
     ``auto`` uses bubblewrap when it works and says why not otherwise; ``required`` raises
     :class:`SandboxUnavailable` instead; ``disabled`` never sandboxes. ``scratch`` is a folder
-    that outlives the night's test runs (cleaned git configs are written there).
+    that outlives the night's test runs (cleaned git configs are written there). ``keep``:
+    what must stay visible (read-only) besides the repository and Nightcrew's own Python,
+    such as the tests' interpreter, its virtualenv and its base Python.
     """
     if mode not in MODES:
         raise ValueError(f"unknown sandbox mode {mode!r}")
@@ -387,7 +390,9 @@ def prepare(
     made = Sandbox(
         bwrap=found,
         mode=mode,
-        hidden=hidden_paths(env, extra_hidden, keep=[repo, Path(sys.prefix), Path(sys.executable)]),
+        hidden=hidden_paths(
+            env, extra_hidden, keep=[repo, Path(sys.prefix), Path(sys.executable), *keep]
+        ),
         masks=tuple(masks),
         empty=_empty_file(scratch),
         network=network,

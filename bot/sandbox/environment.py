@@ -153,9 +153,9 @@ def test_env(
     """The environment a test command runs in, for code in ``worktree``.
 
     Scrubbed of secrets; the worktree's source roots first on ``PYTHONPATH`` (inherited by
-    any ``python -c "import pkg"`` the suite spawns); the directory of ``python`` first on
-    ``PATH`` so ``python`` and ``pytest`` are the ones Nightcrew runs with; no bytecode
-    written into the tree.
+    any ``python -c "import pkg"`` the suite spawns); the directory of ``python`` (the tests'
+    interpreter, bot.verify.interpreter) first on ``PATH`` so ``python`` and ``pytest`` are
+    its own; no bytecode written into the tree.
     """
     env = scrub_env(base_env)
     env["PYTHONPATH"] = _prepend([str(p) for p in source_roots(worktree)], env.get("PYTHONPATH"))

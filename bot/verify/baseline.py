@@ -1,7 +1,8 @@
 """The baseline: each test command once on the base commit, before any fix is tried.
 
-A command that does not exist or hangs on the base commit is bad input: the night stops
-here, before any branch, patch or PR is made.
+A command that does not exist, hangs, or can verify nothing on the base commit (a broken
+suite: bot.verify.compare.broken_baseline) is bad input: the night stops here, before any
+fix is tried and before any branch, patch or PR is made.
 """
 
 from __future__ import annotations
@@ -14,8 +15,13 @@ from bot.report.document import NightReport, TestRunRecord
 from bot.report.progress import Phase, Progress, RunFinished, RunKind, RunStarted, tell
 from bot.report.results import NoteKind
 from bot.sandbox.bwrap import Sandbox
-from bot.sandbox.environment import test_env
+from bot.sandbox.environment import redact_env, test_env
+from bot.verify.broken import broken_suite
+from bot.verify.compare import broken_baseline
+from bot.verify.interpreter import Interpreter
 from bot.verify.runs import TestRun, run_tests
+
+LOG_READ_BYTES = 4 * 1024 * 1024  # of a broken baseline's log, searched for its first error
 
 
 def record(purpose: str, run: TestRun) -> TestRunRecord:
@@ -43,18 +49,27 @@ def run_baselines(
     sandbox: Sandbox,
     report: NightReport,
     progress: Progress,
+    interpreter: Interpreter,
 ) -> dict[str, TestRun]:
     """Each command's run on the base tree, recorded in the report."""
     baselines: dict[str, TestRun] = {}
     if not commands:
         return baselines
     report.test_command = " && ".join(commands)
-    test_environment = test_env(env, tree)
+    python = interpreter.path
+    test_environment = test_env(env, tree, python)
     for command in commands:
         started = RunStarted(RunKind.BASELINE, f"the base commit {base_sha[:10]}", command)
         tell(progress, Phase.BASELINE, started)
         run = run_tests(
-            command, tree, test_environment, timeout, log_dir, "baseline", sandbox=sandbox
+            command,
+            tree,
+            test_environment,
+            timeout,
+            log_dir,
+            "baseline",
+            python=python,
+            sandbox=sandbox,
         )
         tell(progress, Phase.BASELINE, RunFinished(RunKind.BASELINE, run.duration))
         if run.not_found:
@@ -71,6 +86,17 @@ def run_baselines(
             )
         baselines[command] = run
         report.test_runs.append(record("baseline", run))
+        broken = broken_baseline(run)
+        if broken is not None:
+            raise broken_suite(
+                command,
+                broken,
+                _log_text(run, env),
+                str(run.log_path) if run.log_path else None,
+                interpreter.describe(),
+                python,
+                no_tests=run.junit is not None and run.junit.tests == 0,
+            )
         failing = len(run.failed or ())
         progress(
             Phase.BASELINE,
@@ -84,3 +110,15 @@ def run_baselines(
                 "fixes are judged on new failures only",
             )
     return baselines
+
+
+def _log_text(run: TestRun, env: Mapping[str, str]) -> str:
+    """The start of a run's log (where a collection error is), secrets redacted."""
+    text = run.output_tail
+    if run.log_path is not None:
+        try:
+            with open(run.log_path, "rb") as log:
+                text = log.read(LOG_READ_BYTES).decode("utf-8", errors="replace")
+        except OSError:
+            pass
+    return redact_env(text, env)

@@ -32,6 +32,7 @@ class Checks:
 
     env: Mapping[str, str]
     sandbox: Sandbox
+    python: str = sys.executable  # the tests' interpreter (bot.verify.interpreter)
     base_lint: RuffReport = field(default_factory=RuffReport)
     linted: set[str] = field(default_factory=set)
     origins: dict[str, tuple[bool, str]] = field(default_factory=dict)  # path -> inside, where
@@ -165,8 +166,8 @@ class Checks:
             if not path.endswith(".py"):
                 continue
             if path not in self.origins:
-                env = test_env(self.env, tree)
-                origin = module_origin(tree, path, env, sys.executable, sandbox=self.sandbox)
+                env = test_env(self.env, tree, self.python)
+                origin = module_origin(tree, path, env, self.python, sandbox=self.sandbox)
                 if origin is None:
                     self.origins[path] = (True, "")
                 elif Path(origin).resolve().is_relative_to(tree.resolve()):

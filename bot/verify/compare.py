@@ -40,7 +40,11 @@ def _not_found(run: TestRun) -> str:
 
 
 def baseline_problem(run: TestRun) -> str | None:
-    """Why this baseline run cannot verify anything, or None if it can."""
+    """Why this baseline run cannot verify anything, or None if it can.
+
+    A night stops on such a baseline (bot.verify.baseline); a fix compared with one is
+    rejected saying why.
+    """
     if run.not_found:
         return _not_found(run)
     if run.timed_out:
@@ -48,20 +52,44 @@ def baseline_problem(run: TestRun) -> str | None:
             f"the baseline run timed out after {run.timeout:.0f}s, so nothing could be "
             f"verified; raise the timeout or {CONFIG_HINT} to a faster command"
         )
+    broken = broken_baseline(run)
+    if broken is None:
+        return None
+    hint = f"; {CONFIG_HINT}" if run.junit is not None and run.junit.tests == 0 else ""
+    return f"{broken}, so it cannot verify any fix{hint}"
+
+
+def broken_baseline(run: TestRun) -> str | None:
+    """What is wrong with a baseline that ran to its end but passed no test, or None.
+
+    pytest (with its report): it was interrupted, failed inside or was called wrongly
+    (exit 2, 3, 4), collected no test, or no test passed. pytest without a report: it
+    failed before it could write one (``No module named pytest``). Any other command: it
+    failed.
+    """
     if run.junit is not None:
         if run.returncode in PYTEST_BROKEN:
             return (
-                f"on the base commit pytest {PYTEST_BROKEN[run.returncode]} "
-                f"(exit {run.returncode}), so nothing could be verified"
+                f"on the base commit pytest {PYTEST_BROKEN[run.returncode]} (exit {run.returncode})"
             )
         if run.junit.tests == 0:
-            return f"on the base commit `{run.command}` ran no tests; {CONFIG_HINT}"
+            return f"on the base commit `{run.command}` ran no tests"
+        if not run.junit.passed:
+            return (
+                f"on the base commit no test of `{run.command}` passes ({len(run.junit.failed)} "
+                f"failing, {run.junit.skipped} skipped)"
+            )
         return None
-    if run.returncode != 0:
-        return (
-            f"`{run.command}` already fails on the base commit (exit {run.returncode}), "
-            "so it cannot verify this fix"
+    if run.pytest and run.returncode != 0:
+        what = (
+            f"pytest {PYTEST_BROKEN[run.returncode]}"
+            if run.returncode in PYTEST_BROKEN
+            else f"`{run.command}` did not run its tests"
         )
+        why = run.junit_problem or "pytest wrote no JUnit report"
+        return f"on the base commit {what} (exit {run.returncode}; {why})"
+    if run.returncode != 0:
+        return f"`{run.command}` already fails on the base commit (exit {run.returncode})"
     return None
 
 

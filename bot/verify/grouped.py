@@ -11,6 +11,7 @@ twice, so a flaky test costs one rerun, never a silently rejected good fix.
 from __future__ import annotations
 
 import ast
+import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -31,9 +32,10 @@ from bot.report.progress import (
     silent,
     tell,
 )
-from bot.report.results import Step
+from bot.report.results import CoveredBy, Step
 from bot.sandbox.bwrap import NONE as NO_SANDBOX
 from bot.sandbox.bwrap import Sandbox
+from bot.verify import evidence
 from bot.verify.compare import Comparison, compare
 from bot.verify.footprint import Footprint, function_at, names_used, plan_groups, suspects
 from bot.verify.impact import ImportGraph
@@ -71,6 +73,7 @@ class Outcome:
     reason: str
     steps: tuple[Step, ...] = ()
     flaky: tuple[str, ...] = ()
+    covered: CoveredBy | None = None  # the tests that executed its changed lines, in the run
 
 
 @dataclass
@@ -84,6 +87,8 @@ class SetRun:
     steps: list[Step] = field(default_factory=list)
     texts: dict[str, str] = field(default_factory=dict)  # the tree's changed files
     attributable: bool = True  # False: the failure says nothing about which fix (timeout...)
+    covered: dict[int, CoveredBy] = field(default_factory=dict)  # per fix: who executed it
+    runs: list[TestRun] = field(default_factory=list)  # one per command, with what coverage saw
 
 
 RunRecorder = Callable[[str, TestRun], None]
@@ -106,9 +111,10 @@ class Verifier:
         record: RunRecorder | None = None,
         progress: Progress | None = None,
         sandbox: Sandbox = NO_SANDBOX,
+        python: str = sys.executable,
     ) -> None:
         self.repo, self.base_sha, self.baselines = repo, base_sha, baselines
-        self.sandbox = sandbox
+        self.sandbox, self.python = sandbox, python  # the tests' interpreter
         self.env, self.timeout, self.log_dir = env, timeout, log_dir
         self.graph, self.fail_fast = graph, fail_fast
         self.record = record or (lambda purpose, run: None)
@@ -171,7 +177,12 @@ class Verifier:
         assert run is not None
         if run.ok:
             how = f"in a group of {len(keys)} that passed together"
-            return {k: Outcome(True, how, f"{how}: {run.reason}", tuple(run.steps)) for k in keys}
+            return {
+                k: Outcome(
+                    True, how, f"{how}: {run.reason}", tuple(run.steps), (), run.covered.get(k)
+                )
+                for k in keys
+            }
         blamed = self._suspects(run) if run.attributable else set()
         if blamed and len(blamed) < len(keys):
             rest = tuple(k for k in keys if k not in blamed)
@@ -271,7 +282,9 @@ class Verifier:
         steps += run.steps
         if run.ok:
             how = "alone" if not strikes else "alone (its group failed without it passing)"
-            return Outcome(True, how, f"alone: {run.reason}", tuple(steps))
+            return Outcome(
+                True, how, f"alone: {run.reason}", tuple(steps), (), run.covered.get(c.key)
+            )
         if strikes:
             return Outcome(
                 False,
@@ -290,6 +303,7 @@ class Verifier:
                 f"alone: {again.reason}; {names} failed once and passed on a rerun (flaky?)",
                 tuple(steps),
                 flaky,
+                again.covered.get(c.key),
             )
         return Outcome(False, "alone", f"{again.reason} (failed twice)", tuple(steps))
 
@@ -347,6 +361,7 @@ class Verifier:
         }
         result = SetRun(keys, True, "", texts=texts)
         env = dict(self.env)
+        measure = sorted(p for p in texts if p.endswith(".py"))
         for command in members[0].commands:
             baseline = self.baselines[command]
             tell(self.progress, Phase.FIX, RunStarted(*what, command))
@@ -357,12 +372,15 @@ class Verifier:
                 self.timeout(members[0], command),
                 self.log_dir,
                 purpose,
+                python=self.python,
                 extra_args=extra,
                 sandbox=self.sandbox,
+                measure=measure,
             )
             tell(self.progress, Phase.FIX, RunFinished(what[0], run.duration))
             self.suite_runs += 0 if extra else 1
             self.record(purpose, run)
+            result.runs.append(run)
             judge = _compare_subset if extra else compare
             comparison = judge(baseline, run)
             scope = "alone" if len(keys) == 1 else f"group of {len(keys)}"
@@ -384,8 +402,12 @@ class Verifier:
                     t: details.get(t, "").replace(prefix, "") for t in comparison.new_failures
                 }
                 result.attributable = bool(comparison.new_failures) and not run.timed_out
-                return result
+                break
             result.reason = f"`{command}`: {comparison.reason}"
+        seen = [r.coverage for r in result.runs if r.coverage is not None]
+        result.covered = evidence.each_fix(
+            {c.key: c.changes for c in members}, texts, seen, self.graph
+        )
         return result
 
 

@@ -32,6 +32,10 @@ class JUnitResult:
     def skipped(self) -> int:
         return len(self.skipped_ids)
 
+    @property
+    def passed(self) -> frozenset[str]:
+        return self.ids - self.failed - self.skipped_ids
+
 
 def case_id(testcase: ET.Element) -> str:
     """``classname::name``, else ``file::name``, else ``name``.

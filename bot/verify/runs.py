@@ -29,6 +29,8 @@ from bot import gitops
 from bot.sandbox.bwrap import NONE as NO_SANDBOX
 from bot.sandbox.bwrap import TMP_PREFIX, Sandbox
 from bot.sandbox.environment import redact_env, test_env
+from bot.verify import coverage
+from bot.verify.evidence import RunCoverage
 from bot.verify.junit import JUnitError, JUnitResult, parse_junit
 from bot.verify.suite import is_pytest, parse_test_command, resolve_python, with_junit
 
@@ -272,6 +274,12 @@ class TestRun:
     output_tail: str
     log_path: Path | None
     junit_problem: str | None = None  # why there is no report when pytest should have written one
+    coverage: RunCoverage | None = None  # what coverage saw of the measured files; None: not asked
+
+    @property
+    def executed(self) -> Mapping[str, Mapping[str, frozenset[int]]]:
+        """Test id -> measured file -> the lines that test ran (empty when not measured)."""
+        return self.coverage.executed if self.coverage is not None else {}
 
     @property
     def failed(self) -> frozenset[str] | None:
@@ -304,29 +312,44 @@ def run_tests(
     python: str = sys.executable,
     extra_args: Sequence[str] = (),
     sandbox: Sandbox = NO_SANDBOX,
+    measure: Sequence[str] | None = None,
 ) -> TestRun:
     """Run the test command in ``worktree``; its log and JUnit report go to ``log_dir``.
 
     ``extra_args`` are appended to the command (e.g. the test files to run first).
+    ``measure``: repo-relative files to run the tests under coverage for (``bot.verify.coverage``;
+    None: no coverage); what it saw is the run's ``coverage``.
     Each run gets a folder of its own in ``log_dir`` (``<label>-XXXX/``, for the JUnit
     report), the only part of ``log_dir`` it may write; its log (``<label>-XXXX.log``)
     sits beside it, written by Nightcrew alone.
     """
-    argv = [*resolve_python(parse_test_command(command), python), *extra_args]
+    argv = [*parse_test_command(command), *extra_args]
     log_dir.mkdir(parents=True, exist_ok=True)
     # Unique per run, so parallel worktrees and repeated commands never share a log.
     prefix = re.sub(r"[^\w.-]", "_", label) + "-"
     run_dir = Path(tempfile.mkdtemp(prefix=prefix, dir=log_dir))
     log_path = run_dir.with_name(run_dir.name + ".log")
     xml_path = run_dir / "junit.xml"
-    pytest = is_pytest(argv)
+    pytest = is_pytest(argv)  # judged as written: the interpreter may have any name
     if pytest:
         argv = with_junit(argv, xml_path)
+    argv = resolve_python(argv, python)
     env = test_env(env_base, worktree, python)
+    plan: coverage.Plan | str | None = None
+    if measure is not None:
+        plan = f"`{argv[0]}` is not pytest: coverage cannot see into it"
+        if pytest:
+            plan = coverage.plan(
+                argv, env, worktree, run_dir, measure, python,
+                lambda cmd: _ask(cmd, worktree, env, sandbox), sandbox.active,
+            )  # fmt: skip
+        if isinstance(plan, coverage.Plan):
+            argv, env = plan.argv, plan.env
     result = run_command(
         argv, worktree, env, timeout, log_path, sandbox=sandbox, writable=[run_dir]
     )
     junit, problem = _read_junit(xml_path) if pytest and not result.timed_out else (None, None)
+    seen = None if plan is None else _seen(plan, result)
     return TestRun(
         command=command,
         returncode=result.returncode,
@@ -339,4 +362,22 @@ def run_tests(
         output_tail=result.output_tail,
         log_path=log_path,
         junit_problem=problem,
+        coverage=seen,
     )
+
+
+def _ask(argv: list[str], worktree: Path, env: Mapping[str, str], sandbox: Sandbox) -> str | None:
+    """What a short command prints, run as the tests are (coverage's interpreter probe)."""
+    result = run_command(argv, worktree, env, MIN_TIMEOUT, sandbox=sandbox)
+    return result.output_tail if result.returncode == 0 else None
+
+
+def _seen(plan: coverage.Plan | str, result: CommandResult) -> RunCoverage:
+    if isinstance(plan, str):
+        return RunCoverage.unknown(plan)
+    try:
+        if result.timed_out:
+            return RunCoverage.unknown("the run timed out")
+        return coverage.collect(plan, read_private)
+    finally:
+        coverage.clean(plan)

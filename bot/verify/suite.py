@@ -25,7 +25,7 @@ CONFIG_HINT = "set `test_command` in .github/nightcrew.yml"
 PYTEST_BROKEN = {
     2: "was interrupted (often a collection error)",
     3: "hit an internal error",
-    4: "was called wrongly (usage error)",
+    4: "was called wrongly or could not load a conftest (usage error)",
 }
 
 
@@ -122,6 +122,16 @@ def is_pytest(argv: Sequence[str]) -> bool:
     return _pytest_index(argv) is not None
 
 
+def pytest_index(argv: Sequence[str]) -> int | None:
+    """Where ``pytest`` (or ``-mpytest``) stands in a pytest command; None if it is not one."""
+    return _pytest_index(argv)
+
+
+def is_python(program: str) -> bool:
+    """``python``, ``python3.12``, ``pypy3``, a path to one, or Nightcrew's own interpreter."""
+    return bool(_PYTHON.fullmatch(os.path.basename(program))) or program == sys.executable
+
+
 def with_junit(argv: Sequence[str], xml_path: Path) -> list[str]:
     """Add a JUnit report and no cache dir to a pytest command.
 
@@ -137,10 +147,10 @@ def with_junit(argv: Sequence[str], xml_path: Path) -> list[str]:
 
 
 def resolve_python(argv: Sequence[str], python: str) -> list[str]:
-    """A bare ``python``/``python3`` means the interpreter Nightcrew runs with.
+    """A bare ``python``/``python3`` means the tests' interpreter (bot.verify.interpreter).
 
-    PATH from :func:`~bot.environment.test_env` says the same, but not every interpreter's
-    directory has a ``python`` beside it (``/usr/bin/python3.11`` alone).
+    PATH from :func:`~bot.sandbox.environment.test_env` says the same, but not every
+    interpreter's directory has a ``python`` beside it (``/usr/bin/python3.11`` alone).
     """
     argv = list(argv)
     if argv and argv[0] in ("python", "python3"):

@@ -17,6 +17,7 @@ from pathlib import Path
 import github
 import pytest
 
+from bot.dashboard import page, reading
 from bot.report.document import read_json
 from tests.actions.test_workflow import parse_outputs
 from tests.conftest import DEMO_REPO, ROOT, git, init_repo
@@ -138,6 +139,11 @@ def pr_creations(github: FakeGitHub) -> int:
     return len(github.writes("POST", PULLS))
 
 
+def dashboard_body(github: FakeGitHub) -> str:
+    (body,) = [i["body"] for i in github.items.values() if page.is_dashboard(i["body"])]
+    return body
+
+
 # --- one night, then the same night again --------------------------------------------------------
 
 
@@ -150,6 +156,7 @@ def nights(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     after_first = {
         "pulls": [dict(p) for p in site.github.pulls()],
         "creations": pr_creations(site.github),
+        "dashboard": dashboard_body(site.github),
     }
     second = action(site)
     yield {"site": site, "first": first, "second": second, **after_first}
@@ -213,6 +220,31 @@ def test_rerun_opens_no_new_prs(nights):
     assert json.loads(second.outputs["prs"]) == []
     skipped = [f for f in second.report["fixes"] if f["reason"].startswith("already open as #")]
     assert len(skipped) == len(nights["pulls"])
+
+
+def test_a_fix_the_tests_rejected_is_remembered_on_the_dashboard(nights):
+    first, second = nights["first"], nights["second"]
+    (trap,) = [f for f in first.report["fixes"] if f["rule"] == "ruff:C419"]
+    assert trap["status"] == "rejected"
+    assert [r["fingerprint"] for r in first.report["rejections_remembered"]] == [
+        trap["fingerprint"]
+    ]
+    # The dashboard carries it from the first night to the second ...
+    (remembered,) = reading.parse(nights["dashboard"]).rejections
+    assert remembered.fingerprint == trap["fingerprint"] and remembered.base == first.report["base"]
+    assert "## Rejected earlier" in nights["dashboard"]
+    assert f"`{trap['path']}:{trap['line']}`" in nights["dashboard"]
+    # ... which skips it without a test run for it, and says so everywhere.
+    (again,) = [f for f in second.report["fixes"] if f["fingerprint"] == trap["fingerprint"]]
+    assert (again["status"], again["reason_kind"]) == ("skipped", "rejected-earlier")
+    assert again["reason"].startswith(f"rejected earlier, on {first.report['started_at'][:10]}")
+    assert "test_audit_visits_every_item" in again["reason"]
+    short = trap["fingerprint"][:8]
+    assert [t for t in first.report["test_runs"] if t["purpose"].startswith(short)]
+    assert [t for t in second.report["test_runs"] if t["purpose"].startswith(short)] == []
+    assert [r["fingerprint"] for r in second.report["rejected_earlier"]] == [trap["fingerprint"]]
+    assert "### Rejected earlier" in second.summary
+    assert reading.parse(dashboard_body(nights["site"].github)).rejections == (remembered,)
 
 
 def test_the_token_never_shows(nights):
@@ -309,6 +341,7 @@ def test_github_unreachable_is_exit_1(site):
     assert run.code == 1
     assert "could not complete the night" in run.summary
     assert len(run.err.splitlines()) == 1
+    assert "trying again in" in run.out  # the retries waited out are in the job's log
     assert TOKEN not in run.err + run.summary
 
 

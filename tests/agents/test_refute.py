@@ -44,10 +44,11 @@ def spread(items):
 """
 TESTS = """\
 from pkg.calc import spread
+from pkg.other import helper
 
 
 def test_spread():
-    assert spread([1, 5, 3]) == 4
+    assert spread([1, 5, 3]) == 4 * helper()
 """
 OTHER = """\
 import os

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from bot.dashboard import page
 from bot.dashboard.last_night import NightSummary, Waiting
 from bot.dashboard.rules import IgnoreRules, Rule
+from bot.publish.quota import Quota
+from bot.publish.rejections import Rejection
 
 FP = "0123456789abcdef" * 4
 FP2 = "fedcba9876543210" * 4
@@ -35,6 +37,7 @@ NIGHT = NightSummary(
     prs=("https://github.com/o/r/pull/5", "https://github.com/o/r/pull/6"),
     recipes=("unused-imports", "modern-syntax"),
     waiting=(Waiting("unused-imports", "pkg/x.py", 3, "waiting for a free slot (limit: 5)"),),
+    quotas=(Quota("unused-imports", 5, merged=4, closed=2), Quota("modern-syntax", 3)),
 )
 SHARDED = NightSummary(
     started_at="2026-01-02T03:00:00+00:00",
@@ -85,3 +88,20 @@ OLD_NIGHT = {  # a dashboard's night written before runs and shards were recorde
     "recipes": ["unused-imports"],
     "waiting": [],
 }
+
+
+def rejection(fingerprint: str = FP, at: str = "2026-01-02T03:00:00+00:00") -> Rejection:
+    """A fix the tests rejected, as the night remembers it."""
+    return Rejection(
+        fingerprint=fingerprint,
+        recipe="unnecessary-copies",
+        rule="ruff:C419",
+        path="pkg/audit.py",
+        line=10,
+        reason="`pytest -q`: 1 new failing test(s): tests/test_audit.py::test_audit <@someone>",
+        base="b" * 40,
+        at=at,
+        code="0123456789abcdef",
+        tests="fedcba9876543210",
+        unit="audit",
+    )

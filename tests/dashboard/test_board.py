@@ -17,7 +17,7 @@ from bot.github.api import IssueInfo
 from bot.github.client import connect
 from bot.github.pacing import Pacer
 from tests.conftest import git
-from tests.dashboard.samples import OLD_NIGHT
+from tests.dashboard.samples import FP, FP2, OLD_NIGHT, rejection
 from tests.fakes.github import FakeGitHub
 
 OWNER, NAME = "octo-org", "demo"
@@ -98,6 +98,38 @@ def test_two_shards_of_one_run_add_up(gh: FakeGitHub) -> None:
     assert kept == rules
     block = json.loads(re.search(r"```json\n(.*?)\n```", body, re.S)[1])  # type: ignore[index]
     assert block["night"]["run_id"] == "500" and block["night"]["shards"] == ["1/2", "2/2"]
+
+
+def test_rejections_carry_from_night_to_night_and_shards_add_theirs(gh: FakeGitHub) -> None:
+    with_a_rule(gh)
+    first = report((1, 2)) | {"rejections_remembered": [rejection(FP).to_json()]}
+    second = report((2, 2)) | {"rejections_remembered": [rejection(FP2).to_json()]}
+    board.record_night(api(gh), first, run_id="500")
+    board.record_night(api(gh), second, run_id="500")
+    assert {r.fingerprint for r in board.load(api(gh)).rejections} == {FP, FP2}
+    # A rules change (the bot's `/nightcrew ignore`) keeps them.
+    board.update(api(gh), lambda rules: rules.add(Rule("recipe", "modern-syntax")))
+    assert len(board.load(api(gh)).rejections) == 2
+    assert "## Rejected earlier" in only_dashboard(gh)["body"]
+    # A later night tried FP again (the code changed) and it passed: forgotten.
+    board.record_night(api(gh), report(None) | {"rejections_forgotten": [FP]}, run_id="501")
+    assert [r.fingerprint for r in board.load(api(gh)).rejections] == [FP2]
+    # A night that knows nothing of rejections (an older report) leaves them alone.
+    board.record_night(api(gh), report(None), run_id="502")
+    assert [r.fingerprint for r in board.load(api(gh)).rejections] == [FP2]
+
+
+def test_the_dashboard_keeps_the_newest_rejections(gh: FakeGitHub) -> None:
+    many = [
+        rejection(f"{i:064x}", at=f"2026-01-{1 + i % 28:02d}T00:00:{i % 60:02d}+00:00").to_json()
+        for i in range(board.MAX_REJECTIONS + 5)
+    ]
+    board.record_night(api(gh), report(None) | {"rejections_remembered": many})
+    kept = board.load(api(gh)).rejections
+    assert len(kept) == board.MAX_REJECTIONS
+    assert len(only_dashboard(gh)["body"]) <= page.BODY_LIMIT
+    newest = sorted(many, key=lambda r: (r["at"], r["fingerprint"]), reverse=True)
+    assert [r.fingerprint for r in kept] == [r["fingerprint"] for r in newest][: len(kept)]
 
 
 def test_a_shard_of_a_new_run_replaces_the_summary(gh: FakeGitHub) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.dashboard import last_night, page, reading
 from bot.dashboard.last_night import Waiting
 from bot.dashboard.page import Dashboard
+from bot.publish.quota import Quota
 from tests.dashboard.samples import shard_night
 
 
@@ -118,3 +121,25 @@ def test_anything_else_replaces_the_summary(new):
 def test_an_unsharded_summary_is_replaced_even_by_a_shard_of_its_run():
     new = shard_night("1/4")
     assert last_night.add_night(shard_night(None), new) == new
+
+
+def test_quotas_come_from_the_report_once_per_recipe_and_shards_join_them():
+    lowered = Quota("unused-imports", 5, merged=1, closed=3)
+    report = {
+        "started_at": "2026-01-02T03:00:00+00:00",
+        "fixes": [],
+        "quotas": [
+            lowered.to_json(),
+            {"recipe": "broken", "merged": "many"},  # edited by hand: dropped
+            Quota("unused-imports", 5).to_json(),  # a second one for the recipe: the first wins
+            "not a quota",
+        ],
+    }
+    night = last_night.night_summary(report)
+    assert night.quotas == (lowered,)
+    assert last_night.from_json(last_night.to_json(night)) == night
+    other = Quota("modern-syntax", 3, closed=1)
+    first = replace(shard_night("1/4"), quotas=(lowered,))
+    second = replace(shard_night("2/4"), quotas=(Quota("unused-imports", 5), other))
+    assert last_night.add_night(first, second).quotas == (lowered, other)
+    assert last_night.from_json({"quotas": {"not": "a list"}}).quotas == ()

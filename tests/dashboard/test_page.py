@@ -7,7 +7,7 @@ import pytest
 from bot.dashboard import markers, page, reading
 from bot.dashboard.page import Dashboard, OpenPull
 from bot.dashboard.rules import IgnoreRules, Rule
-from tests.dashboard.samples import FP2, FULL, NIGHT, SHARDED, shard_night
+from tests.dashboard.samples import FP2, FULL, NIGHT, SHARDED, rejection, shard_night
 
 # Rules come back grouped by kind (findings, recipes, paths), each group in its order.
 ROUND_TRIPS = {
@@ -16,6 +16,7 @@ ROUND_TRIPS = {
     "night": Dashboard(night=NIGHT),
     "both": Dashboard(FULL, NIGHT),
     "sharded-night": Dashboard(FULL, SHARDED),
+    "rejections": Dashboard(FULL, NIGHT, rejections=(rejection(FP2), rejection())),
     "odd-text": Dashboard(
         IgnoreRules(
             (
@@ -45,7 +46,34 @@ def test_the_body_shows_people_what_is_going_on():
     assert "path `docs/**/*.py` for `unused-imports`" in body
     assert "`pkg/x.py:3` (`unused-imports`): waiting for a free slot" in body
     assert "9 found, 3 verified, 2 published, 1 rejected, 5 skipped" in body
+    assert (
+        "- `unused-imports`: 4 of 5: 2 of its last 6 PRs closed unmerged, 4 merged\n"
+        "- `modern-syntax`: 3 of 3: none of its PRs merged or closed yet"
+    ) in body
+    assert "## New PRs per recipe\n\nNo night has reported them yet." in page.render(Dashboard())
     assert body.rstrip().endswith(page.MARKER)
+
+
+def test_the_body_lists_the_fixes_rejected_earlier():
+    assert "No fix is waiting for a change." in page.render(Dashboard(FULL, NIGHT))
+    body = page.render(Dashboard(FULL, NIGHT, rejections=(rejection(),)))
+    assert (
+        "- `pkg/audit.py:10` (`unnecessary-copies`, `ruff:C419`): rejected on 2026-01-02 on "
+        "`bbbbbbbbbb`: `pytest -q`: 1 new failing test(s): tests/test_audit.py::test_audit "
+        "<@\u200bsomeone>" in body
+    )
+    assert "delete its entry from `rejections` in the rules block" in body
+    # Readers of the rules block see the same rejection; its `<` cannot open a comment.
+    assert reading.parse(body).rejections == (rejection(),)
+    assert "<@" not in body.split(page.RULES_START)[1]
+
+
+def test_an_unreadable_rejection_is_a_problem_not_a_loss_of_the_others():
+    body = page.render(Dashboard(rejections=(rejection(),)))
+    edited = body.replace('"rejections": [', '"rejections": [{"fingerprint": 3},', 1)
+    parsed = reading.parse(edited)
+    assert parsed.rejections == (rejection(),)
+    assert any(p.startswith("rejections: cannot read") for p in parsed.problems)
 
 
 def test_text_in_rules_cannot_forge_a_marker():

@@ -10,6 +10,7 @@ from bot.model import Finding
 from bot.publish import messages
 from bot.publish.trailers import Trailer, fits, recipe_id
 from bot.recipes.model import Recipe
+from bot.report.results import CoveredBy
 
 RECIPE = Recipe(id="unnecessary-copies", title="Remove copies", description="Why.", version=3)
 FINDING = Finding(
@@ -24,6 +25,7 @@ FINDING = Finding(
     fingerprint="0123456789abcdef" * 4,
 )
 EVIDENCE = ["`pytest`: 9 tests, no new failures"]
+COVERED = CoveredBy(("tests.test_util::test_a", "tests.test_util::test_b"))
 
 # What each trailer of RECIPE and FINDING's commit message holds.
 WRITTEN = {
@@ -31,6 +33,7 @@ WRITTEN = {
     Trailer.RULE: "ruff:C414",
     Trailer.PATH: "src/pkg/util.py",
     Trailer.FINGERPRINT: "0123456789abcdef" * 4,
+    Trailer.COVERED_BY: "2",
 }
 
 
@@ -40,7 +43,7 @@ def test_the_table_covers_every_trailer() -> None:
 
 @pytest.mark.parametrize(("trailer", "value"), list(WRITTEN.items()), ids=str)
 def test_commit_message_trailers_read_back(trailer: Trailer, value: str) -> None:
-    message = messages.commit_message(RECIPE, FINDING, EVIDENCE)
+    message = messages.commit_message(RECIPE, FINDING, EVIDENCE, COVERED)
     assert trailer.read(message) == value
     assert trailer.line(value) in message.splitlines()
 
@@ -81,3 +84,16 @@ def test_a_path_that_would_not_read_back_is_not_written(path: str) -> None:
 )
 def test_read(message: str, expected: str | None) -> None:
     assert Trailer.PATH.read(message) == expected
+
+
+@pytest.mark.parametrize(
+    ("covered", "value"),
+    [
+        pytest.param(CoveredBy(()), "0", id="no-test"),
+        pytest.param(CoveredBy(None, "`tox` is not pytest"), "unknown", id="unknown"),
+        pytest.param(CoveredBy(tuple(f"t::{i}" for i in range(7))), "7", id="seven"),
+    ],
+)
+def test_covered_by_is_a_count_or_unknown(covered: CoveredBy, value: str) -> None:
+    message = messages.commit_message(RECIPE, FINDING, EVIDENCE, covered)
+    assert Trailer.COVERED_BY.read(message) == value

@@ -51,6 +51,7 @@ verify:
   timeout: 600
   allow_lint_only: true
   mode: each
+  require_coverage: false
 pr:
   title: "Remove an unnecessary copy in {path}"
   body: "Found by {recipe} at line {line}."
@@ -100,6 +101,7 @@ def test_full_recipe_becomes_recipe(in_tmp: Path) -> None:
         verify_timeout=600.0,
         allow_lint_only=True,
         verify_mode="each",
+        verify_require_coverage=False,
         pr=PrSettings(
             title="Remove an unnecessary copy in {path}",
             body="Found by {recipe} at line {line}.",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.publish.quota import Quota
 from bot.report import summary
 
 
@@ -138,3 +139,34 @@ def test_annotations_are_capped_rejected_first():
     lines = summary.annotations(report)
     assert len(lines) == summary.MAX_ANNOTATIONS
     assert "line=100," in lines[0]
+
+
+def test_fixes_rejected_earlier_have_their_own_table_and_no_annotation():
+    earlier = fix(
+        "skipped",
+        reason="rejected earlier, on 2026-01-02 (base bbbbbbbbbb): 1 new failing test(s)",
+        reason_kind="rejected-earlier",
+        line=11,
+    )
+    report = {"fixes": [earlier, fix("skipped", reason="no automatic fix", line=4)]}
+    text = summary.job_summary(report)
+    heading = "### Rejected earlier (not tried until the code or the tests change)"
+    assert heading in text
+    table, _, rest = text.partition(heading)[2].partition("### Skipped, and why")
+    assert "| `inventory/stock.py:11` | ruff:C414 | rejected earlier, on 2026-01-02" in table
+    assert "no automatic fix" in rest and "rejected earlier" not in rest
+    assert [line for line in summary.annotations(report) if "line=11" in line] == []
+
+
+def test_the_job_summary_names_the_recipes_with_fewer_prs_tonight():
+    lowered = Quota("unused-imports", 5, merged=1, closed=3).to_json()
+    full = Quota("tidy-names", 5, merged=2).to_json()
+    report = REPORT | {"quotas": [lowered, full, lowered, "odd", {"recipe": "x", "limit": "2"}]}
+    text = summary.job_summary(report)
+    assert (
+        "### Fewer PRs tonight\n\n"
+        "- `unused-imports`: 2 of 5: 3 of its last 4 PRs closed unmerged, 1 merged\n\n"
+    ) in text  # once, though merged shards' reports repeat it; full quotas are not listed
+    assert "tidy-names" not in text
+    assert "Fewer PRs" not in summary.job_summary(REPORT | {"quotas": [full]})
+    assert "Fewer PRs" not in summary.job_summary(REPORT)  # reports from before quotas
