@@ -204,6 +204,9 @@ def test_a_test_that_passes_on_the_base_and_fails_with_the_fix_rejects_it(
     assert "refused; the one file you may write" in results[1]["content"]
     assert "'..' is refused" in results[2]["content"]
     assert report["agents"]["refutations"] == {"refuted": 1}
+    # remembered like a fix the tests rejected: later nights skip it until its code changes
+    (remembered,) = report["rejections_remembered"]
+    assert remembered["fingerprint"] == fix["fingerprint"]
 
 
 @needs_bwrap
