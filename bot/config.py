@@ -19,6 +19,7 @@ sandbox: {mode: auto, hide: ["~/.config/private"]}   # where code under test run
 agents:                             # Claude agents (recipes with find.agent / fix.agent)
   model: claude-sonnet-5-5
   budget: {dollars: 5, tokens: 3000000, seconds: 3600}   # the whole night's agents
+  refute: true                      # a second agent tries to refute each agent fix
 ```
 """
 
@@ -47,6 +48,8 @@ CONFIG_PATHS = (".github/nightcrew.yml", ".github/nightcrew.yaml")
 DEFAULT_AGENT_MODEL = "claude-sonnet-5-5"
 # The night's agents together; finite by default, so a night can never spend without bound.
 DEFAULT_NIGHT_LIMITS = Limits(tokens=3_000_000, dollars=5.0, seconds=3600.0)
+# Each refuter (bot.agents.refute); the recipe's and the night's budgets apply as well.
+DEFAULT_REFUTE_LIMITS = Limits(turns=10, tokens=200_000, dollars=0.5, seconds=600.0)
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,8 @@ class AgentSettings:
     max_retries: int = 3  # the anthropic SDK's own retries (429, 5xx, 529); no second layer
     request_timeout: float = 300.0  # seconds for one Messages API request
     budget: Limits = DEFAULT_NIGHT_LIMITS
+    refute: bool = True  # a second agent tries to refute each agent fix with a test
+    refute_budget: Limits = DEFAULT_REFUTE_LIMITS  # each refuter
 
 
 @dataclass(frozen=True)
@@ -198,19 +203,24 @@ def _build(doc: Document, source: Path) -> RepoConfig:
 
 def _agent_settings(data: dict[str, Any]) -> AgentSettings:
     defaults = AgentSettings()
-    given = data.get("budget", {})
-    budget = defaults.budget
-    dollars, seconds = given.get("dollars", budget.dollars), given.get("seconds", budget.seconds)
     return AgentSettings(
         model=data.get("model", defaults.model),
         max_retries=data.get("max_retries", defaults.max_retries),
         request_timeout=float(data.get("request_timeout", defaults.request_timeout)),
-        budget=Limits(
-            turns=given.get("turns", budget.turns),
-            tokens=given.get("tokens", budget.tokens),
-            dollars=None if dollars is None else float(dollars),
-            seconds=None if seconds is None else float(seconds),
-        ),
+        budget=_limits(data.get("budget", {}), defaults.budget),
+        refute=data.get("refute", defaults.refute),
+        refute_budget=_limits(data.get("refute_budget", {}), defaults.refute_budget),
+    )
+
+
+def _limits(given: dict[str, Any], budget: Limits) -> Limits:
+    """A budget block; a key left out keeps its default."""
+    dollars, seconds = given.get("dollars", budget.dollars), given.get("seconds", budget.seconds)
+    return Limits(
+        turns=given.get("turns", budget.turns),
+        tokens=given.get("tokens", budget.tokens),
+        dollars=None if dollars is None else float(dollars),
+        seconds=None if seconds is None else float(seconds),
     )
 
 

@@ -155,11 +155,13 @@ def run_night(
     report.sandbox = sandbox.describe()
     _say_where_tests_run(night, any(uses_agents(r) for r in chosen))
     if any(uses_agents(r) for r in chosen) and sandbox.agents_allowed:
+        from bot.agents.refute import for_night
         from bot.agents.session import AgentSession
 
         night.agents = AgentSession.start(
             opts.api_key, env, config, progress, sandbox, python=interpreter.path
         )
+        publishing.refuter = for_night(night.agents, publishing, opts.jobs, opts.fixer)
     if gitops.is_dirty(repo):
         report.dirty_worktree = True
         note = report.note(

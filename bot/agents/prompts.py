@@ -53,6 +53,25 @@ would be made), then call finish. Reporting nothing is a fine outcome. You canno
 
 {_RULES}"""
 
+SYSTEM_REFUTE = f"""\
+You are a sceptical Python reviewer working for Nightcrew, a bot that proposes one small \
+improvement per pull request. Another agent changed the repository to address ONE finding; \
+the repository's tests pass with its change. You are given the finding and the change's \
+diff, and you can read the code as it was BEFORE the change (the diff is not applied to \
+the files you read). Your task: find a behaviour the change breaks, and prove it with a \
+pytest file that PASSES on the code before the change and FAILS with the change applied.
+
+A counterexample is a difference a caller can observe: a return value, an exception, a \
+mutation of an argument, an iterator consumed, a name a module no longer has. A test that \
+reads source files, inspects code objects or compares code text is not one, and is \
+refused. Write the file with write_test (one file, at the path you are given; you may \
+write it again to improve it), then call finish. You cannot run it: Nightcrew runs it \
+itself, on the code before and after the change, and trusts only what those runs show. \
+If the change looks behaviour-preserving to you, call give_up with why: that is a good \
+outcome, not a failure.
+
+{_RULES}"""
+
 CHECKS_ARE_ADVICE = (
     "These checks are advice for you only: after finish, Nightcrew's own verification "
     "decides whether the change is accepted."
@@ -136,6 +155,19 @@ TOOLS: dict[str, tuple[str, dict[str, Any]]] = {
         "verifies again after finish.",
         {"type": "object", "properties": {}, "additionalProperties": False},
     ),
+    "write_test": (
+        "Write your pytest file (the whole file, replacing what you wrote before). Only the "
+        "path you were given is allowed; at most 20000 characters of Python.",
+        {
+            "type": "object",
+            "properties": {
+                "path": _PATH,
+                "text": {"type": "string", "minLength": 1, "description": "The whole file"},
+            },
+            "required": ["path", "text"],
+            "additionalProperties": False,
+        },
+    ),
     "report_finding": (
         "Report one finding in one of the files you were given: the line where the change "
         "would be made, a one-line summary, and why it is safe and worth a pull request.",
@@ -171,6 +203,13 @@ TOOLS: dict[str, tuple[str, dict[str, Any]]] = {
             "additionalProperties": False,
         },
     ),
+}
+
+
+# The refuter's own words for the tools that end it (the schemas stay those of TOOLS).
+REFUTE_DESCRIPTIONS = {
+    "finish": "Your test is written: say in one sentence what behaviour it shows changed.",
+    "give_up": "No counterexample: say why the change looks behaviour-preserving.",
 }
 
 
@@ -255,3 +294,29 @@ REVISE_DEFAULT_INSTRUCTIONS = (
     "Keep the pull request's purpose. Change only what the reviewer asks for, in the files "
     "the pull request already touches where possible, and keep behaviour identical."
 )
+
+
+def refute_scope(recipe: Recipe, test_path: str) -> str:
+    """The refuter's second system block: what it may read, and where it may write."""
+    scope = ", ".join(recipe.include) + (
+        f" (except {', '.join(recipe.exclude)})" if recipe.exclude else ""
+    )
+    return (
+        f"Files you can read and search: {scope}, as they were before the change.\n"
+        f"The one file you may write: {test_path}"
+    )
+
+
+def refute_task(finding: Finding, diff: str, test_path: str) -> str:
+    """The refuter's first (and only) user message: the finding and the diff, nothing else."""
+    return "\n\n".join(
+        [
+            f"Finding {finding.short_fingerprint or '(new)'}: rule {finding.rule} in "
+            f"{finding.path}, line {finding.start_line}.",
+            data_block("finding message", finding.message),
+            "The change another agent made for it (a unified diff against the files you read):",
+            data_block("the change's diff", diff or "(no diff available)"),
+            f"Write a pytest file at {test_path} whose tests pass before this change and fail "
+            "with it (write_test), then call finish; or call give_up.",
+        ]
+    )

@@ -71,6 +71,7 @@ class AgentSession:
         self.skipped: list[dict[str, str]] = []
         self.errored: list[dict[str, str]] = []
         self.rationales: dict[str, str] = {}  # fingerprint -> why a finder reported it
+        self.refutations: Counter[str] = Counter()  # refuters' verdicts (bot.agents.refute)
         self._announced: set[str] = set()
         self._fixer = AgentFixer(self)
 
@@ -215,7 +216,18 @@ class AgentSession:
             "per_recipe": {rid: meter.used.costs() for rid, meter in sorted(self.recipes.items())},
             "skipped": list(self.skipped),
             "errored": list(self.errored),
+            "refutations": dict(sorted(self.refutations.items())),
         }
+
+    def meters(self, recipe: Recipe, own: Meter) -> list[Meter]:
+        """An agent's meters: its own, its recipe's, the night's (what a refuter runs under)."""
+        return [own, self._recipe_meter(recipe), self.night]
+
+    def run(
+        self, recipe: Recipe, spec: AgentSpec, toolbox: Toolbox, meters: list[Meter], what: str
+    ) -> AgentRun:
+        """Run one agent under ``meters``, counted in the night's summary."""
+        return self._run(recipe, spec, toolbox, meters, what)
 
     def stop_reason(self, recipe: Recipe) -> str | None:
         """Why no further agent of ``recipe`` may start tonight, or None."""

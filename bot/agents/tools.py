@@ -101,21 +101,7 @@ class Workspace:
 
     def resolve(self, raw: object, *, write: bool = False) -> str:
         """The repo-relative path of an existing, allowed, regular file, or ToolError."""
-        if not isinstance(raw, str) or not raw.strip():
-            raise ToolError("path must be a non-empty string, relative to the repository root")
-        path = raw.strip()
-        if "\x00" in path or "\\" in path:
-            raise ToolError(f"{path!r}: use a plain relative path with '/' separators")
-        if path.startswith(("/", "~")) or re.match(r"^[A-Za-z]:", path):
-            raise ToolError(
-                f"{path}: absolute paths are refused; give a path relative to the repository root"
-            )
-        parts = [p for p in path.split("/") if p not in ("", ".")]
-        if ".." in parts:
-            raise ToolError(f"{path}: '..' is refused; paths stay inside the repository")
-        if not parts:
-            raise ToolError(f"{path!r} names no file")
-        rel = "/".join(parts)
+        rel = relative_path(raw)
         self._allowed(rel)
         try:
             return self._resolved(rel, write)
@@ -157,6 +143,25 @@ class Workspace:
             raise ToolError(f"{rel} is not UTF-8 text") from None
         except OSError as exc:
             raise ToolError(f"{rel}: cannot read it ({exc.strerror})") from None
+
+
+def relative_path(raw: object) -> str:
+    """A model's path as a plain relative POSIX path (no ``..``, not absolute), or ToolError."""
+    if not isinstance(raw, str) or not raw.strip():
+        raise ToolError("path must be a non-empty string, relative to the repository root")
+    path = raw.strip()
+    if "\x00" in path or "\\" in path:
+        raise ToolError(f"{path!r}: use a plain relative path with '/' separators")
+    if path.startswith(("/", "~")) or re.match(r"^[A-Za-z]:", path):
+        raise ToolError(
+            f"{path}: absolute paths are refused; give a path relative to the repository root"
+        )
+    parts = [p for p in path.split("/") if p not in ("", ".")]
+    if ".." in parts:
+        raise ToolError(f"{path}: '..' is refused; paths stay inside the repository")
+    if not parts:
+        raise ToolError(f"{path!r} names no file")
+    return "/".join(parts)
 
 
 @dataclass(frozen=True)

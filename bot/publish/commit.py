@@ -15,6 +15,7 @@ import ast
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import git
 
@@ -27,10 +28,19 @@ from bot.publish.proposal import NotPublished, Proposal, Published, Publisher
 from bot.publish.quota import Quota
 from bot.recipes.model import Recipe
 from bot.report.document import NightReport
-from bot.report.results import UNTESTED_TEXT, CoveredBy, FixResult, NoteKind, Reason, Status
+from bot.report.results import UNTESTED_TEXT, CoveredBy, FixResult, NoteKind, Reason, Status, Step
 from bot.sandbox.bwrap import Sandbox
 from bot.verify.footprint import function_at
 from bot.verify.grouped import Candidate, Outcome
+
+if TYPE_CHECKING:
+    from bot.agents.refute import Refutation
+
+
+class Refuting(Protocol):
+    """Tries to refute verified agent fixes (``bot.agents.refute.Refuter``)."""
+
+    def refute_all(self, candidates: Sequence[Candidate]) -> Mapping[int, Refutation]: ...
 
 
 def requires_coverage(recipe: Recipe, config: RepoConfig) -> bool:
@@ -57,6 +67,8 @@ class Publishing:
         self.stopped: NotPublished | None = None  # why publishing stopped early, when it did
         self.claims: list[Claim] = []  # lines open PRs and tonight's PRs already change
         self._trees: dict[str, ast.Module | None] = {}  # base files, for the functions
+        self.refuter: Refuting | None = None  # agent fixes' refuter, when agents run
+        self._refuted: dict[int, Refutation] = {}
         self.quotas: dict[str, Quota] = {}
         for recipe in recipes:
             self.quota(recipe)
@@ -128,6 +140,7 @@ class Publishing:
                 )
             else:
                 verified.append(c)
+        verified = self._refute(verified, outcomes, results)
         planned = grouping.plan(
             verified,
             lambda recipe: grouping.grouping_of(recipe, self.config.pr_grouping),
@@ -144,6 +157,29 @@ class Publishing:
         for group in planned.groups:
             results |= self._publish_group(group, outcomes)
         return [results[c.key] for c in batch]
+
+    def _refute(
+        self,
+        verified: list[Candidate],
+        outcomes: Mapping[int, Outcome],
+        results: dict[int, FixResult],
+    ) -> list[Candidate]:
+        """The verified fixes no refuter's test tells from the base; the others rejected."""
+        if self.refuter is None or not verified:
+            return verified
+        said = self.refuter.refute_all(verified)
+        self._refuted |= said
+        kept = []
+        for c in verified:
+            refutation = said.get(c.key)
+            if refutation is None or not refutation.refuted:
+                kept.append(c)
+                continue
+            result, _evidence = self._verified(c, outcomes.get(c.key))
+            result.status, result.kind = Status.REJECTED, Reason.REFUTED
+            result.reason = refutation.reason
+            results[c.key] = result
+        return kept
 
     # ------------------------------------------------------------------ one PR
 
@@ -268,16 +304,22 @@ class Publishing:
     def _verified(self, c: Candidate, outcome: Outcome | None) -> tuple[FixResult, list[str]]:
         """The fix's result as verified (no commit yet), and its evidence."""
         evidence = self._evidence(c, outcome)
+        steps = [*c.steps, *(outcome.steps if outcome else ())]
+        refutation = self._refuted.get(c.key)
+        if refutation is not None:
+            evidence.append(refutation.detail)
+            steps.append(Step("refute", not refutation.refuted, refutation.detail))
         result = FixResult(
             c.finding,
             Status.VERIFIED,
             "; ".join(evidence),
             kind=Reason.PUBLISHED,
             diff_lines=c.diff_lines,
-            steps=[*c.steps, *(outcome.steps if outcome else ())],
+            steps=steps,
             costs=c.costs,
             summary=c.summary,
             covered_by=outcome.covered if outcome is not None else None,
+            refutation=refutation.to_json() if refutation is not None else None,
         )
         return result, evidence
 

@@ -182,11 +182,12 @@ def tests_key(blobs: Iterable[tuple[str, str]], command: str | None = None) -> s
 
 
 def rejected_by_tests(result: FixResult) -> bool:
-    """The tests rejected the fix: a test run failed with it (not a patch that did not apply)."""
-    return (
-        result.status is Status.REJECTED
-        and result.kind is Reason.TESTS_FAILED
-        and any(s.name in ("tests", "related-tests") and not s.ok for s in result.steps)
+    """The tests rejected the fix: a test run failed with it (not a patch that did not apply),
+    or a refuter's test did (bot.agents.refute)."""
+    failed = {s.name for s in result.steps if not s.ok}
+    return result.status is Status.REJECTED and (
+        (result.kind is Reason.TESTS_FAILED and bool(failed & {"tests", "related-tests"}))
+        or (result.kind is Reason.REFUTED and "refute" in failed)
     )
 
 

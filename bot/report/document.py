@@ -176,6 +176,7 @@ class NightReport:
                     f"| {_cell(f.message)} ({f.rule}) | {outcome} | {_covered(r)} |"
                 )
             lines.append("")
+            lines += _refuted(self.fixes)
         if self.agents:
             a = self.agents
             tokens = a.get("tokens", {})
@@ -245,6 +246,34 @@ def lowered_quotas(quotas: Any) -> list[str]:
             text = q.get("text") or f"{limit} of {top}"
             lowered[str(q.get("recipe"))] = f"`{q.get('recipe')}`: {text}"
     return list(lowered.values())
+
+
+REPORT_TEST_CHARS = 4000  # of a refuting test shown in report.md (report.json keeps more)
+
+
+def _refuted(fixes: list[FixResult]) -> list[str]:
+    """Each refuted fix with the test that refuted it: untrusted model text, fenced and capped."""
+    # Imported here: pr_text's Proposal imports this module.
+    from bot.publish.pr_text import cap, clean, fence
+
+    shown = [r for r in fixes if r.kind is Reason.REFUTED and r.refutation]
+    if not shown:
+        return []
+    lines = ["## Refuted fixes", ""]
+    for r in shown:
+        f, refutation = r.finding, r.refutation or {}
+        test = cap(clean(str(refutation.get("test") or "")), REPORT_TEST_CHARS, "# ... (cut)")
+        lines += [
+            f"### `{f.path}:{f.start_line}` {f.rule}",
+            "",
+            _cell(clean(r.reason)),
+            "",
+            f"The refuter's test, `{refutation.get('test_path')}` (not in any branch):",
+            "",
+            fence(test, "python"),
+            "",
+        ]
+    return lines
 
 
 # --- the output folder --------------------------------------------------------------------------

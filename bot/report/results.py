@@ -39,6 +39,7 @@ class Reason(StrEnum):
     IMPORT_ORIGIN = "import-origin"  # tests would import an installed copy, not the fix
     TESTS_FAILED = "tests-failed"  # the tests fail with the fix and pass without it
     UNTESTED = "untested"  # the tests pass, but no test executes the changed lines
+    REFUTED = "refuted"  # a test the refuter wrote passes on the base and fails with the fix
     ERROR = "error"  # Nightcrew itself failed on this finding
 
     @property
@@ -184,6 +185,7 @@ class FixResult:
     summary: str = ""  # what an agent said it did (untrusted model text)
     kind: Reason | None = None  # the reason as a value; None only while the fix is judged
     covered_by: CoveredBy | None = None  # None: no test run judged it
+    refutation: dict[str, Any] | None = None  # an agent fix's refuter (bot.agents.refute)
 
     def to_json(self) -> dict[str, Any]:
         f = self.finding
@@ -206,6 +208,7 @@ class FixResult:
             "costs": self.costs,
             "summary": self.summary,
             "covered_by": self.covered_by.to_json() if self.covered_by is not None else None,
+            "refutation": self.refutation,
             "verification": [
                 {
                     "step": s.name,

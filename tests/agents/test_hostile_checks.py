@@ -128,7 +128,8 @@ def edit_then_check_then_finish(request: Request) -> dict:
 @pytest.mark.parametrize("init", [BACKDOOR, PLANTS], ids=["changes-a-tracked-file", "plants"])
 def test_files_written_by_checked_code_never_reach_the_fix(tmp_path: Path, init: str) -> None:
     repo, fake, report = night(tmp_path, init, edit_then_check_then_finish)
-    assert len(fake.requests) == 3  # edit, run_checks, finish: the checks really ran
+    fixer = [r for r in fake.requests if "write_test" not in r.tool_names]  # not the refuter's
+    assert len(fixer) == 3  # edit, run_checks, finish: the checks really ran
     assert "passed" in fake.requests[2].tool_results[0]["content"]
     (fix,) = report["fixes"]
     assert fix["status"] == "verified", fix

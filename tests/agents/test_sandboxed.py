@@ -100,7 +100,8 @@ def sent(fake: FakeMessagesAPI) -> str:
 def test_sandboxed_checks_cannot_read_the_key_from_an_ancestor(tmp_path: Path) -> None:
     fake, report = run_night(tmp_path, "auto")
     assert report["sandbox"].startswith("bubblewrap")
-    assert len(fake.requests) == 3  # edit, run_checks, finish: the agent really ran its checks
+    fixer = [r for r in fake.requests if "write_test" not in r.tool_names]  # not the refuter's
+    assert len(fixer) == 3  # edit, run_checks, finish: the agent really ran its checks
     checks = fake.requests[2].tool_results[0]["content"]
     assert "passed" in checks  # nothing found to raise with
     assert KEY not in sent(fake) and KEY[::-1] not in sent(fake)

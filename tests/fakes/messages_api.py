@@ -105,6 +105,11 @@ class Request:
         return [{"type": "text", "text": content}] if isinstance(content, str) else content
 
     @property
+    def tool_names(self) -> list[str]:
+        """The names of the tools the request offers (which role the agent plays)."""
+        return [str(t.get("name")) for t in self.body.get("tools", ()) if isinstance(t, dict)]
+
+    @property
     def tool_results(self) -> list[dict[str, Any]]:
         return [b for b in self.last_user if b.get("type") == "tool_result"]
 
