@@ -192,7 +192,7 @@ def exported_tree(repo: git.Repo, sha: str) -> Iterator[Path]:
 # program (repository config is the user's own and stays, minus those).
 
 _NO_HOOKS = ("-c", "core.hooksPath=/dev/null")
-_HARDENED = (
+HARDENED = (
     *_NO_HOOKS,
     "-c", "core.fsmonitor=false",
     "-c", "diff.external=",
@@ -206,7 +206,7 @@ _HARDENED = (
     "-c", "submodule.recurse=false",
 )  # fmt: skip
 # Variables that would point git at other folders, objects or programs than ours.
-_REDIRECTS = (
+REDIRECTS = (
     "GIT_DIR",
     "GIT_WORK_TREE",
     "GIT_COMMON_DIR",
@@ -218,6 +218,7 @@ _REDIRECTS = (
     "GIT_CONFIG_SYSTEM",
     "GIT_CONFIG_GLOBAL",
     "GIT_NAMESPACE",
+    "GIT_SHALLOW_FILE",
     "GIT_CEILING_DIRECTORIES",
     "GIT_DISCOVERY_ACROSS_FILESYSTEM",
 )
@@ -284,10 +285,10 @@ def _git(tree: Path, *args: str, env: Mapping[str, str] | None = None) -> bytes:
         "git",
         f"--git-dir={found.git_dir}",
         f"--work-tree={Path(tree).absolute()}",
-        *_HARDENED,
+        *HARDENED,
         *args,
     ]
-    clean = {k: v for k, v in os.environ.items() if k not in _REDIRECTS}
+    clean = {k: v for k, v in os.environ.items() if k not in REDIRECTS}
     clean.update(
         GIT_COMMON_DIR=str(found.common),
         GIT_CONFIG_NOSYSTEM="1",

@@ -34,30 +34,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot import gitops
 from bot.github.api import CommitInfo
 from bot.github.push import auth_env, remote_url
 
 GIT_TIMEOUT = 300.0
-# Variables that would point our git at other folders or objects than the scratch repository's.
-_REDIRECTS = (
-    "GIT_DIR",
-    "GIT_WORK_TREE",
-    "GIT_COMMON_DIR",
-    "GIT_INDEX_FILE",
-    "GIT_OBJECT_DIRECTORY",
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-    "GIT_NAMESPACE",
-    "GIT_SHALLOW_FILE",
-)
-# Nothing of the user's git setup runs a program or keeps a process around for the check.
-_HARDENED = (
-    "-c", "core.hooksPath=/dev/null",
-    "-c", "core.fsmonitor=false",
-    "-c", "core.attributesFile=/dev/null",
-    "-c", "diff.external=",
-    "-c", "gc.auto=0",
-    "-c", "maintenance.auto=false",
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -221,11 +202,11 @@ def _out(cwd: Path, *args: str, env: dict[str, str] | None = None) -> bytes | No
 def _git(
     cwd: Path, *args: str, env: dict[str, str] | None = None, stdin: bytes | None = None
 ) -> subprocess.CompletedProcess[bytes] | None:
-    clean = {k: v for k, v in os.environ.items() if k not in _REDIRECTS}
+    clean = {k: v for k, v in os.environ.items() if k not in gitops.REDIRECTS}
     clean.update(GIT_TERMINAL_PROMPT="0", GCM_INTERACTIVE="never", **(env or {}))
     try:
         return subprocess.run(
-            ["git", *_HARDENED, *args],
+            ["git", *gitops.HARDENED, *args],
             cwd=cwd,
             env=clean,
             input=stdin,
