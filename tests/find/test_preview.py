@@ -19,18 +19,8 @@ from bot.fix import guard
 from bot.report import progress
 from bot.report.document import NightReport, finding_json
 from tests.conftest import ROOT, git
+from tests.test_night_cli import CORE
 
-CORE = """\
-def collect(items):
-    out = []
-    for item in items:
-        out = out + [item * 2]
-    return out
-
-
-def names(xs):
-    return sorted(list(xs))
-"""
 TESTS = """\
 from pkg.core import collect
 
