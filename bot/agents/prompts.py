@@ -213,11 +213,16 @@ REFUTE_DESCRIPTIONS = {
 }
 
 
-def recipe_text(recipe: Recipe, instructions: str) -> str:
-    """The recipe part of the system prompt: the same for every agent of this recipe."""
-    scope = ", ".join(recipe.include) + (
+def scope_text(recipe: Recipe) -> str:
+    """The recipe's scope in words: its include globs, except its exclude globs."""
+    return ", ".join(recipe.include) + (
         f" (except {', '.join(recipe.exclude)})" if recipe.exclude else ""
     )
+
+
+def recipe_text(recipe: Recipe, instructions: str) -> str:
+    """The recipe part of the system prompt: the same for every agent of this recipe."""
+    scope = scope_text(recipe)
     return (
         f"Recipe: {recipe.id} (version {recipe.version}): {recipe.title}\n\n"
         f"{recipe.description.strip()}\n\nScope: {scope}\n\n"
@@ -298,9 +303,7 @@ REVISE_DEFAULT_INSTRUCTIONS = (
 
 def refute_scope(recipe: Recipe, test_path: str) -> str:
     """The refuter's second system block: what it may read, and where it may write."""
-    scope = ", ".join(recipe.include) + (
-        f" (except {', '.join(recipe.exclude)})" if recipe.exclude else ""
-    )
+    scope = scope_text(recipe)
     return (
         f"Files you can read and search: {scope}, as they were before the change.\n"
         f"The one file you may write: {test_path}"
