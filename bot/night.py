@@ -44,13 +44,12 @@ from bot.report.results import FixResult, NoteKind, Reason, Status
 from bot.sandbox import bwrap
 from bot.sandbox.bwrap import Sandbox
 from bot.sandbox.setup import night_sandbox
-from bot.verify.baseline import record, run_baselines
+from bot.verify.baseline import Baselines, record
 from bot.verify.checks import Checks
-from bot.verify.compare import derive_timeout
 from bot.verify.grouped import Candidate, Verifier
 from bot.verify.impact import ImportGraph
 from bot.verify.interpreter import choose_interpreter
-from bot.verify.runs import TestRun, parallel_map
+from bot.verify.runs import parallel_map
 from bot.verify.suite import test_commands
 
 if TYPE_CHECKING:
@@ -99,7 +98,7 @@ class _Night:
     checks: Checks
     agents: AgentSession | None = None
     fixer: Fixer | None = None
-    baselines: dict[str, TestRun] = field(default_factory=dict)
+    baselines: Baselines | None = None  # the base commit's runs, made when fixes need them
 
 
 def run_night(
@@ -193,8 +192,9 @@ def run_night(
             if opts.only_fingerprints is not None:
                 work = [(r, f) for r, f in work if f.fingerprint in opts.only_fingerprints]
             tell(progress, Phase.FIND, FindingsToTry(len(work)))
-            night.baselines = run_baselines(
-                _needed_commands(night, work, base_tree),
+            commands = _needed_commands(night, work, base_tree)
+            report.test_command = " && ".join(commands) or None
+            night.baselines = Baselines(
                 base_tree,
                 env,
                 base_sha=base_sha,
@@ -205,13 +205,13 @@ def run_night(
                 progress=progress,
                 interpreter=interpreter,
             )
-            report.timings["baseline"] = sum(
-                t.duration for t in report.test_runs if t.purpose == "baseline"
-            )
             fix_started = time.monotonic()
             jobs = opts.jobs or os.cpu_count() or 1
             _fix_all(night, work, base_tree, max_fixes, jobs, opts.fail_fast)
             report.timings["fixes"] = time.monotonic() - fix_started
+            report.timings["baseline"] = sum(
+                t.duration for t in report.test_runs if t.purpose.startswith("baseline")
+            )
         publishing.publisher.finish(report)
     if night.agents is not None:
         report.agents = night.agents.summary()
@@ -275,15 +275,14 @@ def _fix_all(
         for p in gitops.tracked_files(night.repo, night.base_sha)
         if p.endswith(".py") and (base_tree / p).is_file()
     }
+    baselines = night.baselines
+    assert baselines is not None
     verifier = Verifier(
         night.repo,
         night.base_sha,
-        night.baselines,
+        baselines,
         night.env,
-        lambda c, cmd: (
-            c.recipe.verify_timeout
-            or derive_timeout(night.baselines[cmd].duration, night.config.test_timeout)
-        ),
+        lambda c, cmd: c.recipe.verify_timeout or baselines.timeout(cmd),
         night.out / "logs",
         jobs=jobs,
         graph=ImportGraph(sources),
@@ -341,6 +340,17 @@ def _fix_all(
         pending = later
     night.report.fixes.extend(results[k] for k in sorted(results))
     night.report.suite_runs = verifier.suite_runs
+    night.report.partial_runs = verifier.partial_runs
+    night.report.baseline_runs = (baselines.full_runs, baselines.partial_runs)
+    if verifier.suite_runs and not baselines.ran_full:
+        some = baselines.partial_runs
+        night.report.note(
+            NoteKind.INFO,
+            "no baseline was needed: every test passed with the fixes"
+            if not some
+            else f"no full baseline was needed: the base commit ran only the tests that "
+            f"failed with fixes ({some} run(s))",
+        )
 
 
 def _left_for_later(

@@ -20,9 +20,8 @@ from tests.conftest import ROOT, git
 from tests.test_night_cli import FILES
 
 # Each run of the suite leaves a `started-*` file in MARKS (a folder the config lets code
-# under test write, sandboxed or not). With SLOW_SUITE=always every run, with
-# SLOW_SUITE=fixes every run after the first (the baseline), sleeps a minute while it
-# writes the time into its file: a file that stops changing is a suite that stopped.
+# under test write, sandboxed or not). With SLOW_SUITE=always every run sleeps a minute
+# while it writes the time into its file: a file that stops changing is a suite that stopped.
 SLOW_SUITE = """\
 import os
 import tempfile
@@ -40,11 +39,10 @@ def beat(path):
 
 
 def test_slow():
-    earlier = any(MARKS.glob("started-*"))
     fd, name = tempfile.mkstemp(dir=MARKS, prefix="started-")
     os.close(fd)
     slow = os.environ.get("SLOW_SUITE", "")
-    if slow == "always" or (slow == "fixes" and earlier):
+    if slow == "always":
         threading.Thread(target=beat, args=(Path(name),), daemon=True).start()
         time.sleep(60)
 """
@@ -138,7 +136,7 @@ def worktrees(repo: Path) -> int:
 
 
 @pytest.mark.slow
-def test_ctrl_c_during_the_baseline_exits_130_and_the_next_night_works(
+def test_ctrl_c_during_the_first_test_run_exits_130_and_the_next_night_works(
     slow_repo, tmp_path, capsys, monkeypatch
 ):
     out = tmp_path / "out"
@@ -177,8 +175,8 @@ def test_ctrl_c_during_the_baseline_exits_130_and_the_next_night_works(
 @pytest.mark.slow
 def test_ctrl_c_ends_test_runs_going_on_in_parallel(slow_repo, tmp_path):
     out = tmp_path / "out"
-    night = start(slow_repo, out, "--recipe", "each-c414", "--jobs", "2", slow="fixes")
-    err, took = interrupt_after(night, slow_repo, 3)  # the baseline, then two fixes at once
+    night = start(slow_repo, out, "--recipe", "each-c414", "--jobs", "2", slow="always")
+    err, took = interrupt_after(night, slow_repo, 2)  # the two fixes' runs, at once
 
     assert night.returncode == EXIT_INTERRUPTED, err
     assert took < INTERRUPT_WITHIN, f"Ctrl-C waited {took:.0f}s for the running suites"

@@ -168,10 +168,15 @@ def test_a_baseline_that_already_fails_still_verifies_fixes(make_repo, capsys):
     repo = make_repo(files={**FILES, "tests/test_broken.py": broken})
     assert run(repo, "--recipe", "unnecessary-copies") == 0
     data = report(capsys)
-    assert data["test_runs"][0]["failed"] == ["tests.test_broken::test_already_broken"]
+    # Fixes first: the group's run fails that test, so the base commit runs it alone.
+    group, base = data["test_runs"]
+    assert group["failed"] == ["tests.test_broken::test_already_broken"]
+    assert base["purpose"] == "baseline of 1 test(s)"
+    assert base["failed"] == ["tests.test_broken::test_already_broken"] and base["tests"] == 1
     assert [f["status"] for f in data["fixes"]] == ["verified", "verified"]
+    assert all("the 1 failing fail on the base commit too" in f["reason"] for f in data["fixes"])
     assert any(
-        n["kind"] == "baseline-failing" and "already fails 1 test" in n["text"]
+        n["kind"] == "baseline-failing" and "fail on the base commit too" in n["text"]
         for n in data["notes"]
     )
 
@@ -339,8 +344,8 @@ def test_a_second_run_on_the_same_repository_waits_its_turn(make_repo, tmp_path)
         text=True,
     )
     deadline = time.monotonic() + 60
-    while not list((tmp_path / "a" / "logs").glob("baseline*.log")):
-        assert time.monotonic() < deadline, "the first night never started its baseline"
+    while not list((tmp_path / "a" / "logs").glob("*.log")):
+        assert time.monotonic() < deadline, "the first night never started a test run"
         time.sleep(0.05)
     second = subprocess.run(
         [*argv, "--out", str(tmp_path / "b")], capture_output=True, text=True, check=False

@@ -147,7 +147,9 @@ def test_each_planted_copy_becomes_one_verified_branch(night):
         assert changed == [fix["path"]]
         message = git(repo, "log", "-1", "--format=%B", fix["branch"])
         assert f"Nightcrew-Fingerprint: {fix['fingerprint']}" in message
-        assert "no new failures" in message
+        # Its group's run failed a test that did not execute it; every test that did passed.
+        assert "- tests in a group of 5: every test that executed it passed: " in message
+        assert "tests ran in" in message and "did not execute it" in message
         assert night["out_first"][fix["patch"]].startswith("From ")
 
 
@@ -215,7 +217,7 @@ def test_a_second_night_creates_no_duplicates(night):
 @pytest.mark.slow
 def test_no_secret_reaches_the_tests_or_the_report(night):
     dumps = list(night["dumps"].glob("*.json"))
-    assert len(dumps) >= 2  # the baseline and at least one fix ran the dumping test
+    assert len(dumps) >= 1  # the group's run ran the dumping test (the base commit: only failures)
     for dump in dumps:
         seen = json.loads(dump.read_text())
         assert "PATH" in seen  # the dump is a real environment
@@ -233,19 +235,20 @@ def test_no_secret_reaches_the_tests_or_the_report(night):
 def test_report_records_baseline_runs_and_timings(night):
     data = report(night["first"])
     runs = data["test_runs"]
-    assert runs[0]["purpose"] == "baseline"
-    assert runs[0]["failed"] == []
-    assert runs[0]["tests"] == 9
-    fix_runs = [r for r in runs if r["purpose"] != "baseline"]
     status = [f["status"] for f in data["fixes"]]
-    # Grouped: the whole group, the group without the culprit, the culprit alone.
-    # (the last two run in parallel, so their order varies)
-    assert fix_runs[0]["purpose"] == "group of 5"
-    assert "group of 4" in [r["purpose"] for r in fix_runs[1:]]
-    assert len(fix_runs) == 3 < len(status)
-    assert all("in a group of 4 that passed together" in f["reason"]
+    # Fixes first: the whole group, then its one new failure on the base commit, then the
+    # fix that failure executed, alone on that test. No full baseline.
+    group, base, culprit = runs
+    assert group["purpose"] == "group of 5" and group["tests"] == 9
+    (failing,) = group["failed"]
+    assert base["purpose"] == "baseline of 1 test(s)"
+    assert base["tests"] == 1 and base["failed"] == []
+    assert culprit["tests"] == 1 and culprit["failed"] == [failing]
+    assert len(runs) == 3 < len(status)
+    assert all("in a group of 5: every test that executed it passed" in f["reason"]
                for f in data["fixes"] if f["status"] == "verified")  # fmt: skip
-    assert data["suite_runs"] == len(fix_runs)
+    assert data["suite_runs"] == 1 and data["partial_runs"] == 1
+    assert data["baseline_runs"] == {"full": 0, "partial": 1}
     assert set(data["timings"]) >= {"find", "baseline", "fixes", "total"}
     assert (night["out"] / "report.md").read_text().startswith("# Nightcrew report")
     assert data["summary"]["found"] == len(data["findings"])

@@ -290,7 +290,7 @@ BROKEN = {
 
 
 @pytest.mark.parametrize("case", sorted(BROKEN))
-def test_a_broken_suite_stops_the_night_before_any_fix(make_repo, capsys, case):
+def test_a_broken_suite_stops_the_night_before_any_fix_is_published(make_repo, capsys, case):
     files, said = BROKEN[case]
     repo = make_repo(files={**FILES, "tests/test_core.py": "def test_ok():\n    pass\n", **files})
     assert run(repo) == 2
@@ -300,12 +300,15 @@ def test_a_broken_suite_stops_the_night_before_any_fix(make_repo, capsys, case):
     assert message.startswith("nightcrew: error: the test suite cannot verify any fix: ")
     assert said in message
     assert f"ran with {sys.executable} (Nightcrew's own interpreter)" in message
-    assert "No fix was tried: " in message
+    assert "No fix was published: " in message
     next_step = "set `test_command`" if case == "collects-nothing" else "or pass --python"
-    assert next_step in message.split("No fix was tried: ")[1]
+    assert next_step in message.split("No fix was published: ")[1]
+    # Fixes first: the group's run could not be judged, so the full baseline ran, and
+    # stopped the night.
     logs = sorted((repo.parent / "out" / "logs").glob("*.log"))
-    assert [p.name.split("-")[0] for p in logs] == ["baseline"]  # no fix ran its tests
-    assert f"its log: {logs[0]}" in message
+    (baseline,) = [p for p in logs if p.name.startswith("baseline-")]
+    assert len(logs) == 2
+    assert f"its log: {baseline}" in message
     assert branches(repo) == []
     assert len(git(repo, "worktree", "list").splitlines()) == 1
 

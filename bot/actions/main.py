@@ -63,7 +63,6 @@ def _log_to_the_job_log() -> None:
 GROUP_TITLES = {
     Phase.SETUP: "Find: recipes, scope, findings",
     Phase.FIND: "Find: recipes, scope, findings",
-    Phase.BASELINE: "Baseline: the tests on the base commit",
     Phase.FIX: "Fix and verify, one finding at a time",
     Phase.PUBLISH: "Publish",
     Phase.REVIEW: "Review",

@@ -339,12 +339,15 @@ class Publishing:
         if outcome is None:
             evidence.append("no tests in the repository: verified by compile and ruff only")
             return evidence
-        evidence.append(
-            f"tests {outcome.how}: "
-            + "; ".join(
-                s.detail.split(": ", 1)[-1] for s in outcome.steps if s.name == "tests" and s.ok
-            )
-        )
+        passed = [
+            s.detail.split(": ", 1)[-1]
+            for s in outcome.steps
+            if s.name in ("tests", "failing-tests") and s.ok
+        ]
+        # A fix verified by a failed group's run (no failing test executed it) has no step
+        # of its own that passed: its reason says what the run showed.
+        shown = "; ".join(passed) or outcome.reason.removeprefix(f"{outcome.how}: ")
+        evidence.append(f"tests {outcome.how}: {shown}")
         evidence.append(
             f"tests ran in a sandbox: {self.sandbox.describe()}"
             if self.sandbox.active

@@ -83,6 +83,8 @@ class NightReport:
     timings: dict[str, float] = field(default_factory=dict)
     out_dir: str | None = None
     suite_runs: int = 0  # full test-suite runs made to verify fixes (baselines not counted)
+    partial_runs: int = 0  # runs of only some tests (the failing ones) made to verify fixes
+    baseline_runs: tuple[int, int] = (0, 0)  # the base commit's (full, partial) runs
     shard: tuple[int, int] | None = None  # (I, N) when this night ran one shard of N
     recipes_searched: list[str] = field(default_factory=list)  # finders completed tonight
     agents: dict[str, Any] | None = None  # the agent session's totals, when agents ran
@@ -120,6 +122,8 @@ class NightReport:
             "prs": [r.url for r in self.fixes if r.url],
             "test_runs": [t.to_json() for t in self.test_runs],
             "suite_runs": self.suite_runs,
+            "partial_runs": self.partial_runs,
+            "baseline_runs": {"full": self.baseline_runs[0], "partial": self.baseline_runs[1]},
             "shard": list(self.shard) if self.shard else None,
             "recipes_searched": self.recipes_searched,
             "agents": self.agents,

@@ -39,7 +39,6 @@ from bot.report.results import Status
 PHASE_STYLES = {
     Phase.SETUP: "blue",
     Phase.FIND: "cyan",
-    Phase.BASELINE: "yellow",
     Phase.FIX: "magenta",
     Phase.PUBLISH: "green",
     Phase.REVIEW: "blue",

@@ -26,8 +26,8 @@ class Phase(StrEnum):
 
     SETUP = "setup"  # config, sandbox, the checkout itself
     FIND = "find"  # recipes, scope, findings
-    BASELINE = "baseline"  # the tests on the base commit
-    FIX = "fix"  # fix, guard, checks and verification of each finding
+    FIX = "fix"  # fix, guard, checks and verification of each finding (fixes run first; the
+    # base commit's runs, of only what failed, are part of it)
     PUBLISH = "publish"  # branches, patches, pull requests, end-of-night tidying
     REVIEW = "review"  # the bot answering a PR event
 
@@ -127,6 +127,10 @@ def tell(progress: Progress, phase: Phase, event: Event) -> None:
 # ---------------------------------------------------------------------------- counting
 
 
+# Runs that (as a rule) run every test: what the time left is guessed from.
+_WHOLE_SUITE = frozenset({RunKind.BASELINE, RunKind.GROUP, RunKind.ALONE})
+
+
 @dataclass
 class Tally:
     """The night so far, from its events: counts, and a guess at the time left."""
@@ -135,7 +139,7 @@ class Tally:
     to_try: int | None = None
     done: Counter[Status] = field(default_factory=Counter)
     runs: int = 0  # test runs started, the baseline's included
-    baselines: list[float] = field(default_factory=list)  # each baseline run's seconds
+    baselines: list[float] = field(default_factory=list)  # seconds of runs of every test
     planned: int = 0  # verification runs planned (grows when failures ask for more)
     started: int = 0  # verification runs started
     jobs: int = 1
@@ -159,12 +163,13 @@ class Tally:
         elif isinstance(event, RunFinished):
             if self.running:
                 self.running.pop(0)
-            if event.kind is RunKind.BASELINE:
+            if event.kind in _WHOLE_SUITE:
                 self.baselines.append(event.duration)
 
     @property
     def baseline(self) -> float | None:
-        """How long one test run takes: the baseline's runs, on average."""
+        """How long one test run takes: the first runs of every test (the fixes' and the
+        base commit's), on average."""
         return sum(self.baselines) / len(self.baselines) if self.baselines else None
 
     @property

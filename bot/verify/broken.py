@@ -104,5 +104,5 @@ def broken_suite(
     return UserError(
         f"the test suite cannot verify any fix: {broken}.{quoted} "
         f"`{command}` ran with {interpreter}{log}. "
-        f"No fix was tried: {what_to_do(cause, python, no_tests)}."
+        f"No fix was published: {what_to_do(cause, python, no_tests)}."
     )

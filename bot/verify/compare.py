@@ -1,4 +1,5 @@
-"""Judging test runs (pure): a fix's run against the baseline; timeouts from the baseline."""
+"""Judging test runs (pure): a fix's run on its own, against the base commit's run of the tests
+that failed, or against a full baseline; timeouts from a run's duration."""
 
 from __future__ import annotations
 
@@ -157,4 +158,75 @@ def compare(baseline: TestRun, run: TestRun) -> Comparison:
     return Comparison(True, f"`{run.command}` passed in {run.duration:.0f}s")
 
 
-# --------------------------------------------------------------------------- static checks
+# --------------------------------------------------------------------------- fixes first
+
+
+def passed_outright(run: TestRun) -> Comparison | None:
+    """A run with fixes that needs no baseline to be judged, or None when it does.
+
+    pytest with its report: it exited 0, tests ran, some passed, none failed. Any other
+    command: it exited 0. Everything else (a failure, a timeout, pytest broken or without a
+    report) is judged against the base commit.
+    """
+    if run.not_found or run.timed_out:
+        return None
+    junit = run.junit
+    if junit is not None:
+        if run.returncode == 0 and junit.passed and not junit.failed:
+            return Comparison(
+                True,
+                f"all {junit.tests} tests passed in {run.duration:.0f}s "
+                "(nothing failed, so no baseline was needed)",
+            )
+        return None
+    if run.pytest or run.returncode != 0:
+        return None
+    return Comparison(True, f"`{run.command}` passed in {run.duration:.0f}s")
+
+
+def ordinary_failures(run: TestRun) -> bool:
+    """pytest ran to its end and some tests failed (exit 1): which of them are new is for
+    the base commit's run of just those tests to say (``against_failing``)."""
+    junit = run.junit
+    return (
+        junit is not None
+        and not run.timed_out
+        and run.returncode == 1
+        and bool(junit.failed)
+        and bool(junit.ids - junit.failed - junit.skipped_ids)
+    )
+
+
+def against_failing(run: TestRun, failing_on_base: frozenset[str]) -> Comparison:
+    """A run with ordinary failures judged by which of them fail on the base commit too."""
+    assert run.junit is not None
+    junit = run.junit
+    new = tuple(sorted(junit.failed - failing_on_base))
+    if new:
+        return Comparison(False, f"{len(new)} new failing test(s): {_listed(new)}", new)
+    return Comparison(
+        True,
+        f"no new failures: {junit.tests} tests ran in {run.duration:.0f}s; the "
+        f"{len(junit.failed)} failing fail on the base commit too",
+    )
+
+
+def focused(run: TestRun, tests: frozenset[str]) -> Comparison:
+    """A run of only ``tests`` (new failures of a bigger run): ok when they all pass now."""
+    junit = run.junit
+    if run.timed_out:
+        return Comparison(False, f"the failing tests timed out after {run.timeout:.0f}s")
+    if junit is None:
+        detail = f": {run.junit_problem}" if run.junit_problem else ""
+        return Comparison(
+            False, f"pytest exited {run.returncode} without a readable report{detail}"
+        )
+    still = tuple(sorted(junit.failed & tests))
+    if still:
+        return Comparison(False, f"{len(still)} new failing test(s): {_listed(still)}", still)
+    if run.returncode in PYTEST_BROKEN:
+        return Comparison(False, f"pytest {PYTEST_BROKEN[run.returncode]} (exit {run.returncode})")
+    ran = junit.ids & tests
+    if not ran:
+        return Comparison(False, "none of the tests that failed could be run again")
+    return Comparison(True, f"the {len(ran)} test(s) that failed with more fixes pass without them")

@@ -1,11 +1,20 @@
-"""Verify many fixes at the cost of a few test runs (grouped), or one run each.
+"""Verify many fixes at the cost of about one test run (grouped), or one run each.
 
+Fixes run first; the base commit is asked only about what fails (``bot.verify.baseline``).
 A group of fixes with disjoint footprints is applied to one worktree and tested once. If
-nothing new fails, every fix in it is verified "in a group of K". If something fails, the
-failures' tracebacks (then the failing tests' imports) name suspects; the group is re-run
-without them, and each suspect is tried alone. When attribution says nothing useful, the
-group is split in halves (bisection). A fix is only ever rejected after failing alone
-twice, so a flaky test costs one rerun, never a silently rejected good fix.
+every test passes, every fix in it is verified "in a group of K" and no baseline runs. If
+some fail, the base commit runs just those tests, to tell old failures from new ones. New
+failures are attributed by coverage: a fix whose changed lines no failing test executed is
+verified by the run that already passed every test that executed it, and each fix whose
+lines a failing test executed is tried alone on just the failing tests that executed it.
+Without coverage (not pytest, or coverage saw nothing), the failures' tracebacks (then
+the failing tests' imports) name suspects; the rest is re-run without them, and each
+suspect alone; when that says nothing, the group is split in halves (bisection). Once a
+group's run has failed, every later run for it runs only its new failures (when there is
+one pytest command and the failures are tests it can select): the full run has already
+passed every other test with all the group's fixes. A fix is only ever rejected after
+failing alone twice, so a flaky test costs one rerun, never a silently rejected good fix.
+docs/verification.md says why this is sound, and where it is not.
 """
 
 from __future__ import annotations
@@ -35,8 +44,16 @@ from bot.report.progress import (
 from bot.report.results import CoveredBy, Step
 from bot.sandbox.bwrap import NONE as NO_SANDBOX
 from bot.sandbox.bwrap import Sandbox
-from bot.verify import evidence
-from bot.verify.compare import Comparison, compare
+from bot.verify import evidence, selection
+from bot.verify.baseline import Baselines
+from bot.verify.compare import (
+    Comparison,
+    against_failing,
+    compare,
+    focused,
+    ordinary_failures,
+    passed_outright,
+)
 from bot.verify.footprint import Footprint, function_at, names_used, plan_groups, suspects
 from bot.verify.impact import ImportGraph
 from bot.verify.runs import TestRun, parallel_map, run_tests
@@ -89,6 +106,22 @@ class SetRun:
     attributable: bool = True  # False: the failure says nothing about which fix (timeout...)
     covered: dict[int, CoveredBy] = field(default_factory=dict)  # per fix: who executed it
     runs: list[TestRun] = field(default_factory=list)  # one per command, with what coverage saw
+    focus: frozenset[str] | None = None  # only these tests ran (the new failures of a bigger run)
+    single: bool = False  # the fixes have one test command
+
+    def refocus(self) -> frozenset[str] | None:
+        """The tests later runs of these fixes need to run: its new failures, when they are
+        tests the one pytest command can select; None: later runs run everything."""
+        if self.focus is not None:
+            return self.focus
+        if not self.failures or not self.attributable or not self.single:
+            return None
+        run = self.runs[0]
+        if not run.pytest or run.junit is None:
+            return None
+        if not all(selection.selectable(t) for t in self.failures):
+            return None
+        return frozenset(self.failures)
 
 
 RunRecorder = Callable[[str, TestRun], None]
@@ -100,7 +133,7 @@ class Verifier:
         self,
         repo: git.Repo,
         base_sha: str,
-        baselines: Mapping[str, TestRun],
+        baselines: Baselines,
         env: Mapping[str, str],
         timeout: Callable[[Candidate, str], float],
         log_dir: Path,
@@ -122,7 +155,9 @@ class Verifier:
         self.jobs = max(1, jobs)
         self._slots = threading.BoundedSemaphore(self.jobs)
         self._by_key: dict[int, Candidate] = {}
-        self.suite_runs = 0
+        self._covered: dict[int, CoveredBy] = {}  # per fix: the first full run that measured it
+        self.suite_runs = 0  # full runs of the test command with fixes
+        self.partial_runs = 0  # runs of only some tests with fixes
 
     # ------------------------------------------------------------------ entry point
 
@@ -158,11 +193,15 @@ class Verifier:
     # ------------------------------------------------------------------ strategies
 
     def _settle(
-        self, keys: tuple[int, ...], known: SetRun | None = None, why: Why | None = None
+        self,
+        keys: tuple[int, ...],
+        known: SetRun | None = None,
+        why: Why | None = None,
+        focus: frozenset[str] | None = None,
     ) -> dict[int, Outcome]:
         """Verify a group; when it fails, find the culprits and verify the rest."""
-        run = known or (self._run(keys, why=why) if len(keys) > 1 else None)
-        out = self._split(keys, run, why)
+        run = known or (self._run(keys, why=why, focus=focus) if len(keys) > 1 else None)
+        out = self._split(keys, run, why, focus)
         if run is not None and not run.ok and all(o.ok for o in out.values()):
             # Nobody is to blame: the group's failures did not come back in smaller runs.
             flaky = tuple(sorted(run.failures)) or ("the test command",)
@@ -170,19 +209,22 @@ class Verifier:
         return out
 
     def _split(
-        self, keys: tuple[int, ...], run: SetRun | None, why: Why | None = None
+        self,
+        keys: tuple[int, ...],
+        run: SetRun | None,
+        why: Why | None = None,
+        focus: frozenset[str] | None = None,
     ) -> dict[int, Outcome]:
         if len(keys) == 1:
-            return {keys[0]: self._alone(self._by_key[keys[0]], run, why=why)}
+            return {keys[0]: self._alone(self._by_key[keys[0]], run, why=why, focus=focus)}
         assert run is not None
         if run.ok:
             how = f"in a group of {len(keys)} that passed together"
-            return {
-                k: Outcome(
-                    True, how, f"{how}: {run.reason}", tuple(run.steps), (), run.covered.get(k)
-                )
-                for k in keys
-            }
+            return {k: self._passed(k, how, run) for k in keys}
+        focus = run.refocus()
+        executed = self._executed_by_failures(run) if focus is not None else None
+        if executed is not None:
+            return self._by_coverage(keys, run, executed, focus)
         blamed = self._suspects(run) if run.attributable else set()
         if blamed and len(blamed) < len(keys):
             rest = tuple(k for k in keys if k not in blamed)
@@ -194,16 +236,78 @@ class Verifier:
             suspect: Why = (RunKind.ALONE, f"a suspect of a failing group of {len(keys)}")
             return self._parallel(
                 [
-                    lambda: self._settle(rest, why=without),
+                    lambda: self._settle(rest, why=without, focus=focus),
                     *(
-                        lambda k=k: {k: self._alone(self._by_key[k], strikes=1, why=suspect)}
+                        lambda k=k: {
+                            k: self._alone(self._by_key[k], strikes=1, why=suspect, focus=focus)
+                        }
                         for k in sorted(blamed)
                     ),
                 ]
             )
-        return self._bisect(keys)
+        return self._bisect(keys, focus)
 
-    def _bisect(self, keys: tuple[int, ...]) -> dict[int, Outcome]:
+    def _passed(self, key: int, how: str, run: SetRun) -> Outcome:
+        covered = run.covered.get(key) or self._covered.get(key)
+        return Outcome(True, how, f"{how}: {run.reason}", tuple(run.steps), (), covered)
+
+    def _executed_by_failures(self, run: SetRun) -> dict[int, frozenset[str]] | None:
+        """Per fix of a failed run, the new failures that executed its changed lines; None
+        when coverage cannot say, or some failure executed no fix (a test that reads a
+        changed file, say): then coverage explains nothing and older means must."""
+        executed: dict[int, frozenset[str]] = {}
+        for key in run.members:
+            covered = run.covered.get(key)
+            if covered is None or covered.tests is None:
+                return None
+            executed[key] = frozenset(covered.tests) & frozenset(run.failures)
+        explained = frozenset().union(*executed.values())
+        return executed if explained == frozenset(run.failures) else None
+
+    def _by_coverage(
+        self,
+        keys: tuple[int, ...],
+        run: SetRun,
+        executed: Mapping[int, frozenset[str]],
+        focus: frozenset[str],
+    ) -> dict[int, Outcome]:
+        """A failed group, by what its new failures executed: fixes no failing test ran are
+        verified by this run; each one a failing test ran is tried alone on those tests."""
+        blamed = sorted(k for k in keys if executed[k])
+        self.progress(
+            Phase.FIX,
+            f"group of {len(keys)} failed; the {len(focus)} new failure(s) executed "
+            f"{len(blamed)} of its fixes: trying each alone on the tests that failed",
+        )
+        how = f"in a group of {len(keys)}: every test that executed it passed"
+        ran = run.runs[-1]
+        listed = ", ".join(sorted(focus)[:3]) + (
+            f" and {len(focus) - 3} more" if len(focus) > 3 else ""
+        )
+        reason = (
+            f"{how}: `{ran.command}`: {ran.tests} tests ran in {ran.duration:.0f}s; the "
+            f"{len(focus)} new failure(s) ({listed}) did not execute it"
+        )
+        out = {
+            k: replace(self._passed(k, how, run), reason=reason) for k in keys if not executed[k]
+        }
+        suspect: Why = (RunKind.ALONE, f"a fix that a failing test of a group of {len(keys)} ran")
+        return out | self._parallel(
+            [
+                lambda k=k: {
+                    k: self._alone(
+                        self._by_key[k],
+                        strikes=1,
+                        why=suspect,
+                        focus=executed[k],
+                        covered=run.covered.get(k),
+                    )
+                }
+                for k in blamed
+            ]
+        )
+
+    def _bisect(self, keys: tuple[int, ...], focus: frozenset[str] | None) -> dict[int, Outcome]:
         """Split a failing group. If the first half passes, the second half must hold the
         culprit, so it is split again without a run of its own (and a lone fix found that
         way comes with one strike)."""
@@ -211,14 +315,16 @@ class Verifier:
         half = len(keys) // 2
         first, second = keys[:half], keys[half:]
         out = self._settle(
-            first, why=(RunKind.BISECT, f"first half of a failing group of {len(keys)}")
+            first,
+            why=(RunKind.BISECT, f"first half of a failing group of {len(keys)}"),
+            focus=focus,
         )
         if not all(out[k].ok for k in first):
             why: Why = (RunKind.BISECT, f"second half of a failing group of {len(keys)}")
-            return out | self._settle(second, why=why)
+            return out | self._settle(second, why=why, focus=focus)
         if len(second) == 1:
-            return out | {second[0]: self._alone(self._by_key[second[0]], strikes=1)}
-        return out | self._bisect(second)
+            return out | {second[0]: self._alone(self._by_key[second[0]], strikes=1, focus=focus)}
+        return out | self._bisect(second, focus)
 
     def _suspects(self, run: SetRun) -> set[int]:
         fixes = {k: self._by_key[k].footprint for k in run.members}
@@ -254,15 +360,23 @@ class Verifier:
         return suspects(run.failures, fixes, unit_at, reach_of_test, names_of_test)
 
     def _alone(
-        self, c: Candidate, known: SetRun | None = None, strikes: int = 0, why: Why | None = None
+        self,
+        c: Candidate,
+        known: SetRun | None = None,
+        strikes: int = 0,
+        why: Why | None = None,
+        focus: frozenset[str] | None = None,
+        covered: CoveredBy | None = None,
     ) -> Outcome:
         """One fix by itself; rejected only after two failures with it.
 
         ``strikes`` counts failures already seen: a suspect whose group failed, and whose
-        group passed without it, comes with one, so failing alone settles it.
+        group passed without it, comes with one, so failing alone settles it. ``focus``:
+        only these tests need to run (the rest passed with the fix already); ``covered``:
+        who executed the fix in the run that measured it.
         """
         steps: list[Step] = []
-        if self.fail_fast and known is None:
+        if self.fail_fast and known is None and focus is None:
             related = self._related(c)
             if related:
                 first = self._run((c.key,), extra=related, label="related")
@@ -278,13 +392,22 @@ class Verifier:
                             f"(ran first: {', '.join(related)}; the full suite was not needed)",
                             tuple(steps),
                         )
-        run = known or self._run((c.key,), why=why)
+        run = known or self._run((c.key,), why=why, focus=focus)
         steps += run.steps
+
+        def seen(last: SetRun) -> CoveredBy | None:
+            return (
+                last.covered.get(c.key)
+                or covered
+                or run.covered.get(c.key)
+                or (self._covered.get(c.key))
+            )
+
         if run.ok:
             how = "alone" if not strikes else "alone (its group failed without it passing)"
-            return Outcome(
-                True, how, f"alone: {run.reason}", tuple(steps), (), run.covered.get(c.key)
-            )
+            if strikes and focus is not None:
+                how = "alone (the tests that failed in its group pass with it alone)"
+            return Outcome(True, how, f"alone: {run.reason}", tuple(steps), (), seen(run))
         if strikes:
             return Outcome(
                 False,
@@ -292,7 +415,7 @@ class Verifier:
                 f"{run.reason} (alone, and in a group whose other fixes passed without it)",
                 tuple(steps),
             )
-        again = self._run((c.key,), label="rerun")
+        again = self._run((c.key,), label="rerun", focus=run.refocus())
         steps += again.steps
         if again.ok:
             flaky = tuple(sorted(run.failures))
@@ -303,7 +426,7 @@ class Verifier:
                 f"alone: {again.reason}; {names} failed once and passed on a rerun (flaky?)",
                 tuple(steps),
                 flaky,
-                again.covered.get(c.key),
+                seen(again),
             )
         return Outcome(False, "alone", f"{again.reason} (failed twice)", tuple(steps))
 
@@ -323,6 +446,7 @@ class Verifier:
         extra: Sequence[str] = (),
         label: str = "",
         why: Why | None = None,
+        focus: frozenset[str] | None = None,
     ) -> SetRun:
         members = [self._by_key[k] for k in keys]
         purpose = (
@@ -333,9 +457,8 @@ class Verifier:
         with self._slots:
             tree = gitops.add_worktree(self.repo, self.base_sha, "verify")
             try:
-                return self._run_in(
-                    tree, keys, members, purpose, extra, _what(members, extra, label, why)
-                )
+                what = _what(members, extra, label, why, focus)
+                return self._run_in(tree, keys, members, purpose, extra, what, focus)
             finally:
                 gitops.remove_worktree(self.repo, tree)
 
@@ -347,6 +470,7 @@ class Verifier:
         purpose: str,
         extra: Sequence[str],
         what: Why,
+        focus: frozenset[str] | None = None,
     ) -> SetRun:
         for c in members:
             problem = gitops.apply_patch(tree, c.patch)
@@ -359,11 +483,12 @@ class Verifier:
             for p in c.changes
             if (tree / p).is_file()
         }
-        result = SetRun(keys, True, "", texts=texts)
+        commands = members[0].commands
+        result = SetRun(keys, True, "", texts=texts, focus=focus, single=len(commands) == 1)
         env = dict(self.env)
-        measure = sorted(p for p in texts if p.endswith(".py"))
-        for command in members[0].commands:
-            baseline = self.baselines[command]
+        full = focus is None and not extra
+        measure = sorted(p for p in texts if p.endswith(".py")) if full else None
+        for command in commands:
             tell(self.progress, Phase.FIX, RunStarted(*what, command))
             run = run_tests(
                 command,
@@ -376,22 +501,24 @@ class Verifier:
                 extra_args=extra,
                 sandbox=self.sandbox,
                 measure=measure,
+                select=sorted(focus) if focus is not None else None,
             )
             tell(self.progress, Phase.FIX, RunFinished(what[0], run.duration))
-            self.suite_runs += 0 if extra else 1
+            if full:
+                self.suite_runs += 1
+                self.baselines.saw(command, run)
+            else:
+                self.partial_runs += 1
             self.record(purpose, run)
             result.runs.append(run)
-            judge = _compare_subset if extra else compare
-            comparison = judge(baseline, run)
+            comparison = self._judge(command, run, extra, focus)
             scope = "alone" if len(keys) == 1 else f"group of {len(keys)}"
+            kind = "tests" if full else ("failing-tests" if focus is not None else "related-tests")
+            shown = command + (" " + " ".join(extra) if extra else "")
+            if focus is not None:
+                shown += f" (only the {len(focus)} test(s) that failed)"
             result.steps.append(
-                Step(
-                    "tests" if not extra else "related-tests",
-                    comparison.ok,
-                    f"{scope}: {comparison.reason}",
-                    command + (" " + " ".join(extra) if extra else ""),
-                    run.duration,
-                )
+                Step(kind, comparison.ok, f"{scope}: {comparison.reason}", shown, run.duration)
             )
             if not comparison.ok:
                 prefix = f"{tree}/"
@@ -408,15 +535,44 @@ class Verifier:
         result.covered = evidence.each_fix(
             {c.key: c.changes for c in members}, texts, seen, self.graph
         )
+        if full:
+            for key, covered in result.covered.items():
+                self._covered.setdefault(key, covered)
+        else:
+            result.covered = {}  # an unmeasured run says nothing of who executed a fix
         return result
 
+    def _judge(
+        self, command: str, run: TestRun, extra: Sequence[str], focus: frozenset[str] | None
+    ) -> Comparison:
+        """A run with fixes, judged: by itself when every test passed; else against the
+        base commit's run of the tests that failed; else against the full baseline."""
+        if focus is not None:
+            return focused(run, focus)
+        outright = passed_outright(run)
+        if outright is not None:
+            return outright
+        if ordinary_failures(run):
+            assert run.failed is not None
+            return against_failing(run, self.baselines.failing(command, run.failed))
+        baseline = self.baselines.full(command)
+        return _compare_subset(baseline, run) if extra else compare(baseline, run)
 
-def _what(members: Sequence[Candidate], extra: Sequence[str], label: str, why: Why | None) -> Why:
+
+def _what(
+    members: Sequence[Candidate],
+    extra: Sequence[str],
+    label: str,
+    why: Why | None,
+    focus: frozenset[str] | None = None,
+) -> Why:
     """What a run is for, as the progress says it: its kind, and the fixes it covers."""
     shown = ", ".join(
         f"{c.finding.path}:{c.finding.start_line} {c.finding.rule}" for c in members[:3]
     )
     fixes = shown + (f" and {len(members) - 3} more" if len(members) > 3 else "")
+    if focus is not None:
+        fixes += f" (only the {len(focus)} test(s) that failed)"
     if extra:
         tests = ", ".join(extra[:3]) + (f" and {len(extra) - 3} more" if len(extra) > 3 else "")
         again = " again" if label.endswith("rerun") else ""

@@ -29,7 +29,7 @@ from bot import gitops
 from bot.sandbox.bwrap import NONE as NO_SANDBOX
 from bot.sandbox.bwrap import TMP_PREFIX, Sandbox
 from bot.sandbox.environment import redact_env, test_env
-from bot.verify import coverage
+from bot.verify import coverage, selection
 from bot.verify.evidence import RunCoverage
 from bot.verify.junit import JUnitError, JUnitResult, parse_junit
 from bot.verify.suite import is_pytest, parse_test_command, resolve_python, with_junit
@@ -313,12 +313,14 @@ def run_tests(
     extra_args: Sequence[str] = (),
     sandbox: Sandbox = NO_SANDBOX,
     measure: Sequence[str] | None = None,
+    select: Sequence[str] | None = None,
 ) -> TestRun:
     """Run the test command in ``worktree``; its log and JUnit report go to ``log_dir``.
 
     ``extra_args`` are appended to the command (e.g. the test files to run first).
     ``measure``: repo-relative files to run the tests under coverage for (``bot.verify.coverage``;
     None: no coverage); what it saw is the run's ``coverage``.
+    ``select``: JUnit ids of the only tests to run (``bot.verify.selection``; pytest only).
     Each run gets a folder of its own in ``log_dir`` (``<label>-XXXX/``, for the JUnit
     report), the only part of ``log_dir`` it may write; its log (``<label>-XXXX.log``)
     sits beside it, written by Nightcrew alone.
@@ -345,6 +347,9 @@ def run_tests(
             )  # fmt: skip
         if isinstance(plan, coverage.Plan):
             argv, env = plan.argv, plan.env
+    if select is not None and pytest:
+        measured = isinstance(plan, coverage.Plan)
+        argv, env = selection.select(argv, env, run_dir, select, plugin_loaded=measured)
     result = run_command(
         argv, worktree, env, timeout, log_path, sandbox=sandbox, writable=[run_dir]
     )

@@ -230,7 +230,7 @@ def test_dry_run_log_groups_and_annotations(dry_run):
     assert all(c < o for c, o in zip(closed, opened[1:], strict=False))  # never nested
     titles = [lines[i].removeprefix("::group::") for i in opened]
     assert titles[0] == "Find: recipes, scope, findings"
-    assert "Baseline: the tests on the base commit" in titles and titles[-1] == "Report"
+    assert "Fix and verify, one finding at a time" in titles and titles[-1] == "Report"
     warnings = [line for line in lines if line.startswith("::warning ")]
     assert len(warnings) == 1
     assert warnings[0].startswith(

@@ -105,7 +105,7 @@ def test_grouped_progress_opens_one_group_per_phase_in_order(capsys):
     progress = GroupedProgress([TOKEN])
     progress(Phase.SETUP, "start")
     progress(Phase.FIND, "found 3")  # the same group as setup
-    progress(Phase.BASELINE, f"baseline with {TOKEN}")
+    progress(Phase.PUBLISH, f"pushed with {TOKEN}")
     progress(Phase.FIX, "verified a.py:1")
     progress(Phase.FIX, "rejected b.py:2")
     progress.close()
@@ -115,8 +115,8 @@ def test_grouped_progress_opens_one_group_per_phase_in_order(capsys):
         "nightcrew: start",
         "nightcrew: found 3",
         "::endgroup::",
-        f"::group::{GROUP_TITLES[Phase.BASELINE]}",
-        "nightcrew: baseline with ***",
+        f"::group::{GROUP_TITLES[Phase.PUBLISH]}",
+        "nightcrew: pushed with ***",
         "::endgroup::",
         f"::group::{GROUP_TITLES[Phase.FIX]}",
         "nightcrew: verified a.py:1",
@@ -130,11 +130,11 @@ def test_grouped_progress_numbers_the_test_runs_it_is_told_of(capsys):
     from bot.actions.main import GroupedProgress
     from bot.report.progress import Phase, RunFinished, RunKind, RunStarted, tell
 
-    progress = GroupedProgress([TOKEN], first=Phase.BASELINE)
-    tell(progress, Phase.BASELINE, RunStarted(RunKind.BASELINE, "the base commit 0123", "pytest"))
-    tell(progress, Phase.BASELINE, RunFinished(RunKind.BASELINE, 1.0))
+    progress = GroupedProgress([TOKEN], first=Phase.FIX)
     tell(progress, Phase.FIX, RunStarted(RunKind.ALONE, f"one fix: a.py:1 {TOKEN}", "pytest"))
+    tell(progress, Phase.FIX, RunFinished(RunKind.ALONE, 1.0))
+    tell(progress, Phase.FIX, RunStarted(RunKind.BASELINE, "the base commit 0123", "pytest"))
     progress.close()
     lines = capsys.readouterr().out.splitlines()
-    assert lines[1] == "nightcrew: test run 1 (baseline): `pytest` — the base commit 0123"
-    assert lines[4] == "nightcrew: test run 2 (alone): `pytest` — one fix: a.py:1 ***"
+    assert lines[1] == "nightcrew: test run 1 (alone): `pytest` — one fix: a.py:1 ***"
+    assert lines[2] == "nightcrew: test run 2 (baseline): `pytest` — the base commit 0123"

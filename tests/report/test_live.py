@@ -84,7 +84,7 @@ def test_on_a_terminal_a_live_display_shows_phase_counts_runs_and_time(make_repo
     assert ANSI.search(drawn), "no colour and no redrawing: not the live display"
     text = plain(drawn)
     # The status block, redrawn as the night goes: phase, a bar of findings, counts, time.
-    for phase in ("baseline", "fix"):
+    for phase in ("setup", "fix"):
         assert re.search(rf"^. {phase} .*elapsed \d+:\d\d:\d\d", text, re.MULTILINE), phase
     assert re.search(r"0/2 findings", text)
     assert re.search(r"~\d+:\d\d:\d\d to go", text), "no estimate of the time left"
@@ -93,10 +93,11 @@ def test_on_a_terminal_a_live_display_shows_phase_counts_runs_and_time(make_repo
     )
     # Its last state stays on the screen.
     assert re.search(r"✔ done .*2/2 findings\s+elapsed", text)
-    assert re.search(r"2 verified · 0 rejected · 0 skipped · 0 left │ 2 test runs$", text, re.M)
+    # Fixes first: the group's one run passed, so the base commit ran nothing.
+    assert re.search(r"2 verified · 0 rejected · 0 skipped · 0 left │ 1 test run$", text, re.M)
     # The night's lines scroll above it, with the time.
-    assert re.search(r"\d\d:\d\d:\d\d test run 1 \(baseline\): `python -m pytest -q`", text)
-    assert re.search(r"\d\d:\d\d:\d\d test run 2 \(group\): `python -m pytest -q` — 2 fixes:", text)
+    assert re.search(r"\d\d:\d\d:\d\d test run 1 \(group\): `python -m pytest -q` — 2 fixes:", text)
+    assert "(baseline)" not in text
     assert re.search(r"\d\d:\d\d:\d\d verified pkg/core.py:9 ruff:C414 -> nightcrew/", text)
     # With --json the report is on stdout; what to do next comes after the display.
     assert text.index("Next steps:") > text.rindex("✔ done")
@@ -114,17 +115,16 @@ def test_off_a_terminal_plain_timestamped_lines_one_per_test_run(make_repo, tmp_
     assert lines and all(STAMPED.match(line) for line in lines), lines
     data = json.loads((repo.parent / "out" / "report.json").read_text(encoding="utf-8"))
     runs = [line for line in lines if re.search(r"nightcrew: test run \d+ ", line)]
-    assert len(runs) == len(data["test_runs"]) == 2
-    assert "test run 1 (baseline): `python -m pytest -q` — the base commit " in runs[0]
-    assert runs[1].endswith(
-        "test run 2 (group): `python -m pytest -q` — 2 fixes: "
+    assert len(runs) == len(data["test_runs"]) == 1  # fixes first: no baseline was needed
+    assert runs[0].endswith(
+        "test run 1 (group): `python -m pytest -q` — 2 fixes: "
         "pkg/core.py:4 nightcrew:list-concat-in-loop, pkg/core.py:9 ruff:C414"
     )
     # The group run is announced before it starts: no silent gap while it runs.
     planned = next(i for i, line in enumerate(lines) if "verifying 2 fix(es) in 1 test run" in line)
     assert (
         planned
-        < lines.index(runs[1])
+        < lines.index(runs[0])
         < min(i for i, line in enumerate(lines) if "nightcrew: verified " in line)
     )
     # The summary and the next steps, on stdout after the report, name tonight's own work.
@@ -150,7 +150,7 @@ def test_in_ci_a_terminal_gets_plain_lines(make_repo):
     lines = [line for line in drawn.replace("\r", "").splitlines() if line]
     progress = lines[: lines.index(next(line for line in lines if line.startswith("Tonight:")))]
     assert progress and all(STAMPED.match(line) for line in progress), progress
-    assert sum(" nightcrew: test run " in line for line in progress) == 2
+    assert sum(" nightcrew: test run " in line for line in progress) == 1  # no baseline needed
 
 
 def test_quiet_says_nothing_on_a_terminal(make_repo):
