@@ -266,6 +266,7 @@ def test_explain_uses_the_recipe_and_the_verification_record(site: Site) -> None
     assert code == 0
     answer = only_reply(site, 2)
     assert "**What changed.**" in answer and "imported but unused" in answer
+    assert explanations.RUFF["F401"] in answer  # the rule's own why first
     assert "Each change removes an import that the module never uses" in answer
     assert f"`{RECIPE}`" in answer and "version 1" in answer
     assert "no new failures" in answer  # the tests line of the commit's evidence
