@@ -37,8 +37,8 @@ RUFF: dict[str, str] = {
     "C414": (
         "The outer call (`sorted()`, `set()`, `tuple()`, `list()`, ...) reads any iterable by "
         "itself, so the inner `list()`, `tuple()` or `sorted()` only makes a whole copy for it "
-        "to copy again (and `set(sorted(x))` sorts for a set, which has no order). Cost: one "
-        "extra copy of the whole collection (or a sort) per call."
+        "to read once and drop (`set(sorted(x))` even sorts for a set, which has no order). "
+        "Cost: one extra copy of the collection (or a sort) per call."
     ),
     "C418": (
         "`dict({...})` copies a dict display, which is already a new dict nobody else holds: "

@@ -31,6 +31,7 @@ from bot.night import NightOptions, run_night
 from bot.publish.proposal import NotPublished
 from bot.publish.pulls import GitHubPublisher
 from bot.publish.trailers import Trailer
+from bot.recipes import explanations
 from bot.recipes.loader import discover
 from bot.report import progress
 from bot.report.document import NightReport
