@@ -64,9 +64,10 @@ RUFF: dict[str, str] = {
     ),
     # --- unused-imports --------------------------------------------------------------------
     "F401": (
-        "The module imports a name it never uses. Each unused import costs start-up time (the "
-        "imported module is loaded, and run, whenever this one is), can pull in a dependency "
-        "for nothing, and sends readers looking for a use that is not there."
+        "The module imports a name it never uses. An unused import costs start-up time (the "
+        "imported module is loaded, and its code run, when this one is first imported), can "
+        "pull in a dependency for nothing, and sends readers looking for a use that is not "
+        "there."
     ),
     # --- modern-syntax ---------------------------------------------------------------------
     "UP001": (
