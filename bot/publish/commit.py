@@ -70,6 +70,7 @@ class Publishing:
         self.refuter: Refuting | None = None  # agent fixes' refuter, when agents run
         self._refuted: dict[int, Refutation] = {}
         self.quotas: dict[str, Quota] = {}
+        self.titles: set[str] = set()  # tonight's PR titles: no two PRs share one
         for recipe in recipes:
             self.quota(recipe)
 
@@ -189,7 +190,7 @@ class Publishing:
         kept: list[tuple[Candidate, FixResult, Proposal]] = []
         first, *rest = group.members
         result, evidence = self._verified(first, outcomes.get(first.key))
-        message = _message(first, outcomes.get(first.key), evidence)
+        message = _message(first, outcomes.get(first.key), evidence, self._unit_of(first.finding))
         author = (self.config.author_name, self.config.author_email)
         sha = gitops.commit_patch(self.repo, self.base_sha, first.patch, message, *author)
         result.commit = sha
@@ -209,11 +210,17 @@ class Publishing:
                         result.kind = Reason.NEIGHBOUR_PROPOSED
                         results[c.key] = result
                         continue
-                    message = _message(c, outcomes.get(c.key), evidence)
+                    message = _message(c, outcomes.get(c.key), evidence, self._unit_of(c.finding))
                     sha = result.commit = gitops.commit_all(tree, message, *author)
                     kept.append((c, result, self._proposal(c, sha, message, evidence, result)))
         proposal = kept[0][2] if len(kept) == 1 else self._group_proposal(group, kept, sha)
+        line = proposal.finding.start_line
+        proposal = replace(
+            proposal, title=messages.distinct_title(proposal.title, self.titles, line)
+        )
         published = self._publish(proposal)
+        if isinstance(published, Published):
+            self.titles.add(proposal.title)
         for c, result, _proposal in kept:
             results[c.key] = result
             if isinstance(published, NotPublished):
@@ -249,7 +256,7 @@ class Publishing:
             branch=c.branch,
             base=self.base_sha,
             commit=sha,
-            title=messages.title(c.recipe, c.finding),
+            title=messages.title(c.recipe, c.finding, self._unit_of(c.finding)),
             message=message,
             evidence=tuple(evidence),
             steps=tuple(result.steps),
@@ -376,12 +383,12 @@ def _untested(outcome: Outcome) -> bool:
     return outcome.covered is not None and outcome.covered.untested
 
 
-def _message(c: Candidate, outcome: Outcome | None, evidence: list[str]) -> str:
+def _message(c: Candidate, outcome: Outcome | None, evidence: list[str], unit: str) -> str:
     """The fix's commit message; its Nightcrew-Covered-By trailer says 0 when no test ran
     at all (verify.allow_lint_only), ``unknown`` when the tests ran unmeasured."""
     covered = outcome.covered if outcome is not None else None
     trailer = covered or CoveredBy(() if outcome is None else None, "not measured")
-    return messages.commit_message(c.recipe, c.finding, evidence, trailer)
+    return messages.commit_message(c.recipe, c.finding, evidence, trailer, unit)
 
 
 def _stack(tree: Path, c: Candidate, texts: dict[str, tuple[str, str]]) -> bool:

@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bot.model import Finding, split_lines
-from bot.publish.messages import slugify
+from bot.publish.messages import MODULE, function_field, slugify
 from bot.recipes.model import Recipe
 from bot.verify.footprint import APPLY_CONTEXT
 from bot.verify.grouped import Candidate
@@ -67,7 +67,9 @@ class Group:
     recipe: Recipe
     grouping: str
     members: tuple[Candidate, ...]
-    unit: str = "<module>"  # grouping by function: the def or class around the findings
+    # The def or class around all of the findings, when they share one (always, grouping by
+    # function, unless they are module-level code); else "<module>".
+    unit: str = MODULE
 
     @property
     def fingerprints(self) -> tuple[str, ...]:
@@ -145,9 +147,9 @@ def plan(
     for group in sorted(members.values(), key=lambda g: g[0].key):
         group.sort(key=lambda c: (c.finding.path, c.finding.start_line, c.key))
         first = group[0]
-        units = {unit_of(c.finding) for c in group}
+        units = {(c.finding.path, unit_of(c.finding)) for c in group}
         mode = "finding" if one_group and len(group) == 1 else grouping(first.recipe)
-        unit = units.pop() if mode == "function" and len(units) == 1 else "<module>"
+        unit = units.pop()[1] if len(units) == 1 else MODULE  # whatever made the group
         out.groups.append(Group(first.recipe, mode, tuple(group), unit))
     return out
 
@@ -174,17 +176,19 @@ def branch_name(group: Group) -> str:
 
 
 def title(group: Group) -> str:
-    """``<recipe title>: <n> fixes in <where>``; where names the function, file or rule."""
+    """``<recipe title>: <n> fixes in <where>``; where names the function and file, or the rule."""
     paths = list(dict.fromkeys(c.finding.path for c in group.members))
     rules = list(dict.fromkeys(c.finding.rule for c in group.members))
-    if group.grouping == "rule" and len(rules) == 1:
-        where = f"of {rules[0]}" + (f" in {paths[0]}" if len(paths) == 1 else "")
-    elif group.grouping == "function" and group.unit != "<module>":
-        where = f"in {group.unit} ({paths[0]})"
-    elif len(paths) == 1:
-        where = f"in {paths[0]}"
+    if len(paths) != 1:
+        place = f"in {len(paths)} files"
+    elif group.unit != MODULE:
+        place = f"in {function_field(group.unit)} ({paths[0]})"
     else:
-        where = f"in {len(paths)} files"
+        place = f"in {paths[0]}"
+    if group.grouping == "rule" and len(rules) == 1:
+        where = f"of {rules[0]}" + (f" {place}" if len(paths) == 1 else "")
+    else:
+        where = place
     return f"{group.recipe.title}: {len(group.members)} fixes {where}"
 
 

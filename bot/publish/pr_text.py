@@ -14,7 +14,9 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 
 from bot.dashboard import markers
+from bot.publish.messages import MODULE
 from bot.publish.proposal import Proposal
+from bot.recipes.explanations import explanation
 from bot.report.results import UNTESTED_TEXT, Step
 from bot.review.commands import USAGE
 
@@ -150,7 +152,7 @@ def _group_what(proposal: Proposal) -> str:
     where = (
         f"in {code(markers.defuse(fixes[0].finding.path))}" if files == 1 else f"in {files} files"
     )
-    if proposal.grouping == "function" and proposal.unit != "<module>":
+    if proposal.unit != MODULE:
         where = f"in {code(proposal.unit)}, " + where
     how = {
         "function": "they are in one function",
@@ -187,14 +189,42 @@ def _group_evidence(proposal: Proposal, room: int | None) -> str:
     )
 
 
+def explanations(
+    proposal: Proposal, lookup: Callable[[str], str | None] = explanation
+) -> list[tuple[tuple[str, ...], str]]:
+    """Each distinct reason the change is worth it, once, with the rules it is for.
+
+    A rule's explanation (``lookup``: ``recipes.explanations.explanation``), else the recipe's
+    description; the fixes of a group that share one reason have it once.
+    """
+    fallback = proposal.recipe.description.strip() or proposal.recipe.title
+    reasons: dict[str, list[str]] = {}
+    for fix in proposal.fixes or (proposal,):
+        rule = fix.finding.rule_code
+        rules = reasons.setdefault(lookup(fix.finding.rule) or fallback, [])
+        if rule not in rules:
+            rules.append(rule)
+    return [(tuple(rules), text) for text, rules in reasons.items()]
+
+
 def _why(proposal: Proposal, room: int | None) -> str:
     heading = "### Why this is an improvement\n\n"
-    description = clean(proposal.recipe.description.strip()) or clean(proposal.recipe.title)
+    reasons = explanations(proposal)
+    if len(reasons) == 1:
+        text = clean(reasons[0][1])
+    else:
+        text = "\n".join(
+            f"- {', '.join(code(rule) for rule in rules)}: {clean(reason)}"
+            for rules, reason in reasons
+        )
+    if proposal.summary and not proposal.fixes:
+        said = "\n".join(f"> {line}" for line in clean(proposal.summary).splitlines())
+        text += f"\n\nThe agent's own account of this change:\n\n{said}"
     if room is None:
-        return heading + description
+        return heading + text
     if room < len(heading) + 80:
         return ""
-    return heading + cap(description, room - len(heading), "… (description shortened)")
+    return heading + cap(text, room - len(heading), "… (description shortened)")
 
 
 def _evidence(proposal: Proposal, room: int | None) -> str:

@@ -40,7 +40,7 @@ class Proposal:
     untested: bool = False  # no test executes its lines; published as a draft labelled so
     fixes: tuple[Proposal, ...] = ()  # a group's members, in commit order; () for one fix
     grouping: str = "finding"  # how the group was formed (recipes.model.GROUPINGS)
-    unit: str = "<module>"  # grouping by function: the def or class the fixes are in
+    unit: str = "<module>"  # a group's: the def or class all of its fixes are in, if one
 
     @property
     def fingerprints(self) -> tuple[str, ...]:

@@ -56,8 +56,9 @@ verify:
   # grouped: fixes to separate code share test runs; each: one test run per fix.
   mode: grouped
 pr:
-  # Placeholders: {recipe} {recipe_title} {recipe_version} {rule} {message} {path} {line}
-  title: "{recipe_title} in {path}"
+  # Placeholders: {recipe} {recipe_title} {recipe_version} {rule} {message} {path}
+  # {function} (`Class.method`, or module-level code) {line} {fingerprint}
+  title: "{recipe_title} in {function} ({path})"
   labels: [nightcrew]
   max_per_night: 5  # at most; fewer on GitHub while reviewers close its PRs unmerged
 # `nightcrew recipes test` runs these through the real finder and fixer. A case without

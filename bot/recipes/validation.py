@@ -34,6 +34,7 @@ PR_PLACEHOLDERS = (
     "rule",
     "message",
     "path",
+    "function",
     "line",
     "fingerprint",
 )

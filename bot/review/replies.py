@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from bot.dashboard import markers
 from bot.publish import pr_text
+from bot.recipes.explanations import explanation
 from bot.recipes.model import Recipe
 
 WRITE_PERMISSIONS = frozenset({"admin", "maintain", "write"})
@@ -149,22 +150,25 @@ def explain(
     base: str,
     foreign: Sequence[str] = (),
 ) -> str:
-    """Why the change is worthwhile (the recipe) and why it is safe (the verification record)."""
+    """Why the change is worthwhile (its rule, its recipe) and why it is safe (the record)."""
     parts = []
     what = pr_text.clean(record.summary) if record.summary else "(the commit does not say)"
     if record.change:
         what += f" Change: {pr_text.clean(record.change)}"
     parts.append(f"**What changed.** {what}")
+    reason = explanation(record.rule) if record.rule else None
     if recipe is not None:
         why = pr_text.clean(recipe.description.strip()) or pr_text.clean(recipe.title)
+        lead = f"{pr_text.clean(reason)} " if reason else ""
         parts.append(
-            f"**Why it is worthwhile.** From recipe {pr_text.code(recipe.id)} "
+            f"**Why it is worthwhile.** {lead}From recipe {pr_text.code(recipe.id)} "
             f"(version {recipe.version}, {pr_text.clean(recipe.title)}):\n\n{why}"
         )
     else:
         parts.append(
             f"**Why it is worthwhile.** Recipe {pr_text.code(recipe_id)} is no longer in this "
             "repository's recipes, so its description cannot be shown."
+            + (f" {pr_text.clean(reason)}" if reason else "")
         )
     safe = [
         f"**Why it is safe.** Nightcrew made this one change alone, on {pr_text.code(base[:10])}, "

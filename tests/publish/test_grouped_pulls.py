@@ -21,6 +21,7 @@ from bot.github.pacing import Pacer
 from bot.night import NightOptions, run_night
 from bot.publish.pulls import GitHubPublisher
 from bot.publish.trailers import Trailer
+from bot.recipes import explanations
 from bot.report import progress
 from bot.report.document import NightReport
 from bot.report.results import Reason, Status
@@ -121,12 +122,12 @@ def test_grouped_by_function(site: tuple[Path, FakeGitHub]) -> None:
     pulls = {p["head"]: p for p in gh.open_pulls()}
     assert len(pulls) == 2
     group = pulls[results[13].branch]
-    assert group["title"] == "Remove unnecessary data copies: 2 fixes in second (pkg/core.py)"
+    assert group["title"] == "Remove unnecessary data copies: 2 fixes in `second` (pkg/core.py)"
     assert commit_lines(gh, group["number"]) == [13, 14]
     assert "**2 fixes** in `second`, in `pkg/core.py`" in group["body"]
     alone = pulls[results[5].branch]
     assert commit_lines(gh, alone["number"]) == [5]
-    assert alone["title"] == "Remove an unnecessary copy in pkg/core.py"  # as before
+    assert alone["title"] == "Remove an unnecessary copy in `first` (pkg/core.py)"  # one fix
 
 
 def test_neighbours_never_become_two_conflicting_prs(site: tuple[Path, FakeGitHub]) -> None:
@@ -136,6 +137,13 @@ def test_neighbours_never_become_two_conflicting_prs(site: tuple[Path, FakeGitHu
     pulls = sorted(gh.open_pulls(), key=lambda p: p["number"])
     assert sorted(commit_lines(gh, p["number"]) for p in pulls) == [[5], [13, 14]]
     assert results[13].url == results[14].url
+    # Titles name the function; both fixes are C414, so the body explains C414 once.
+    assert sorted(p["title"] for p in pulls) == [
+        "Remove an unnecessary copy in `first` (pkg/core.py)",
+        "Remove unnecessary data copies: 2 fixes in `second` (pkg/core.py)",
+    ]
+    for pull in pulls:
+        assert pull["body"].count(explanations.RUFF["C414"]) == 1
     assert "they change neighbouring lines" in next(
         p["body"] for p in pulls if f"{gh.html_repo}/pull/{p['number']}" == results[13].url
     )

@@ -8,9 +8,11 @@ from dataclasses import replace
 import pytest
 
 from bot.dashboard import markers
+from bot.find.detectors import copy_before_iteration
 from bot.model import Finding
 from bot.publish import pr_text
 from bot.publish.proposal import Proposal
+from bot.recipes import explanations
 from bot.recipes.model import Recipe
 from bot.report.results import Step
 
@@ -61,6 +63,11 @@ PROPOSAL = Proposal(
 
 # The finding's file is in the marker: a shard tells its own PRs by it.
 MARKER = markers.PullMarker(FP, RECIPE.id, path="src/app/io.py")
+AGENT_RULE = "agent:unnecessary-copies"  # a rule with no explanation of its own
+
+
+def why_section(body: str) -> str:
+    return body.split("### Why this is an improvement\n\n", 1)[1].split("\n\n###", 1)[0]
 
 
 def outside_fences(body: str) -> str:
@@ -103,7 +110,8 @@ def test_body_says_what_why_evidence_recipe_and_steering() -> None:
     body = pr_text.pull_body(PROPOSAL)
     assert "`src/app/io.py`, line 12" in body
     assert "Iterate over rows directly" in body
-    assert RECIPE.description in body
+    # Why: the detector's own explanation, instead of the recipe's general description.
+    assert copy_before_iteration.explanation in body and RECIPE.description not in body
     assert "120 tests, no new failures (2 failing before and after), 8.3s" in body
     assert "| tests: `python -m pytest -q` | passed | no new failures | 8.2 s |" in body
     assert "`unnecessary-copies` version 3" in body
@@ -116,6 +124,53 @@ def test_body_says_what_why_evidence_recipe_and_steering() -> None:
     assert body.rstrip().endswith("-->")
 
 
+def test_a_rule_without_an_explanation_is_explained_by_its_recipe() -> None:
+    body = pr_text.pull_body(replace(PROPOSAL, finding=replace(FINDING, rule=AGENT_RULE)))
+    assert why_section(body) == RECIPE.description
+
+
+def test_an_agents_own_account_is_quoted_after_the_why() -> None:
+    proposal = replace(PROPOSAL, summary="Removed `list(rows)`: rows is only read.\nNothing else.")
+    why = why_section(pr_text.pull_body(proposal))
+    assert why == (
+        f"{copy_before_iteration.explanation}\n\nThe agent's own account of this change:\n\n"
+        "> Removed `list(rows)`: rows is only read.\n> Nothing else."
+    )
+
+
+def member(rule: str, line: int) -> Proposal:
+    finding = replace(FINDING, rule=rule, start_line=line, fingerprint=f"{line:064d}")
+    return replace(PROPOSAL, finding=finding, commit=f"{line:040d}")
+
+
+@pytest.mark.parametrize(
+    ("rules", "expected"),
+    [
+        pytest.param(
+            ["ruff:C414", "ruff:C414"], explanations.RUFF["C414"], id="one-rule-said-once"
+        ),
+        pytest.param(
+            ["ruff:C414", "nightcrew:copy-before-iteration", "ruff:C414", AGENT_RULE],
+            f"- `C414`: {explanations.RUFF['C414']}\n"
+            f"- `copy-before-iteration`: {copy_before_iteration.explanation}\n"
+            f"- `unnecessary-copies`: {RECIPE.description}",
+            id="each-distinct-explanation-once",
+        ),
+    ],
+)
+def test_a_group_lists_each_distinct_explanation_once(rules: list[str], expected: str) -> None:
+    fixes = tuple(member(rule, 10 + n) for n, rule in enumerate(rules))
+    group = replace(PROPOSAL, fixes=fixes, grouping="file")
+    assert why_section(pr_text.pull_body(group)) == expected
+
+
+def test_explanations_name_the_rules_that_share_one() -> None:
+    fixes = (member("ruff:C405", 3), member("ruff:C409", 5), member("ruff:C405", 9))
+    same = {"ruff:C405": "A copy for nothing.", "ruff:C409": "A copy for nothing."}
+    reasons = pr_text.explanations(replace(PROPOSAL, fixes=fixes), same.get)
+    assert reasons == [(("C405", "C409"), "A copy for nothing.")]
+
+
 def test_body_shows_costs_when_an_agent_spent_some() -> None:
     proposal = replace(PROPOSAL, costs={"input_tokens": 12345, "dollars": 0.0421})
     body = pr_text.pull_body(proposal)
@@ -126,7 +181,8 @@ def test_mentions_from_the_repository_ping_nobody() -> None:
     proposal = replace(
         PROPOSAL,
         recipe=replace(RECIPE, description="Written by @recipe-author."),
-        finding=replace(FINDING, message="`@cached` copies (see @maintainer)"),
+        finding=replace(FINDING, rule=AGENT_RULE, message="`@cached` copies (see @maintainer)"),
+        summary="Removed it, as @agent-fan asked",
         evidence=("tests by @tester passed",),
         title="Fix for @someone",
         diff=DIFF + "+    # ask @diff-author\n",
@@ -135,6 +191,7 @@ def test_mentions_from_the_repository_ping_nobody() -> None:
     prose = outside_fences(body)
     assert not re.search(r"(?<![0-9A-Za-z_])@[0-9A-Za-z]", prose), prose
     assert f"@{ZW}recipe-author" in prose and f"@{ZW}maintainer" in prose
+    assert f"@{ZW}agent-fan" in prose
     assert "# ask @diff-author" in body  # the diff stays exact inside its fence
     assert pr_text.title(proposal) == f"Fix for @{ZW}someone"
 
@@ -174,6 +231,7 @@ def test_huge_description_and_evidence_are_cut_too_and_the_marker_survives() -> 
     proposal = replace(
         PROPOSAL,
         recipe=replace(RECIPE, description="Why. " * 30_000),
+        finding=replace(FINDING, rule=AGENT_RULE),  # no explanation: the description says why
         evidence=tuple(f"check {i} passed" for i in range(20_000)),
         diff=DIFF * 2_000,
     )

@@ -23,6 +23,7 @@ from bot.model import in_shard
 from bot.publish.proposal import NotPublished, Proposal, Published
 from bot.publish.pulls import GitHubPublisher, PublishLimits
 from bot.publish.tidy import searched_recipes
+from bot.recipes import explanations
 from bot.report.document import NightReport
 from bot.report.results import NoteKind, Reason
 from tests.fakes.fixtures import IDENTITY, NAME, OWNER, RECIPE, TOKEN, Hub, make_hub, run_git
@@ -111,7 +112,7 @@ def test_one_pr_per_fix_with_labels_marker_and_body(hub: Hub) -> None:
         assert marker_of(pull) == markers.PullMarker(
             proposal.finding.fingerprint, RECIPE.id, path=proposal.finding.path
         )
-        assert proposal.recipe.description.splitlines()[0] in pull["body"]
+        assert explanations.RUFF["C410"] in pull["body"]  # the rule's why, not the recipe's
         assert "3 tests, no new failures" in pull["body"]
         assert "`/nightcrew ignore`" in pull["body"]
         assert hub.gh.branch_sha(proposal.branch) == proposal.commit

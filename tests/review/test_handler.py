@@ -31,6 +31,7 @@ from bot.night import NightOptions, run_night
 from bot.publish.proposal import NotPublished
 from bot.publish.pulls import GitHubPublisher
 from bot.publish.trailers import Trailer
+from bot.recipes import explanations
 from bot.recipes.loader import discover
 from bot.report import progress
 from bot.report.document import NightReport
@@ -266,6 +267,7 @@ def test_explain_uses_the_recipe_and_the_verification_record(site: Site) -> None
     assert code == 0
     answer = only_reply(site, 2)
     assert "**What changed.**" in answer and "imported but unused" in answer
+    assert explanations.RUFF["F401"] in answer  # the rule's own why first
     assert "Each change removes an import that the module never uses" in answer
     assert f"`{RECIPE}`" in answer and "version 1" in answer
     assert "no new failures" in answer  # the tests line of the commit's evidence

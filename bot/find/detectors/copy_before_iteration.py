@@ -18,6 +18,12 @@ from bot.find.detectors.core import BOM, Match, Positions, parse
 
 name = "copy-before-iteration"
 summary = "`for v in xs.copy():` copies a collection the loop never changes; iterate it directly"
+explanation = (
+    "The loop walks a copy of `xs` (`xs.copy()`, `xs[:]`, `copy.copy(xs)`) although nothing "
+    "in it adds, removes or rebinds anything in `xs`, and no code outside the function can "
+    "reach `xs`: walking `xs` itself visits the same items in the same order. Cost: a copy "
+    "as long as the collection each time the loop starts."
+)
 
 # Which collection kinds each copy spelling works on (elsewhere it raises: keep it then).
 _VALID_KINDS = {

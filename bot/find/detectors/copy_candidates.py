@@ -23,6 +23,12 @@ from bot.find.detectors.core import BOM, Match, Positions, parse
 
 name = "copy-candidates"
 summary = "candidate copies (`.copy()`, `list(x)`, `x[:]`, `deepcopy`, ...) for an agent to judge"
+explanation = (
+    "An agent read the function around this copy and found nothing that needs a separate "
+    "object: the copy is not changed, returned, stored or handed to code it cannot see, and "
+    "the original does not change while the copy is in use. Cost: a copy of the whole "
+    "collection each time the line runs (on every pass, inside a loop)."
+)
 needs_agent = True  # finds candidates only; a recipe using it must have fix.agent
 
 _CONSTRUCTORS = frozenset({"list", "dict", "set"})

@@ -19,6 +19,13 @@ from bot.find.detectors.core import Match, Positions, parse
 
 name = "list-concat-in-loop"
 summary = "`x = x + [item]` in a loop copies the list on every pass; append in place instead"
+explanation = (
+    "`x = x + [item]` builds a new list, a copy of all of `x` plus the new items, on every "
+    "pass of the loop and drops the old one; `x.append(item)` (or `x += [...]`) adds to the "
+    "same list. Nothing else holds the old list (`x` is a local no other code can reach, "
+    "bound only to fresh lists), so only the copying goes. Cost: quadratic: the n-th pass "
+    "copies n items, about n²/2 item copies for a loop of n passes."
+)
 
 
 # Outside brackets only blanks or a line continuation can separate `+` from `[`; a file
