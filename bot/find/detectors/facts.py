@@ -294,6 +294,11 @@ class Segments:
     def __init__(self, text: str) -> None:
         self._lines = [line.encode("utf-8") for line in text.splitlines(keepends=True)]
 
+    def indent(self, line: int) -> str:
+        """The blanks that start ``line`` (1-based)."""
+        text = self._lines[line - 1].decode("utf-8", "replace")
+        return text[: len(text) - len(text.lstrip(" \t"))]
+
     def __call__(self, node: ast.AST) -> str:
         start, end = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
         if start is None or end is None or end > len(self._lines):

@@ -107,7 +107,11 @@ def _comprehension(
     parts = [text(n) for n in (condition, generator.target, generator.iter)]
     if not all(parts):
         return None
-    replacement = f"any({parts[0]} for {parts[1]} in {parts[2]})"
+    separator = " "
+    if node.lineno != node.end_lineno:
+        # Keep it on several lines: `for` goes where the filter's line started.
+        separator = "\n" + text.indent(condition.lineno)
+    replacement = f"any({parts[0]}{separator}for {parts[1]} in {parts[2]})"
     message = "builds a list only to test whether any item passes the filter"
     return replacement, message, "Ask `any()` instead of building a list"
 

@@ -155,7 +155,8 @@ BEFORE_AFTER = [
         """
         def check(self, i):
             before = self.parent[:i]
-            if not any(not isinstance(node, self.ignored) for node in before):
+            if not any(not isinstance(node, self.ignored)
+                    for node in before):
                 return 'first'
         """,
     ),
