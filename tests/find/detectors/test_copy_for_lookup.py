@@ -103,6 +103,28 @@ NOOP = [
         "range-index-with-bounds",
         "def f(v):\n    r = range(5)\n    return list(r).index(v, 1)\n",
     ),
+    noop(
+        "index-of-a-keys-copy",
+        "def f(pairs, k):\n    d = dict(pairs)\n    return list(d.keys()).index(k)\n",
+    ),
+    noop(
+        "membership-in-a-prefix-slice",
+        "def f(v, i):\n    seq = [1, 2, 3]\n    return v in seq[:i]\n",
+    ),
+    noop(
+        "index-of-the-first-match-is-not-the-first-equal",
+        "def f(p):\n    seq = [1, 2]\n    return seq.index([y for y in seq if p(y)][0])\n",
+    ),
+    noop(
+        "forces-a-lazy-parser-inside-try",
+        """
+        def f(parse, text):
+            try:
+                return tuple(parse(text))[0]
+            except ValueError:
+                return None
+        """,
+    ),
     noop("locals-called", "def f():\n    xs = [1]\n    print(locals())\n    return list(xs)[0]\n"),
 ]
 
@@ -175,6 +197,23 @@ BEFORE_AFTER = [
         def f(tag):
             tag = re.sub('-', '_', tag)
             return tag[0]
+        """,
+    ),
+    change(
+        "removal-while-iterating-a-slice-is-still-safe",
+        """
+        def f(v):
+            xs = [1, 2, 3]
+            for x in list(xs)[1:]:
+                xs.remove(x)
+            return xs
+        """,
+        """
+        def f(v):
+            xs = [1, 2, 3]
+            for x in xs[1:]:
+                xs.remove(x)
+            return xs
         """,
     ),
     change(

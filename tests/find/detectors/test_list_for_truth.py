@@ -50,6 +50,15 @@ NOOP = [
         """,
     ),
     noop(
+        "removal-while-iterating",
+        """
+        def f():
+            xs = [1, 2, 3]
+            if not [x for x in xs if xs.remove(x)]:
+                return xs
+        """,
+    ),
+    noop(
         "element-with-side-effects",
         """
         def f(log):

@@ -18,6 +18,11 @@ NOOP = [
         "import os\ndef f(p):\n    return list(os.path.split(p))\n",
     ),
     noop("copy-of-a-local-list", "def f():\n    xs = [1]\n    ys = list(xs)\n    return xs, ys\n"),
+    noop(
+        "alias-kept",
+        "def f():\n    parts = 'a b'.split()\n    ys = list(parts)\n    ys.append(1)\n"
+        "    return parts, ys\n",
+    ),
     noop("defensive-copy-returned", "def f(items):\n    return list(items)\n"),
     noop("property-may-be-shared", "def f(obj, s):\n    return set(obj.names) - s\n"),
     noop("tuple-of-split-changes-type", "def f():\n    s = 'a b'\n    return tuple(s.split())\n"),
