@@ -49,7 +49,11 @@ _MAX_DEPTH = 12
 
 
 def kind(
-    expr: ast.expr, func: scope.Function, info: scope.ModuleInfo, depth: int = 0
+    expr: ast.expr,
+    func: scope.Function,
+    info: scope.ModuleInfo,
+    depth: int = 0,
+    asking: frozenset[str] = frozenset(),
 ) -> str | None:
     """The kind ``expr`` surely evaluates to (see the module docstring), or None."""
     if depth > _MAX_DEPTH:
@@ -75,7 +79,7 @@ def kind(
         ):
             return _RE_FUNCTIONS[attr]
         case ast.Call(func=ast.Attribute(value=receiver, attr=attr)):
-            of = kind(receiver, func, info, deeper)
+            of = kind(receiver, func, info, deeper, asking)
             if of == "str" and attr in STR_TO_STR:
                 return "str"
             if of == "str" and attr in STR_TO_LIST:
@@ -83,30 +87,32 @@ def kind(
             if of in _COPYABLE and attr == "copy":
                 return of
         case ast.Subscript(value=value, slice=ast.Slice()):
-            of = kind(value, func, info, deeper)
+            of = kind(value, func, info, deeper, asking)
             return of if of in _SLICEABLE else "sequence"
         case ast.BinOp(left=left, op=ast.Add(), right=right):
-            of = kind(left, func, info, deeper)
-            if of in {"list", "tuple", "str"} and kind(right, func, info, deeper) == of:
+            of = kind(left, func, info, deeper, asking)
+            if of in {"list", "tuple", "str"} and kind(right, func, info, deeper, asking) == of:
                 return of
         case ast.BinOp(left=left, op=ast.BitOr() | ast.BitAnd() | ast.Sub() | ast.BitXor()):
-            of = kind(left, func, info, deeper)
-            if of in {"set", "frozenset"} and kind(expr.right, func, info, deeper) == of:
+            of = kind(left, func, info, deeper, asking)
+            if of in {"set", "frozenset"} and kind(expr.right, func, info, deeper, asking) == of:
                 return of
         case ast.IfExp(body=body, orelse=orelse):
-            of = kind(body, func, info, deeper)
-            return of if of is not None and kind(orelse, func, info, deeper) == of else None
+            of = kind(body, func, info, deeper, asking)
+            return of if of is not None and kind(orelse, func, info, deeper, asking) == of else None
         case ast.Name(ctx=ast.Load()):
-            return _name_kind(expr, func, info, deeper)
+            return _name_kind(expr, func, info, deeper, asking)
     return None
 
 
 def _name_kind(
-    use: ast.Name, func: scope.Function, info: scope.ModuleInfo, depth: int
+    use: ast.Name, func: scope.Function, info: scope.ModuleInfo, depth: int, asking: frozenset[str]
 ) -> str | None:
     value = reaching_value(use, func, info)
     if value is not None:
-        return kind(value, func, info, depth)
+        return kind(value, func, info, depth, asking)
+    if use.id in asking:
+        return None  # `x = x + [1]`: the answer would depend on itself
     local = scope.local_name(func, use.id, info)
     if local is None or not local.bindings:
         return None
@@ -114,7 +120,7 @@ def _name_kind(
     for binding in local.bindings:
         if isinstance(binding, ast.AugAssign) or binding.value is None:
             return None
-        kinds.add(kind(binding.value, func, info, depth))
+        kinds.add(kind(binding.value, func, info, depth, asking | {use.id}))
     return kinds.pop() if len(kinds) == 1 else None
 
 

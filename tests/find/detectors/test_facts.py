@@ -71,6 +71,12 @@ def kind_of_last_return(code: str) -> str | None:
         ),
         pytest.param("def f(a):\n    return ('x' if a else 'y').upper()\n", "str", id="if-both"),
         pytest.param("def f(a):\n    return [a] + a\n", None, id="list-plus-unknown"),
+        pytest.param(
+            "def f(n):\n    xs = [1]\n    for i in n:\n        xs = xs + [i]\n    print(xs)\n"
+            "    return xs\n",
+            None,
+            id="self-referential-bindings-stay-unknown",
+        ),
     ],
 )
 def test_kind(code, expected):
