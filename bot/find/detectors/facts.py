@@ -160,7 +160,7 @@ def reaching_value(use: ast.Name, func: scope.Function, info: scope.ModuleInfo) 
         block = _block_of(parent, node)
         if block is None:
             return None
-        for previous in reversed(block[: block.index(node)]):  # type: ignore[arg-type]
+        for previous in reversed(block[: block.index(node)]):
             if _binds(previous, name):
                 return _plain_value(previous, name)
         if parent is func:
@@ -309,7 +309,7 @@ class Segments:
         start, end = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
         if start is None or end is None or end > len(self._lines):
             return ""
-        first, last = node.col_offset, node.end_col_offset  # type: ignore[attr-defined]
+        first, last = node.col_offset, node.end_col_offset
         if start == end:
             return self._lines[start - 1][first:last].decode("utf-8", "replace")
         parts = [self._lines[start - 1][first:], *self._lines[start : end - 1]]

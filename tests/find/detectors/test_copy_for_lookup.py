@@ -285,3 +285,10 @@ BEFORE_AFTER = [
 @pytest.mark.parametrize(("before", "after"), BEFORE_AFTER)
 def test_fix(before, after):
     assert fix_all(detector, before) == after
+
+
+def test_explanation_says_why_and_what_it_costs():
+    explanation = detector.explanation
+    sentences = [s for s in explanation.split(". ") if s]
+    assert explanation.endswith(".") and 1 <= len(sentences) <= 2
+    assert "every call" in explanation or "every pass" in explanation

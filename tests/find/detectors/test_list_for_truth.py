@@ -236,3 +236,10 @@ def test_fix(before, after):
 @pytest.mark.parametrize("s", ["", "abc", "a1", "123"])
 def test_rewrite_gives_the_same_answer(before, after, s):
     assert eval(before, {"s": s}) == eval(after, {"s": s})
+
+
+def test_explanation_says_why_and_what_it_costs():
+    explanation = detector.explanation
+    sentences = [s for s in explanation.split(". ") if s]
+    assert explanation.endswith(".") and 1 <= len(sentences) <= 2
+    assert "every call" in explanation or "every pass" in explanation
