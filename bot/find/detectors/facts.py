@@ -141,8 +141,10 @@ def reaching_value(use: ast.Name, func: scope.Function, info: scope.ModuleInfo) 
     for parent in info.ancestors(use):
         if isinstance(parent, ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             return None  # the function's start, or read later when a nested one runs
-        if isinstance(parent, ast.comprehension) and scope.mentions(parent.target, name):
-            return None  # the comprehension's own variable
+        if isinstance(parent, ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp) and any(
+            scope.mentions(generator.target, name) for generator in parent.generators
+        ):
+            return None  # (maybe) the comprehension's own variable
         if isinstance(parent, ast.stmt):
             statement = parent
             break

@@ -83,6 +83,17 @@ def test_kind(code, expected):
     assert kind_of_last_return(code) == expected
 
 
+def test_a_comprehension_variable_is_not_the_local():
+    tree = ast.parse("def f(rows):\n    row = [1]\n    return [row for row in rows]\n")
+    info = scope.ModuleInfo(tree)
+    func = tree.body[0]
+    assert isinstance(func, ast.FunctionDef)
+    reads = [n for n in ast.walk(func) if isinstance(n, ast.Name) and n.id == "row"]
+    assert all(
+        facts.reaching_value(n, func, info) is None for n in reads if isinstance(n.ctx, ast.Load)
+    )
+
+
 @pytest.mark.parametrize(
     ("code", "expected"),
     [
