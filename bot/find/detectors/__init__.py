@@ -6,12 +6,26 @@ Adding a detector is adding a module with ``name``, ``summary`` and ``detect`` (
 
 from __future__ import annotations
 
-from bot.find.detectors import copy_before_iteration, copy_candidates, list_concat_in_loop
+from bot.find.detectors import (
+    copy_before_iteration,
+    copy_candidates,
+    copy_for_lookup,
+    list_concat_in_loop,
+    list_for_truth,
+    redundant_copy,
+)
 from bot.find.detectors.core import Detector, Match
 
 REGISTRY: dict[str, Detector] = {
     detector.name: detector
-    for detector in (list_concat_in_loop, copy_before_iteration, copy_candidates)
+    for detector in (
+        list_concat_in_loop,
+        copy_before_iteration,
+        copy_candidates,
+        copy_for_lookup,
+        redundant_copy,
+        list_for_truth,
+    )
 }
 
 __all__ = ["REGISTRY", "Detector", "Match"]

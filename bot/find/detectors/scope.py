@@ -29,6 +29,16 @@ NESTED_SCOPES = (
 _INTROSPECTION_NAMES = frozenset({"locals", "vars", "eval", "exec"})
 _INTROSPECTION_ATTRS = frozenset({"_getframe", "currentframe", "f_locals", "f_back"})
 
+
+def introspects(func: Function) -> bool:
+    """Whether ``func`` may read or write its own frame's locals (``locals()``, frames)."""
+    return any(
+        (isinstance(n, ast.Name) and n.id in _INTROSPECTION_NAMES)
+        or (isinstance(n, ast.Attribute) and n.attr in _INTROSPECTION_ATTRS)
+        for n in ast.walk(func)
+    )
+
+
 # Methods of list, dict and tuple that neither return the object itself nor keep a
 # reference to it: calling one directly (``x.append(v)``) lets nothing escape.
 LIST_METHODS = frozenset(
@@ -170,11 +180,7 @@ def local_name(func: Function, name: str, info: ModuleInfo) -> LocalName | None:
     params = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
     if any(p is not None and p.arg == name for p in params):
         return None
-    if any(
-        (isinstance(n, ast.Name) and n.id in _INTROSPECTION_NAMES)
-        or (isinstance(n, ast.Attribute) and n.attr in _INTROSPECTION_ATTRS)
-        for n in ast.walk(func)
-    ):
+    if introspects(func):
         return None
     bindings: list[ast.Assign | ast.AnnAssign | ast.AugAssign] = []
     uses: list[ast.Name] = []

@@ -40,6 +40,16 @@ NOOP = [
         "def f(n):\n    out = []\n    for i in range(n):\n        out = out + [i]\n"
         "    return out\n",
     ),
+    noop("left-to-copy-for-lookup", "def f(items):\n    xs = [1]\n    return list(xs)[-1]\n"),
+    noop(
+        "left-to-redundant-copy",
+        "def f(rest):\n    xs = [1]\n    return [0] + list(xs)\n",
+    ),
+    noop(
+        "left-to-list-for-truth",
+        "def f(pairs):\n    d = {k: v for k, v in pairs}\n"
+        "    if not list(d.keys()):\n        return d\n",
+    ),
     noop("syntax-error", "def f(:\n    return list(x)\n"),
 ]
 

@@ -1,0 +1,335 @@
+"""Light type facts for the copy detectors: which built-in type an expression surely has. Pure.
+
+A *kind* names an exact built-in type: ``list``, ``tuple``, ``dict``, ``set``, ``frozenset``,
+``range``, or ``str`` (str or bytes: they index, iterate, ``split`` and ``len`` alike). A
+type is a safer fact than a value: mutation and aliasing never change it, only rebinding
+does. So a name's kind is known when the binding that reaches a read is known
+(``reaching_value``: the last earlier statement of the same block that binds it, a plain
+``name = value``), or when every binding of a plain local (``scope.local_name``) has one
+kind. Anything else is None, "don't know", and the detectors stay silent.
+
+``sequence`` is weaker: the result of a slice ``x[a:b]`` of an object of unknown type. By
+the sequence protocol a slice is a new sequence (list, tuple, str, array, a node list...),
+which can be iterated again and whose iteration reads items without side effects; only
+``list-for-truth`` relies on it, and only for that.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from bot.find.detectors import scope
+from bot.find.detectors.core import Match
+
+CONTAINERS = frozenset({"list", "tuple", "dict", "set", "frozenset", "range", "str"})
+
+_CONSTRUCTORS = {
+    "list": "list",
+    "sorted": "list",
+    "tuple": "tuple",
+    "dict": "dict",
+    "set": "set",
+    "frozenset": "frozenset",
+    "range": "range",
+    "str": "str",
+    "repr": "str",
+}
+# Methods of str (and bytes) that return a new str (bytes) / a new list.
+STR_TO_STR = frozenset(
+    {"lower", "upper", "strip", "lstrip", "rstrip", "replace", "casefold", "title"}
+    | {"capitalize", "swapcase", "expandtabs", "center", "ljust", "rjust", "zfill"}
+    | {"format", "removeprefix", "removesuffix", "translate", "join"}
+)
+STR_TO_LIST = frozenset({"split", "rsplit", "splitlines"})
+# re module functions and the kind they return.
+_RE_FUNCTIONS = {"findall": "list", "split": "list", "sub": "str", "escape": "str"}
+_COPYABLE = frozenset({"list", "dict", "set", "frozenset"})
+_SLICEABLE = frozenset({"list", "tuple", "str", "range"})
+_MAX_DEPTH = 12
+
+
+def kind(
+    expr: ast.expr,
+    func: scope.Function,
+    info: scope.ModuleInfo,
+    depth: int = 0,
+    asking: frozenset[str] = frozenset(),
+) -> str | None:
+    """The kind ``expr`` surely evaluates to (see the module docstring), or None."""
+    if depth > _MAX_DEPTH:
+        return None
+    deeper = depth + 1
+    match expr:
+        case ast.Constant(value=str() | bytes()) | ast.JoinedStr():
+            return "str"
+        case ast.List() | ast.ListComp():
+            return "list"
+        case ast.Tuple():
+            return "tuple"
+        case ast.Dict() | ast.DictComp():
+            return "dict"
+        case ast.Set() | ast.SetComp():
+            return "set"
+        case ast.Call(func=ast.Name(id=name)) if name in _CONSTRUCTORS and info.is_builtin(name):
+            return _CONSTRUCTORS[name]
+        case ast.Call(func=ast.Attribute(value=ast.Name(id="dict"), attr="fromkeys")):
+            return "dict" if info.is_builtin("dict") else None
+        case ast.Call(func=ast.Attribute(value=ast.Name(id="re"), attr=attr)) if (
+            attr in _RE_FUNCTIONS and info.is_module_import("re")
+        ):
+            return _RE_FUNCTIONS[attr]
+        case ast.Call(func=ast.Attribute(value=receiver, attr=attr)):
+            of = kind(receiver, func, info, deeper, asking)
+            if of == "str" and attr in STR_TO_STR:
+                return "str"
+            if of == "str" and attr in STR_TO_LIST:
+                return "list"
+            if of in _COPYABLE and attr == "copy":
+                return of
+        case ast.Subscript(value=value, slice=ast.Slice()):
+            of = kind(value, func, info, deeper, asking)
+            return of if of in _SLICEABLE else "sequence"
+        case ast.BinOp(left=left, op=ast.Add(), right=right):
+            of = kind(left, func, info, deeper, asking)
+            if of in {"list", "tuple", "str"} and kind(right, func, info, deeper, asking) == of:
+                return of
+        case ast.BinOp(left=left, op=ast.BitOr() | ast.BitAnd() | ast.Sub() | ast.BitXor()):
+            of = kind(left, func, info, deeper, asking)
+            if of in {"set", "frozenset"} and kind(expr.right, func, info, deeper, asking) == of:
+                return of
+        case ast.IfExp(body=body, orelse=orelse):
+            of = kind(body, func, info, deeper, asking)
+            return of if of is not None and kind(orelse, func, info, deeper, asking) == of else None
+        case ast.Name(ctx=ast.Load()):
+            return _name_kind(expr, func, info, deeper, asking)
+    return None
+
+
+def _name_kind(
+    use: ast.Name, func: scope.Function, info: scope.ModuleInfo, depth: int, asking: frozenset[str]
+) -> str | None:
+    value = reaching_value(use, func, info)
+    if value is not None:
+        return kind(value, func, info, depth, asking)
+    if use.id in asking:
+        return None  # `x = x + [1]`: the answer would depend on itself
+    local = scope.local_name(func, use.id, info)
+    if local is None or not local.bindings:
+        return None
+    kinds = set()
+    for binding in local.bindings:
+        if isinstance(binding, ast.AugAssign) or binding.value is None:
+            return None
+        kinds.add(kind(binding.value, func, info, depth, asking | {use.id}))
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def reaching_value(use: ast.Name, func: scope.Function, info: scope.ModuleInfo) -> ast.expr | None:
+    """The value of the ``name = value`` that surely reaches this read of ``name``, or None.
+
+    That is the last statement before the read's statement, in the same block (or, through
+    ``if`` and ``with`` blocks, in an enclosing one), that binds the name, when it is a
+    plain assignment. Loops, ``try`` and the function's start end the search: a loop's
+    next pass or an exception can arrive from elsewhere. The name must not be global or
+    nonlocal anywhere in the function, and the function must not reach its own frame.
+    """
+    name = use.id
+    declared = _declared(func)
+    if declared is None or name in declared:
+        return None
+    statement: ast.AST = use
+    for parent in info.ancestors(use):
+        if isinstance(parent, ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            return None  # the function's start, or read later when a nested one runs
+        if isinstance(parent, ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp) and any(
+            scope.mentions(generator.target, name) for generator in parent.generators
+        ):
+            return None  # (maybe) the comprehension's own variable
+        if isinstance(parent, ast.stmt):
+            statement = parent
+            break
+    else:
+        return None
+    if _binds_outside_targets(statement, name):
+        return None
+    if isinstance(statement, ast.While) and _binds(statement, name):
+        return None  # the test runs again after the body
+    node = statement
+    while True:
+        parent = info.parents.get(node)
+        if parent is None:
+            return None
+        block = _block_of(parent, node)
+        if block is None:
+            return None
+        for previous in reversed(block[: block.index(node)]):
+            if _binds(previous, name):
+                return _plain_value(previous, name)
+        if parent is func:
+            return None  # bound before the function started: a parameter, or unbound
+        if isinstance(parent, ast.If):
+            if _binds(parent.test, name):
+                return None
+        elif isinstance(parent, ast.With | ast.AsyncWith) and node in parent.body:
+            if any(_binds(item, name) for item in parent.items):
+                return None
+        else:
+            return None
+        node = parent
+
+
+_DECLARED: dict[int, tuple[scope.Function, frozenset[str] | None]] = {}
+
+
+def _declared(func: scope.Function) -> frozenset[str] | None:
+    """Names ``func`` (or a function in it) declares global or nonlocal; None (every name)
+    if it reaches its own frame. Remembered for the last few functions asked about."""
+    cached = _DECLARED.get(id(func))
+    if cached is None or cached[0] is not func:
+        if scope.introspects(func):
+            names = None
+        else:
+            names = frozenset(
+                name
+                for n in ast.walk(func)
+                if isinstance(n, ast.Global | ast.Nonlocal)
+                for name in n.names
+            )
+        if len(_DECLARED) > 64:
+            _DECLARED.clear()
+        cached = _DECLARED[id(func)] = (func, names)
+    return cached[1]
+
+
+def _block_of(parent: ast.AST, node: ast.AST) -> list[ast.stmt] | None:
+    for field in ("body", "orelse", "finalbody"):
+        block = getattr(parent, field, None)
+        if isinstance(block, list) and node in block:
+            return block
+    return None
+
+
+def _binds(node: ast.AST, name: str) -> bool:
+    """Whether running ``node`` may bind ``name`` in the current scope (errs towards yes)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if name in scope.bound_names(current):
+            return True
+        if isinstance(current, ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            continue  # its name counted above; its body is its own scope
+        stack.extend(ast.iter_child_nodes(current))
+    return False
+
+
+def _binds_outside_targets(statement: ast.stmt, name: str) -> bool:
+    """Whether evaluating ``statement``'s expressions may bind ``name`` (a ``:=`` in them)."""
+    return any(
+        isinstance(n, ast.NamedExpr) and scope.mentions(n.target, name) for n in ast.walk(statement)
+    )
+
+
+def _plain_value(statement: ast.stmt, name: str) -> ast.expr | None:
+    match statement:
+        case ast.Assign(targets=[ast.Name(id=target)], value=value) if target == name:
+            if not _binds_outside_targets(statement, name):
+                return value
+        case ast.AnnAssign(target=ast.Name(id=target), value=ast.expr() as value) if target == name:
+            if not _binds_outside_targets(statement, name):
+                return value
+    return None
+
+
+def in_truth_context(node: ast.expr, info: scope.ModuleInfo) -> bool:
+    """Whether only the truth of ``node``'s value is used (``if x``, ``not x``, ``a and x``...)."""
+    parent = info.parents.get(node)
+    match parent:
+        case ast.UnaryOp(op=ast.Not()):
+            return True
+        case (
+            ast.If(test=test) | ast.While(test=test) | ast.IfExp(test=test) | ast.Assert(test=test)
+        ) if test is node:
+            return True
+        case ast.comprehension(ifs=ifs) if node in ifs:
+            return True
+        case ast.BoolOp():
+            return in_truth_context(parent, info)
+        case ast.Call(func=ast.Name(id="bool"), args=[arg], keywords=[]) if arg is node:
+            return info.is_builtin("bool")
+    return False
+
+
+# Expressions that can stand before `[...]`, `.attr` or `(...)` without parentheses.
+_PRIMARY = (
+    ast.Name,
+    ast.Attribute,
+    ast.Subscript,
+    ast.Call,
+    ast.List,
+    ast.ListComp,
+    ast.Dict,
+    ast.DictComp,
+    ast.Set,
+    ast.SetComp,
+    ast.GeneratorExp,
+    ast.JoinedStr,
+)
+
+
+def as_primary(expr: ast.expr, segment: str) -> str:
+    """``segment`` (the source of ``expr``), parenthesised unless it is a primary already."""
+    if isinstance(expr, _PRIMARY) or (
+        isinstance(expr, ast.Constant) and isinstance(expr.value, str | bytes)
+    ):
+        return segment
+    if isinstance(expr, ast.Tuple) and segment.startswith("(") and segment.endswith(")"):
+        return segment
+    return f"({segment})"
+
+
+def as_starred(expr: ast.expr, segment: str) -> str:
+    """``*segment``, parenthesised where a display's ``*`` would bind less than ``expr``."""
+    if isinstance(expr, ast.BoolOp | ast.Compare | ast.IfExp | ast.Lambda | ast.NamedExpr) or (
+        isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.Not)
+    ):
+        return f"*({segment})"
+    return f"*{segment}"
+
+
+class Segments:
+    """Source text of nodes, like ``ast.get_source_segment`` without re-splitting each time."""
+
+    def __init__(self, text: str) -> None:
+        self._lines = [line.encode("utf-8") for line in text.splitlines(keepends=True)]
+
+    def indent(self, line: int) -> str:
+        """The blanks that start ``line`` (1-based)."""
+        text = self._lines[line - 1].decode("utf-8", "replace")
+        return text[: len(text) - len(text.lstrip(" \t"))]
+
+    def __call__(self, node: ast.AST) -> str:
+        start, end = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+        if start is None or end is None or end > len(self._lines):
+            return ""
+        first, last = node.col_offset, node.end_col_offset
+        if start == end:
+            return self._lines[start - 1][first:last].decode("utf-8", "replace")
+        parts = [self._lines[start - 1][first:], *self._lines[start : end - 1]]
+        parts.append(self._lines[end - 1][:last])
+        return b"".join(parts).decode("utf-8", "replace")
+
+
+def disjoint(matches: list[Match]) -> list[Match]:
+    """The matches in source order, without any that overlaps one found before it.
+
+    Detectors walk the tree outside-in, so an enclosing rewrite wins; the night detects
+    again after each fix, and finds the inner one then if it is still there.
+    """
+    kept: list[Match] = []
+    for match in matches:
+        start, end = (match.start_line, match.start_col), (match.end_line, match.end_col)
+        if not any(
+            start < (k.end_line, k.end_col) and (k.start_line, k.start_col) < end for k in kept
+        ):
+            kept.append(match)
+    return sorted(kept, key=lambda m: (m.start_line, m.start_col))

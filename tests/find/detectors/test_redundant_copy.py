@@ -1,0 +1,215 @@
+"""redundant-copy: ``list(s.split())``, ``[a] + list(b)``, ``len(set(d) & s)`` copy no more."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.find.detectors import REGISTRY
+from tests.find.detectors import change, fix_all, noop
+
+detector = REGISTRY["redundant-copy"]
+
+# --- code the detector must leave alone ----------------------------------------------------
+
+NOOP = [
+    noop("split-of-unknown-object", "def f(path):\n    return list(path.split('/'))\n"),
+    noop(
+        "os-path-split-is-a-tuple",
+        "import os\ndef f(p):\n    return list(os.path.split(p))\n",
+    ),
+    noop("copy-of-a-local-list", "def f():\n    xs = [1]\n    ys = list(xs)\n    return xs, ys\n"),
+    noop(
+        "alias-kept",
+        "def f():\n    parts = 'a b'.split()\n    ys = list(parts)\n    ys.append(1)\n"
+        "    return parts, ys\n",
+    ),
+    noop("defensive-copy-returned", "def f(items):\n    return list(items)\n"),
+    noop("property-may-be-shared", "def f(obj, s):\n    return set(obj.names) - s\n"),
+    noop("tuple-of-split-changes-type", "def f():\n    s = 'a b'\n    return tuple(s.split())\n"),
+    noop("set-of-a-list", "def f():\n    s = 'a b'\n    return set(s.split())\n"),
+    noop("list-of-keys-view", "def f(pairs):\n    d = dict(pairs)\n    return list(d.keys())\n"),
+    noop(
+        "frozenset-copy-is-itself",
+        "def f(ws):\n    s = frozenset(ws)\n    return set(s.copy())\n",
+    ),
+    noop("left-to-ruff-list-literal", "def f(a):\n    return list([a, a])\n"),
+    noop("left-to-ruff-list-of-list", "def f(a):\n    return list(list(a))\n"),
+    noop("re-not-the-module", "from x import re\ndef f(s):\n    return list(re.findall('a', s))\n"),
+    noop(
+        "sorted-shadowed", "def sorted(x):\n    return x\ndef f(a):\n    return list(sorted(a))\n"
+    ),
+    noop(
+        "keys-set-whose-items-are-used",
+        "def f(pairs, ws):\n    d = dict(pairs)\n    s = set(ws)\n    return set(d) & s\n",
+    ),
+    noop(
+        "keys-of-an-unknown-mapping",
+        "def f(d, ws):\n    s = set(ws)\n    return len(set(d) & s)\n",
+    ),
+    noop(
+        "keys-and-a-list",
+        "def f(pairs, ws):\n    d = dict(pairs)\n    s = list(ws)\n    return len(set(d) & s)\n",
+    ),
+    noop("concatenation-of-two-displays", "def f(a, b):\n    return [a] + [b]\n"),
+    noop("concatenation-with-a-name", "def f(a, b):\n    return [a] + b\n"),
+    noop("comment-inside", "def f(a, b):\n    return [a] + list(  # rest\n        b)\n"),
+    noop("module-level", "parts = 'a b'.split()\nrest = ['x'] + list(parts)\n"),
+]
+
+
+@pytest.mark.parametrize("source", NOOP)
+def test_noop(source):
+    assert detector.detect(source, "m.py") == []
+
+
+# --- code the detector changes -------------------------------------------------------------
+
+BEFORE_AFTER = [
+    change(
+        "list-of-split",
+        """
+        import re
+
+        def subtags(tag):
+            tag = re.sub('-', '_', tag.lower())
+            parts = list(tag.split('_'))
+            first = parts.pop(0)
+            return first, parts
+        """,
+        """
+        import re
+
+        def subtags(tag):
+            tag = re.sub('-', '_', tag.lower())
+            parts = tag.split('_')
+            first = parts.pop(0)
+            return first, parts
+        """,
+    ),
+    change(
+        "list-of-splitlines-of-a-literal",
+        "def f():\n    return list('a\\nb'.splitlines())\n",
+        "def f():\n    return 'a\\nb'.splitlines()\n",
+    ),
+    change(
+        "list-of-sorted",
+        "def f(a):\n    return list(sorted(a, key=len))\n",
+        "def f(a):\n    return sorted(a, key=len)\n",
+    ),
+    change(
+        "list-of-findall",
+        "import re\ndef f(s):\n    return list(re.findall(r'\\d', s))\n",
+        "import re\ndef f(s):\n    return re.findall(r'\\d', s)\n",
+    ),
+    change(
+        "list-of-a-list-slice",
+        "def f(a):\n    xs = list(a)\n    return list(xs[1:])\n",
+        "def f(a):\n    xs = list(a)\n    return xs[1:]\n",
+    ),
+    change(
+        "set-of-a-set-comprehension",
+        "def f(ws):\n    return set({w.lower() for w in ws})\n",
+        "def f(ws):\n    return {w.lower() for w in ws}\n",
+    ),
+    change(
+        "set-of-a-set-union",
+        "def f(a, b):\n    x = set(a)\n    y = set(b)\n    return set(x | y)\n",
+        "def f(a, b):\n    x = set(a)\n    y = set(b)\n    return x | y\n",
+    ),
+    change(
+        "dict-of-a-dict-copy",
+        "def f(pairs):\n    d = dict(pairs)\n    return dict(d.copy())\n",
+        "def f(pairs):\n    d = dict(pairs)\n    return d.copy()\n",
+    ),
+    change(
+        "head-plus-list-of-rest",
+        "def f(head, rest):\n    return [head] + list(rest)\n",
+        "def f(head, rest):\n    return [head, *rest]\n",
+    ),
+    change(
+        "sorted-of-list-plus-item",
+        "def f(a, b):\n    return sorted(list(a) + [b])\n",
+        "def f(a, b):\n    return sorted([*a, b])\n",
+    ),
+    change(
+        "list-of-an-iterator-plus-item",
+        "def f(xs):\n    return list(map(int, xs)) + [0]\n",
+        "def f(xs):\n    return [*map(int, xs), 0]\n",
+    ),
+    change(
+        "two-copies",
+        "def f(a, b):\n    return list(a) + list(b)\n",
+        "def f(a, b):\n    return [*a, *b]\n",
+    ),
+    change(
+        "multi-line-display-keeps-its-layout",
+        """
+        def f(a, b, c):
+            return list(a) + [
+                b,
+                c,
+            ]
+        """,
+        """
+        def f(a, b, c):
+            return [*a,
+                b,
+                c,
+            ]
+        """,
+    ),
+    change(
+        "starred-operand-parenthesised",
+        "def f(a, b, c):\n    return [c] + list(a or b)\n",
+        "def f(a, b, c):\n    return [c, *(a or b)]\n",
+    ),
+    change(
+        "trailing-comma-in-the-display",
+        "def f(a, b):\n    return [a,] + list(b)\n",
+        "def f(a, b):\n    return [a, *b]\n",
+    ),
+    change(
+        "keys-view-for-a-size",
+        """
+        def f(pairs, ws):
+            d = dict(pairs)
+            names = set(ws)
+            return len(set(d) & names), len(set(d.keys()) - names)
+        """,
+        """
+        def f(pairs, ws):
+            d = dict(pairs)
+            names = set(ws)
+            return len(d.keys() & names), len(d.keys() - names)
+        """,
+    ),
+    change(
+        "keys-view-for-truth",
+        """
+        def f(pairs, ws):
+            d = {k: v for k, v in pairs}
+            names = frozenset(ws)
+            if set(d) & names:
+                return True
+        """,
+        """
+        def f(pairs, ws):
+            d = {k: v for k, v in pairs}
+            names = frozenset(ws)
+            if d.keys() & names:
+                return True
+        """,
+    ),
+]
+
+
+@pytest.mark.parametrize(("before", "after"), BEFORE_AFTER)
+def test_fix(before, after):
+    assert fix_all(detector, before) == after
+
+
+def test_explanation_says_why_and_what_it_costs():
+    explanation = detector.explanation
+    sentences = [s for s in explanation.split(". ") if s]
+    assert explanation.endswith(".") and 1 <= len(sentences) <= 2
+    assert "every call" in explanation or "every pass" in explanation
