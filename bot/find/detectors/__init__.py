@@ -6,12 +6,22 @@ Adding a detector is adding a module with ``name``, ``summary`` and ``detect`` (
 
 from __future__ import annotations
 
-from bot.find.detectors import copy_before_iteration, copy_candidates, list_concat_in_loop
+from bot.find.detectors import (
+    copy_before_iteration,
+    copy_candidates,
+    list_concat_in_loop,
+    slice_to_match,
+)
 from bot.find.detectors.core import Detector, Match
 
 REGISTRY: dict[str, Detector] = {
     detector.name: detector
-    for detector in (list_concat_in_loop, copy_before_iteration, copy_candidates)
+    for detector in (
+        list_concat_in_loop,
+        copy_before_iteration,
+        copy_candidates,
+        slice_to_match,
+    )
 }
 
 __all__ = ["REGISTRY", "Detector", "Match"]

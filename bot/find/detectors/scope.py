@@ -333,3 +333,149 @@ def escapes(
             continue
         return True
     return False
+
+
+# --- light type facts: copy spellings, non-negative integers, truth tests -------------------
+
+COPY_CONSTRUCTORS = frozenset({"list", "dict", "set"})
+
+
+def copy_of(value: ast.expr | None, info: ModuleInfo) -> tuple[str, ast.expr] | None:
+    """Which shallow-copy spelling ``value`` is, and the expression it copies, or None.
+
+    ``x.copy()`` is ``("method", x)``, ``x[:]`` is ``("slice", x)``, ``copy.copy(x)`` (with
+    ``copy`` imported as a module) is ``("copy", x)``, and ``list(x)``, ``dict(x)``,
+    ``set(x)`` (the unshadowed builtins, one positional argument) are ``("list", x)``, ...
+    """
+    match value:
+        case ast.Call(func=ast.Attribute(value=copied, attr="copy"), args=[], keywords=[]):
+            if not (isinstance(copied, ast.Name) and copied.id == "copy"):
+                return "method", copied
+        case ast.Subscript(value=copied, slice=ast.Slice(None, None, None), ctx=ast.Load()):
+            return "slice", copied
+        case ast.Call(
+            func=ast.Attribute(value=ast.Name(id="copy"), attr="copy"), args=[copied], keywords=[]
+        ) if not isinstance(copied, ast.Starred) and info.is_module_import("copy"):
+            return "copy", copied
+        case ast.Call(func=ast.Name(id=func), args=[copied], keywords=[]) if (
+            func in COPY_CONSTRUCTORS
+            and info.is_builtin(func)
+            and not isinstance(copied, ast.Starred)
+        ):
+            return func, copied
+    return None
+
+
+def is_nonnegative(
+    expr: ast.expr,
+    func: Function,
+    info: ModuleInfo,
+    assumed: frozenset[str] = frozenset(),
+) -> bool:
+    """Whether ``expr`` surely evaluates to an ``int`` that is ``>= 0`` (or raises).
+
+    True for non-negative ``int`` literals, ``len(...)``, ``m.start()`` and ``m.end()``
+    without arguments on a plain local ``m`` bound only to ``re.match``-like calls (see
+    ``match_call``), sums and products of such values, and plain locals every binding of
+    which is one (``n = 0`` ... ``n += len(tok)``). A local's own bindings may read it: by
+    induction over the order they run in, each keeps it non-negative.
+    """
+    match expr:
+        case ast.Constant(value=int(value)) if not isinstance(value, bool):
+            return value >= 0
+        case ast.Call(func=ast.Name(id="len"), args=[arg], keywords=[]) if not isinstance(
+            arg, ast.Starred
+        ):
+            return info.is_builtin("len")
+        case ast.BinOp(left=left, op=ast.Add() | ast.Mult(), right=right):
+            return is_nonnegative(left, func, info, assumed) and is_nonnegative(
+                right, func, info, assumed
+            )
+        case ast.Call(
+            func=ast.Attribute(value=ast.Name(id=var), attr="start" | "end"), args=[], keywords=[]
+        ):
+            local = local_name(func, var, info)
+            return (
+                local is not None
+                and bool(local.bindings)
+                and all(
+                    isinstance(b, ast.Assign) and match_call(b.value, info) for b in local.bindings
+                )
+            )
+        case ast.Name(id=var):
+            if var in assumed:
+                return True
+            local = local_name(func, var, info)
+            if local is None or not local.bindings:
+                return False
+            inner = assumed | {var}
+            for binding in local.bindings:
+                if isinstance(binding, ast.AugAssign) and not isinstance(
+                    binding.op, ast.Add | ast.Mult
+                ):
+                    return False
+                if binding.value is None or not is_nonnegative(binding.value, func, info, inner):
+                    return False
+            return True
+    return False
+
+
+_MATCH_METHODS = frozenset({"match", "search", "fullmatch"})
+
+
+def match_call(value: ast.expr | None, info: ModuleInfo) -> bool:
+    """Whether ``value`` is ``re.match(...)``-like: ``re.match``, ``re.search``,
+    ``re.fullmatch`` (``re`` imported as a module), or ``p.match/search/fullmatch`` on a
+    name ``p`` bound once in the module to ``re.compile(...)``. Its result is a match
+    object or None; a match object's ``start()`` and ``end()`` are never negative."""
+    match value:
+        case ast.Call(func=ast.Attribute(value=ast.Name(id=owner), attr=method)) if (
+            method in _MATCH_METHODS
+        ):
+            if owner == "re":
+                return info.is_module_import("re")
+            return module_compile(owner, info) is not None
+    return False
+
+
+def module_compile(name: str, info: ModuleInfo) -> ast.Call | None:
+    """The ``re.compile(...)`` call if ``name`` is bound exactly once in the whole module,
+    by a top-level ``name = re.compile(...)``; else None."""
+    nodes = info.bindings.get(name, [])
+    if info.star_import or len(nodes) != 1 or not info.is_module_import("re"):
+        return None
+    statement = info.parents.get(nodes[0])
+    if not (
+        isinstance(statement, ast.Assign)
+        and statement.targets == [nodes[0]]
+        and info.parents.get(statement) is info.tree
+    ):
+        return None
+    return re_compile_call(statement.value)
+
+
+def re_compile_call(value: ast.expr | None) -> ast.Call | None:
+    match value:
+        case ast.Call(func=ast.Attribute(value=ast.Name(id="re"), attr="compile")):
+            return value
+    return None
+
+
+def truth_tested(node: ast.expr, info: ModuleInfo) -> bool:
+    """Whether ``node``'s value is only tested for truth (``if x:``, ``not x``, ``bool(x)``,
+    ``x and ...`` where the ``and`` itself is only tested, comprehension conditions)."""
+    parent = info.parents.get(node)
+    match parent:
+        case ast.If(test=test) | ast.While(test=test) | ast.IfExp(test=test) if test is node:
+            return True
+        case ast.Assert(test=test) if test is node:
+            return True
+        case ast.UnaryOp(op=ast.Not()):
+            return True
+        case ast.comprehension(ifs=ifs) if node in ifs:
+            return True
+        case ast.Call(func=ast.Name(id="bool"), args=[arg], keywords=[]) if arg is node:
+            return info.is_builtin("bool")
+        case ast.BoolOp():
+            return truth_tested(parent, info)
+    return False
