@@ -11,6 +11,8 @@ from bot.find.detectors import (
     copy_candidates,
     list_concat_in_loop,
     slice_to_match,
+    unchanged_snapshot,
+    unmutated_local_copy,
 )
 from bot.find.detectors.core import Detector, Match
 
@@ -21,6 +23,8 @@ REGISTRY: dict[str, Detector] = {
         copy_before_iteration,
         copy_candidates,
         slice_to_match,
+        unchanged_snapshot,
+        unmutated_local_copy,
     )
 }
 

@@ -272,6 +272,8 @@ def use_kind(use: ast.Name, info: ModuleInfo) -> str:
             return "truth"
         case ast.UnaryOp(op=ast.Not(), operand=operand) if operand is use:
             return "truth"
+        case ast.BoolOp() if truth_tested(use, info):
+            return "truth"  # `if x and y:`: the `and` hands `x` to nothing but the test
     return "other"
 
 
