@@ -21,7 +21,7 @@ of the result, so the detector proves neither matters:
   everything else that only reads forward are fine: the end of the text is unchanged.
   Anything the parser reports that is not on a short list of known forward-only
   constructs keeps it silent too.
-- ``pos`` is surely a non-negative ``int`` (``scope.is_nonnegative``): ``text[-3:]`` is the
+- ``pos`` is surely a non-negative ``int`` (``nonnegative``): ``text[-3:]`` is the
   last three characters, but ``pat.match(text, -3)`` starts at 0. Literals, ``len(...)``,
   ``m.end()``, sums of those, and locals only ever bound to such values qualify; a
   parameter never does.
@@ -125,7 +125,7 @@ def _match(call: ast.Call, info: scope.ModuleInfo, positions: Positions, text: s
     compiled = _compiled(pattern.id, func, info)
     if compiled is None or not _reads_forward_only(compiled):
         return None
-    if not scope.is_nonnegative(start, func, info):
+    if not nonnegative(start, func, info):
         return None
     if method != "findall" and not _result_position_free(call, func, info):
         return None
@@ -171,9 +171,9 @@ def _compiled(pattern: str, func: scope.Function, info: scope.ModuleInfo) -> tup
             return None
         if not info.is_module_import("re"):
             return None
-        call = scope.re_compile_call(local.bindings[0].value)
+        call = re_compile_call(local.bindings[0].value)
     elif local is not None:  # not bound in the function: a global
-        call = scope.module_compile(pattern, info)
+        call = module_compile(pattern, info)
     else:
         return None
     if call is None:
@@ -285,3 +285,101 @@ def _position_free_read(node: ast.expr, info: scope.ModuleInfo) -> bool:
         case ast.Compare(left=left, ops=[ast.Is() | ast.IsNot()], comparators=[ast.Constant(None)]):
             return left is node
     return scope.truth_tested(node, info)
+
+
+# --- light type facts: the offset, and what names a compiled pattern ----------------------
+
+
+def nonnegative(
+    expr: ast.expr,
+    func: scope.Function,
+    info: scope.ModuleInfo,
+    assumed: frozenset[str] = frozenset(),
+) -> bool:
+    """Whether ``expr`` surely evaluates to an ``int`` that is ``>= 0`` (or raises).
+
+    True for non-negative ``int`` literals, ``len(...)``, ``m.start()`` and ``m.end()``
+    without arguments on a plain local ``m`` bound only to ``re.match``-like calls (see
+    ``match_call``), sums and products of such values, and plain locals every binding of
+    which is one (``n = 0`` ... ``n += len(tok)``). A local's own bindings may read it: by
+    induction over the order they run in, each keeps it non-negative.
+    """
+    match expr:
+        case ast.Constant(value=int(value)) if not isinstance(value, bool):
+            return value >= 0
+        case ast.Call(func=ast.Name(id="len"), args=[arg], keywords=[]) if not isinstance(
+            arg, ast.Starred
+        ):
+            return info.is_builtin("len")
+        case ast.BinOp(left=left, op=ast.Add() | ast.Mult(), right=right):
+            return nonnegative(left, func, info, assumed) and nonnegative(
+                right, func, info, assumed
+            )
+        case ast.Call(
+            func=ast.Attribute(value=ast.Name(id=var), attr="start" | "end"), args=[], keywords=[]
+        ):
+            local = scope.local_name(func, var, info)
+            return (
+                local is not None
+                and bool(local.bindings)
+                and all(
+                    isinstance(b, ast.Assign) and match_call(b.value, info) for b in local.bindings
+                )
+            )
+        case ast.Name(id=var):
+            if var in assumed:
+                return True
+            local = scope.local_name(func, var, info)
+            if local is None or not local.bindings:
+                return False
+            inner = assumed | {var}
+            for binding in local.bindings:
+                if isinstance(binding, ast.AugAssign) and not isinstance(
+                    binding.op, ast.Add | ast.Mult
+                ):
+                    return False
+                if binding.value is None or not nonnegative(binding.value, func, info, inner):
+                    return False
+            return True
+    return False
+
+
+_MATCH_METHODS = frozenset({"match", "search", "fullmatch"})
+
+
+def match_call(value: ast.expr | None, info: scope.ModuleInfo) -> bool:
+    """Whether ``value`` is ``re.match(...)``-like: ``re.match``, ``re.search``,
+    ``re.fullmatch`` (``re`` imported as a module), or ``p.match/search/fullmatch`` on a
+    name ``p`` bound once in the module to ``re.compile(...)``. Its result is a match
+    object or None; a match object's ``start()`` and ``end()`` are never negative."""
+    match value:
+        case ast.Call(func=ast.Attribute(value=ast.Name(id=owner), attr=method)) if (
+            method in _MATCH_METHODS
+        ):
+            if owner == "re":
+                return info.is_module_import("re")
+            return module_compile(owner, info) is not None
+    return False
+
+
+def module_compile(name: str, info: scope.ModuleInfo) -> ast.Call | None:
+    """The ``re.compile(...)`` call if ``name`` is bound exactly once in the whole module,
+    by a top-level ``name = re.compile(...)``; else None."""
+    nodes = info.bindings.get(name, [])
+    if info.star_import or len(nodes) != 1 or not info.is_module_import("re"):
+        return None
+    statement = info.parents.get(nodes[0])
+    if not (
+        isinstance(statement, ast.Assign)
+        and statement.targets == [nodes[0]]
+        and info.parents.get(statement) is info.tree
+    ):
+        return None
+    return re_compile_call(statement.value)
+
+
+def re_compile_call(value: ast.expr | None) -> ast.Call | None:
+    match value:
+        case ast.Call(func=ast.Attribute(value=ast.Name(id="re"), attr="compile")):
+            return value
+    return None

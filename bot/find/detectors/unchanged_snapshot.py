@@ -25,6 +25,9 @@ is a plain dict). It stays silent when:
   taken only on some passes (inside an ``if``), or before the loop, keeps the copy: the
   same object would be handed over twice.
 
+A copy a ``for`` loop iterates over is left to ``copy-before-iteration`` (and ruff's
+``PERF101``), so one piece of code never gets two findings.
+
 Changing ``saved`` between the two (``saved["k"] = v``, ``saved.update(...)``) does not
 matter: the restore copies whatever ``saved`` holds then. The one assumption is that a
 copy's ``.copy()`` is an equal object of the same type, as for every standard collection
@@ -102,6 +105,9 @@ def restores(func: scope.Function, info: scope.ModuleInfo) -> list[tuple[ast.exp
             continue
         spelling, use = spelled
         assert isinstance(use, ast.Name)
+        parent = info.parents.get(node)
+        if isinstance(parent, ast.For | ast.AsyncFor) and parent.iter is node:
+            continue  # `for v in saved.copy():` is copy-before-iteration's (and PERF101's)
         if _removable(func, node, spelling, use, info):
             found.append((node, use))
     return found

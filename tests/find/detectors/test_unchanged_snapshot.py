@@ -207,6 +207,15 @@ NOOP = (
         """,
         ),
         noop(
+            "loop-over-a-copy-is-copy-before-iterations",
+            """
+        def show(rows):
+            pending = [r for r in rows if r.empty]
+            for row in pending.copy():
+                print(row)
+        """,
+        ),
+        noop(
             "module-level",
             """
         OPTS = {"a": 1}
