@@ -19,7 +19,8 @@ is a plain dict). It stays silent when:
 - any other read of ``saved`` could hand the object out (``scope.escapes``: ``y = saved``,
   ``f(saved)``, ``yield saved``, ...), or comes *after* the restore, or in the same
   statement (the restore must be its last use);
-- the restore is inside a loop, unless ``saved = <copy>`` is a statement of that (innermost)
+- the restore is inside a loop (a ``while`` condition counts, a ``for`` loop's iterable,
+  evaluated once, does not), unless ``saved = <copy>`` is a statement of that (innermost)
   loop's own body, before the restore, and every other read of ``saved`` lies between the
   two: then every pass takes a new snapshot before it reads ``saved`` again. A snapshot
   taken only on some passes (inside an ``if``), or before the loop, keeps the copy: the
@@ -161,7 +162,7 @@ def _removable(
         return False
     if scope.escapes(local, info, ignore=frozenset({use})):
         return False
-    loop = _innermost_loop(restore, func, info)
+    loop = _innermost_loop(call, func, info)
     if loop is None:
         return True
     if info.parents.get(snapshot) is not loop or snapshot not in loop.body:
@@ -170,11 +171,17 @@ def _removable(
 
 
 def _innermost_loop(
-    node: ast.stmt, func: scope.Function, info: scope.ModuleInfo
+    node: ast.expr, func: scope.Function, info: scope.ModuleInfo
 ) -> ast.For | ast.AsyncFor | ast.While | None:
+    """The innermost loop that may evaluate ``node`` more than once (a ``while`` test does;
+    a ``for`` loop's iterable does not)."""
+    child: ast.AST = node
     for parent in info.ancestors(node):
         if parent is func:
             return None
-        if isinstance(parent, _LOOPS):
+        if isinstance(parent, ast.While) or (
+            isinstance(parent, ast.For | ast.AsyncFor) and child is not parent.iter
+        ):
             return parent
+        child = parent
     return None

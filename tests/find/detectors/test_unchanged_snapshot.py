@@ -216,6 +216,16 @@ NOOP = (
         """,
         ),
         noop(
+            "restore-in-a-while-test",
+            """
+        class Parser:
+            def run(self):
+                saved = self.opts.copy()
+                while self.step(saved.copy()):
+                    pass
+        """,
+        ),
+        noop(
             "module-level",
             """
         OPTS = {"a": 1}
@@ -389,6 +399,21 @@ BEFORE_AFTER = [
             ys = xs
             ys.append(None)
             return ys
+        """,
+    ),
+    change(
+        "restore-in-a-for-loops-iterable-runs-once",
+        """
+        def f(rows):
+            saved = list(rows)
+            for row in sorted(saved.copy()):
+                print(row)
+        """,
+        """
+        def f(rows):
+            saved = list(rows)
+            for row in sorted(saved):
+                print(row)
         """,
     ),
     change(
