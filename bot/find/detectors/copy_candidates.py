@@ -11,14 +11,21 @@ functions (the agent is shown the enclosing function):
 - ``x = x + [...]`` / ``x = x + y`` inside a loop (a new list on every pass)
 
 Candidates that the deterministic detectors already prove removable (``copy-before-iteration``,
-``list-concat-in-loop``) are left to them, so one piece of code never gets two pull requests.
+``list-concat-in-loop``, ``unchanged-snapshot``, ``unmutated-local-copy``) are left to them, so
+one piece of code never gets two pull requests.
 """
 
 from __future__ import annotations
 
 import ast
 
-from bot.find.detectors import copy_before_iteration, list_concat_in_loop, scope
+from bot.find.detectors import (
+    copy_before_iteration,
+    list_concat_in_loop,
+    scope,
+    unchanged_snapshot,
+    unmutated_local_copy,
+)
 from bot.find.detectors.core import BOM, Match, Positions, parse
 
 name = "copy-candidates"
@@ -39,7 +46,12 @@ def detect(source: str, path: str) -> list[Match]:
     text = source.removeprefix(BOM)
     proven = [
         ((m.start_line, m.start_col), (m.end_line, m.end_col))
-        for detector in (copy_before_iteration, list_concat_in_loop)
+        for detector in (
+            copy_before_iteration,
+            list_concat_in_loop,
+            unchanged_snapshot,
+            unmutated_local_copy,
+        )
         for m in detector.detect(source, path)
     ]
     matches: list[Match] = []
