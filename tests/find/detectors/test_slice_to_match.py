@@ -493,3 +493,17 @@ def test_refused_patterns_really_differ(pattern, text, pos):
 
 def test_explanation():
     assert "quadratic" in slice_to_match.explanation
+
+
+def test_the_fixed_tokenizer_gives_the_same_tokens():
+    before = tokens('r"\\s*(\\d+|[^\\d\\s])"')
+    after = fix_all(detector, before)
+    assert after != before
+    results = []
+    for source in (before, after):
+        namespace: dict[str, object] = {}
+        exec(compile(source, "m.py", "exec"), namespace)
+        tokenize = namespace["tokens"]
+        assert callable(tokenize)
+        results.append([tokenize(text) for text in [*SAMPLES, "1 + 22*(3-x)"]])
+    assert results[0] == results[1]

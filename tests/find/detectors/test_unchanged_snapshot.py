@@ -445,3 +445,34 @@ def test_fix(before, after):
 
 def test_explanation():
     assert unchanged_snapshot.explanation.endswith(".")
+
+
+SAVE_RESTORE = """
+class Parser:
+    def __init__(self):
+        self.opts = {"depth": 0}
+
+    def nested(self, n):
+        saved = self.opts.copy()
+        self.opts["depth"] += n
+        try:
+            return dict(self.opts)
+        finally:
+            self.opts = saved.copy()
+"""
+
+
+def test_the_fixed_code_behaves_the_same():
+    after = fix_all(detector, SAVE_RESTORE)
+    assert after != SAVE_RESTORE
+    results = []
+    for source in (SAVE_RESTORE, after):
+        namespace: dict[str, object] = {}
+        exec(compile(source, "m.py", "exec"), namespace)
+        parser_class = namespace["Parser"]
+        assert callable(parser_class)
+        parser = parser_class()
+        seen = [parser.nested(1), parser.nested(2)]
+        parser.opts["depth"] = 7
+        results.append((seen, parser.opts, parser.nested(1), parser.opts))
+    assert results[0] == results[1]

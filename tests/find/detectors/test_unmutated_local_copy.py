@@ -359,3 +359,27 @@ def test_fix(before, after):
 
 def test_explanation():
     assert "every call" in unmutated_local_copy.explanation
+
+
+SHARED = """
+def summary(rows):
+    names = [r for r in rows if r]
+    names.sort()
+    ordered = list(names)
+    if ordered and "b" in ordered:
+        return ordered[0], len(names), sorted(ordered, reverse=True)
+    return None
+"""
+
+
+def test_the_fixed_code_behaves_the_same():
+    after = fix_all(detector, SHARED)
+    assert after != SHARED
+    results = []
+    for source in (SHARED, after):
+        namespace: dict[str, object] = {}
+        exec(compile(source, "m.py", "exec"), namespace)
+        summary = namespace["summary"]
+        assert callable(summary)
+        results.append([summary(rows) for rows in ([], ["a"], ["c", "", "b", "a"])])
+    assert results[0] == results[1]
