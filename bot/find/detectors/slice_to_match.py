@@ -44,16 +44,15 @@ from __future__ import annotations
 import ast
 import re
 import warnings
-from functools import reduce
-from operator import or_
+from collections.abc import Iterable
 
 from bot.find.detectors import scope
 from bot.find.detectors.core import BOM, Match, Positions, parse
 from bot.model import TextEdit
 
 try:  # Python's own parser of regular expressions (private; without it, stay silent)
-    import re._parser as _re_parser  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover - every supported Python has it
+    import re._parser as _re_parser
+except ImportError:  # every supported Python (3.11+) has it
     _re_parser = None
 
 name = "slice-to-match"
@@ -200,8 +199,8 @@ def _flags(node: ast.expr) -> int | None:
         case ast.Attribute(value=ast.Name(id="re"), attr=attr) if attr in _FLAGS:
             return _FLAGS[attr]
         case ast.BinOp(left=left, op=ast.BitOr(), right=right):
-            parts = [_flags(left), _flags(right)]
-            return None if None in parts else reduce(or_, parts)  # type: ignore[arg-type]
+            a, b = _flags(left), _flags(right)
+            return None if a is None or b is None else a | b
     return None
 
 
@@ -224,14 +223,13 @@ def _reads_forward_only(compiled: tuple[str, int]) -> bool:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            parsed = _re_parser.parse(source, flags)
+            return _forward(_re_parser.parse(source, flags))
     except Exception:  # a private parser: any surprise means "don't know"
         return False
-    return _forward(parsed)
 
 
-def _forward(items: object) -> bool:
-    for item in items:  # type: ignore[attr-defined]
+def _forward(items: Iterable[tuple[object, object]]) -> bool:
+    for item in items:  # a parsed SubPattern, or a list of (op, argument) pairs
         op, av = item
         op_name = str(op)
         if op_name == "AT":
