@@ -368,6 +368,22 @@ def copy_of(value: ast.expr | None, info: ModuleInfo) -> tuple[str, ast.expr] | 
     return None
 
 
+def may_copy_a_name(node: ast.AST) -> bool:
+    """A cheap test, before ``ModuleInfo`` is built: could ``node`` be a ``copy_of`` a name?"""
+    match node:
+        case ast.Call(func=ast.Attribute(value=ast.Name(), attr="copy"), args=[], keywords=[]):
+            return True
+        case ast.Subscript(value=ast.Name(), slice=ast.Slice(None, None, None)):
+            return True
+        case ast.Call(
+            func=ast.Attribute(value=ast.Name(id="copy"), attr="copy"), args=[ast.Name()]
+        ):
+            return True
+        case ast.Call(func=ast.Name(id=func), args=[ast.Name()], keywords=[]):
+            return func in COPY_CONSTRUCTORS
+    return False
+
+
 def truth_tested(node: ast.expr, info: ModuleInfo) -> bool:
     """Whether ``node``'s value is only tested for truth (``if x:``, ``not x``, ``bool(x)``,
     ``x and ...`` where the ``and`` itself is only tested, comprehension conditions)."""

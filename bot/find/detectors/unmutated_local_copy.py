@@ -65,13 +65,15 @@ def detect(source: str, path: str) -> list[Match]:
     tree = parse(source)
     if tree is None:
         return []
+    copies = [n for n in ast.walk(tree) if scope.may_copy_a_name(n)]
+    if not copies:
+        return []
     info = scope.ModuleInfo(tree)
     positions = Positions(source)
     text = source.removeprefix(BOM)
     matches: list[Match] = []
-    for func in ast.walk(tree):
-        if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
-            continue
+    functions = {scope.enclosing_function(n, info) for n in copies} - {None}
+    for func in sorted(functions, key=lambda f: (f.lineno, f.col_offset)):
         restores: list[tuple[ast.expr, ast.Name]] | None = None
         for node in scope.own_nodes(func):
             copy = _copy(node, info)
