@@ -13,6 +13,9 @@ from bot.find.detectors import (
     list_concat_in_loop,
     list_for_truth,
     redundant_copy,
+    slice_to_match,
+    unchanged_snapshot,
+    unmutated_local_copy,
 )
 from bot.find.detectors.core import Detector, Match
 
@@ -23,8 +26,11 @@ REGISTRY: dict[str, Detector] = {
         copy_before_iteration,
         copy_candidates,
         copy_for_lookup,
-        redundant_copy,
         list_for_truth,
+        redundant_copy,
+        slice_to_match,
+        unchanged_snapshot,
+        unmutated_local_copy,
     )
 }
 

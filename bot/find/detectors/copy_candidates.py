@@ -11,8 +11,9 @@ functions (the agent is shown the enclosing function):
 - ``x = x + [...]`` / ``x = x + y`` inside a loop (a new list on every pass)
 
 Candidates that the deterministic detectors already prove removable (``copy-before-iteration``,
-``list-concat-in-loop``, ``copy-for-lookup``, ``redundant-copy``, ``list-for-truth``) are left
-to them, so one piece of code never gets two pull requests.
+``list-concat-in-loop``, ``copy-for-lookup``, ``redundant-copy``, ``list-for-truth``,
+``slice-to-match``, ``unchanged-snapshot``, ``unmutated-local-copy``) are left to them, so one
+piece of code never gets two pull requests.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from bot.find.detectors import (
     list_for_truth,
     redundant_copy,
     scope,
+    unchanged_snapshot,
+    unmutated_local_copy,
 )
 from bot.find.detectors.core import BOM, Match, Positions, parse
 
@@ -59,6 +62,8 @@ def detect(source: str, path: str) -> list[Match]:
             copy_for_lookup,
             redundant_copy,
             list_for_truth,
+            unchanged_snapshot,
+            unmutated_local_copy,
         )
         for m in detector.detect(source, path)
     ]

@@ -278,6 +278,8 @@ def use_kind(use: ast.Name, info: ModuleInfo) -> str:
             return "truth"
         case ast.UnaryOp(op=ast.Not(), operand=operand) if operand is use:
             return "truth"
+        case ast.BoolOp() if truth_tested(use, info):
+            return "truth"  # `if x and y:`: the `and` hands `x` to nothing but the test
     return "other"
 
 
@@ -338,4 +340,71 @@ def escapes(
         if kind.startswith("method:") and kind.removeprefix("method:") in NON_ESCAPING_METHODS:
             continue
         return True
+    return False
+
+
+# --- light type facts: copy spellings, non-negative integers, truth tests -------------------
+
+COPY_CONSTRUCTORS = frozenset({"list", "dict", "set"})
+
+
+def copy_of(value: ast.expr | None, info: ModuleInfo) -> tuple[str, ast.expr] | None:
+    """Which shallow-copy spelling ``value`` is, and the expression it copies, or None.
+
+    ``x.copy()`` is ``("method", x)``, ``x[:]`` is ``("slice", x)``, ``copy.copy(x)`` (with
+    ``copy`` imported as a module) is ``("copy", x)``, and ``list(x)``, ``dict(x)``,
+    ``set(x)`` (the unshadowed builtins, one positional argument) are ``("list", x)``, ...
+    """
+    match value:
+        case ast.Call(func=ast.Attribute(value=copied, attr="copy"), args=[], keywords=[]):
+            if not (isinstance(copied, ast.Name) and copied.id == "copy"):
+                return "method", copied
+        case ast.Subscript(value=copied, slice=ast.Slice(None, None, None), ctx=ast.Load()):
+            return "slice", copied
+        case ast.Call(
+            func=ast.Attribute(value=ast.Name(id="copy"), attr="copy"), args=[copied], keywords=[]
+        ) if not isinstance(copied, ast.Starred) and info.is_module_import("copy"):
+            return "copy", copied
+        case ast.Call(func=ast.Name(id=func), args=[copied], keywords=[]) if (
+            func in COPY_CONSTRUCTORS
+            and info.is_builtin(func)
+            and not isinstance(copied, ast.Starred)
+        ):
+            return func, copied
+    return None
+
+
+def may_copy_a_name(node: ast.AST) -> bool:
+    """A cheap test, before ``ModuleInfo`` is built: could ``node`` be a ``copy_of`` a name?"""
+    match node:
+        case ast.Call(func=ast.Attribute(value=ast.Name(), attr="copy"), args=[], keywords=[]):
+            return True
+        case ast.Subscript(value=ast.Name(), slice=ast.Slice(None, None, None)):
+            return True
+        case ast.Call(
+            func=ast.Attribute(value=ast.Name(id="copy"), attr="copy"), args=[ast.Name()]
+        ):
+            return True
+        case ast.Call(func=ast.Name(id=func), args=[ast.Name()], keywords=[]):
+            return func in COPY_CONSTRUCTORS
+    return False
+
+
+def truth_tested(node: ast.expr, info: ModuleInfo) -> bool:
+    """Whether ``node``'s value is only tested for truth (``if x:``, ``not x``, ``bool(x)``,
+    ``x and ...`` where the ``and`` itself is only tested, comprehension conditions)."""
+    parent = info.parents.get(node)
+    match parent:
+        case ast.If(test=test) | ast.While(test=test) | ast.IfExp(test=test) if test is node:
+            return True
+        case ast.Assert(test=test) if test is node:
+            return True
+        case ast.UnaryOp(op=ast.Not()):
+            return True
+        case ast.comprehension(ifs=ifs) if node in ifs:
+            return True
+        case ast.Call(func=ast.Name(id="bool"), args=[arg], keywords=[]) if arg is node:
+            return info.is_builtin("bool")
+        case ast.BoolOp():
+            return truth_tested(parent, info)
     return False

@@ -50,6 +50,10 @@ NOOP = [
         "def f(pairs):\n    d = {k: v for k, v in pairs}\n"
         "    if not list(d.keys()):\n        return d\n",
     ),
+    noop(
+        "left-to-unmutated-local-copy",
+        "def f():\n    xs = [1]\n    ys = list(xs)\n    return len(ys), len(xs)\n",
+    ),
     noop("syntax-error", "def f(:\n    return list(x)\n"),
 ]
 
@@ -62,6 +66,12 @@ def test_noop(code: str) -> None:
 # --- code the detector flags (it has no fix of its own: an agent judges each candidate) ----
 
 FLAGGED = [
+    pytest.param(
+        "class C:\n    def f(self):\n        saved = self.opts.copy()\n"
+        "        self.step()\n        self.opts = saved.copy()\n",
+        ["self.opts.copy()"],
+        id="snapshot-flagged-its-restore-left-to-unchanged-snapshot",
+    ),
     pytest.param("def f(xs):\n    return xs.copy()\n", ["xs.copy()"], id="copy-method"),
     pytest.param("def f(self):\n    return self.items.copy()\n", ["self.items.copy()"], id="attr"),
     pytest.param("def f(xs):\n    return list(xs)\n", ["list(xs)"], id="list-of-name"),
