@@ -42,9 +42,9 @@ from bot.find.detectors.core import BOM, Match, Positions, parse
 name = "copy-for-lookup"
 summary = "`list(xs)[-1]` copies a sequence to read one item of it; read it from `xs` directly"
 explanation = (
-    "The copy is built only to read one item, its length or to search it, and the original "
-    "already answers that: every call copies all n elements (O(n) time and memory) for an "
-    "O(1) lookup, and inside a loop the whole copy is made again on every pass."
+    "The copy is built only to read one item or its length, or to search it, and the "
+    "original answers the same question itself. Cost: all n items copied (time and memory) "
+    "for each lookup; inside a loop, on every pass, which makes the loop quadratic."
 )
 
 _HINT = re.compile(r"\b(?:list|tuple)\s*\(")

@@ -41,10 +41,10 @@ from bot.find.detectors.core import BOM, Match, Positions, parse
 name = "list-for-truth"
 summary = "`if not [c for c in s if p(c)]` builds a list only to test it; use `any(...)`"
 explanation = (
-    "The list is built only to ask whether it is empty: every test evaluates all n items "
-    "and allocates a list of the matches, where `any()` stops at the first match and keeps "
-    "nothing (and a `list(x)` copy of a container copies n items to learn what `x` says "
-    "in O(1)); in a loop that cost is paid on every pass."
+    "The list is built only to ask whether it is empty: `any()` (or the container itself) "
+    "answers the same question without keeping the items, and stops at the first match. "
+    "Cost: every item evaluated and a list allocated for each test; inside a loop, on every "
+    "pass."
 )
 
 _HINT = re.compile(r"\bif\b|\bwhile\b|\bassert\b|\bnot\b|\bbool\b")

@@ -40,9 +40,9 @@ from bot.model import TextEdit
 name = "redundant-copy"
 summary = "`list(s.split())` copies a value that is already a new list; use the value itself"
 explanation = (
-    "The value is already a new object that nothing else references, so copying it again "
-    "only allocates and fills a second one: twice the time and memory for that expression "
-    "on every call (and on every pass, in a loop)."
+    "The value is already a new object that nothing else refers to, so copying it again "
+    "only builds a second one with the same items. Cost: twice the time and memory for that "
+    "expression on every call (on every pass, inside a loop)."
 )
 
 _HINT = re.compile(r"\b(?:list|set|dict)\s*\(")

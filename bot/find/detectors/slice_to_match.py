@@ -58,9 +58,10 @@ except ImportError:  # every supported Python (3.11+) has it
 name = "slice-to-match"
 summary = "`pat.match(text[pos:])` copies the rest of the string; pass `pos` to the pattern"
 explanation = (
-    "`pat.match(text[pos:])` copies everything after `pos` just to match at its start; "
-    "run once per token, that makes scanning a long text quadratic. `pat.match(text, pos)` "
-    "matches at the same place, with the same groups, without the copy."
+    "`pat.match(text[pos:])` copies everything after `pos` only to match at its start; "
+    "`pat.match(text, pos)` matches at the same place, with the same groups, and the "
+    "pattern has no anchor or look-behind that sees the difference. Cost: a copy of the "
+    "rest of the text per call; once per token, quadratic in the text's length."
 )
 
 _METHODS = frozenset({"match", "search", "fullmatch", "findall"})

@@ -46,9 +46,9 @@ from bot.find.detectors.core import BOM, Match, Positions, parse
 name = "unchanged-snapshot"
 summary = "`self.x = saved.copy()` copies a snapshot that is never used again; hand it over"
 explanation = (
-    "The snapshot `saved` is copied again to restore it, although nothing else refers to "
-    "it and it is never used afterwards: the object itself can be handed over. The copy "
-    "costs time and memory in proportion to the collection on every save and restore."
+    "The snapshot is copied a second time to restore it, although nothing else refers to it "
+    "and it is never used afterwards, so the object itself can be handed back. Cost: a copy "
+    "as large as the collection on every restore."
 )
 
 # Which restore spellings give an object of the same type as the snapshot, per how the

@@ -43,9 +43,9 @@ from bot.find.detectors.core import BOM, Match, Positions, parse
 name = "unmutated-local-copy"
 summary = "`ys = list(xs)` copies a local that neither name changes afterwards; share it"
 explanation = (
-    "`ys` is a copy of the local `xs`, but after the copy neither of them is changed, "
-    "returned or passed on, so one object serves both names. The copy costs time and "
-    "memory in proportion to the collection on every call (on every pass, inside a loop)."
+    "After the copy neither the copy nor the original is changed, returned or passed on, so "
+    "one object can serve both names. Cost: a copy as large as the collection on every call "
+    "(on every pass, inside a loop)."
 )
 
 # Copy spellings that give an object of the kind copied, per kind of the original.
