@@ -1,15 +1,19 @@
-"""Benchmark grouped verification against one test run per fix.
+"""Benchmark verification: a night's wall time over one plain run of the same suite.
 
-On generated repositories with K planted fixes of which f break tests and a deliberately
-slow suite, and on the pinned PyPI packages (boltons, toolz), run the same night with
-`verify.mode: grouped` and `verify.mode: each` and print suite runs and wall time of
-each, and grouped/each as ratios from the same run.
+On generated repositories with K planted fixes of which f break tests (``bench/planted.py``)
+and a suite that takes ``--suite-seconds``, it times, in one run: one plain
+``python -m pytest -q`` of the repository (no Nightcrew, no coverage), then a whole
+``nightcrew run`` (find, prepare, verify under coverage, branches and patches). It prints
+the night over the plain run as a ratio, the full and partial test runs the night made (the
+base commit's included: fixes run first, so a night that passes runs no baseline), and
+checks that every good fix was verified and no bad one.
 
-    python bench/bench_verify.py [--sizes 5,20,50] [--bad 0,1,3] [--suite-seconds 2]
-                                 [--jobs N] [--no-packages]
+    python bench/bench_verify.py [--sizes 20] [--bad 0,3] [--suite-seconds 5,20] [--jobs N]
+                                 [--each]
 
-Targets (issue 6): at K = 20, f = 0, grouped wall time <= 3x one suite run; at f = 3,
-grouped suite runs <= 40% of K + 1.
+Targets (issue 14): at K = 20, at most 1.5x one plain suite run with f = 0, and 2.2x with
+f = 3, coverage overhead included. ``--each`` adds the same nights with
+``verify.mode: each`` (one full run per fix) for comparison.
 """
 
 from __future__ import annotations
@@ -19,99 +23,95 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_engine import PACKAGES, RECIPES, make_repo, night, sdist
+from bench.bench_engine import night
 from bench.planted import make_planted_repo
-from bot.recipes.loader import builtin_recipes_dir
+
+TARGETS = {0: 1.5, 3: 2.2}  # f -> the most a night may cost, in plain suite runs
 
 
-def summary(data: dict, wall: float) -> dict:
-    baseline = next(r["duration"] for r in data["test_runs"] if r["purpose"] == "baseline")
-    status = [f["status"] for f in data["fixes"]]
+def plain_run(repo: Path) -> float:
+    """Seconds of one plain run of the repository's suite, as a developer would start it."""
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=repo,
+        capture_output=True,
+        check=True,
+    )
+    return time.perf_counter() - started
+
+
+def case(work: Path, k: int, bad: int, seconds: float, mode: str, jobs: int | None) -> dict:
+    repo = make_planted_repo(work / f"k{k}-f{bad}-s{seconds:g}-{mode}", k, bad, seconds, mode)
+    plain = plain_run(repo)
+    data, wall = night(repo, work / f"{repo.name}-out", 1000, ("planted",), jobs)
+    baseline = data.get("baseline_runs", {"full": 0, "partial": 0})
+    verified = {f["path"] for f in data["fixes"] if f["status"] == "verified"}
+    good = {f"pkg/mod_{i}.py" for i in range(k - bad)}
     return {
-        "runs": data["suite_runs"],
+        "plain": plain,
         "wall": wall,
-        "suite": baseline,
-        "verified": status.count("verified"),
-        "rejected": status.count("rejected"),
+        "full": data["suite_runs"] + baseline["full"],
+        "partial": data.get("partial_runs", 0) + baseline["partial"],
+        "baseline": baseline["full"],
+        "good": len(verified & good),
+        "wrong": len(verified - good),
+        "timings": data["timings"],
     }
 
 
-def planted(work: Path, k: int, bad: int, seconds: float, jobs: int | None) -> dict[str, dict]:
-    results = {}
-    for mode in ("grouped", "each"):
-        repo = make_planted_repo(work / f"k{k}-f{bad}-{mode}", k, bad, seconds, mode)
-        out = work / f"k{k}-f{bad}-{mode}-out"
-        results[mode] = summary(*night(repo, out, 1000, ("planted",), jobs))
-    return results
-
-
-def package(work: Path, name: str, version: str, jobs: int | None) -> dict[str, dict]:
-    results = {}
-    for mode in ("grouped", "each"):
-        repo = make_repo(sdist(name, version), work / f"{name}-{mode}")
-        # The repository's own copies of the built-in recipes, with the mode under test.
-        recipes = repo / ".nightcrew" / "recipes"
-        recipes.mkdir(parents=True)
-        for recipe in RECIPES:
-            text = (builtin_recipes_dir() / f"{recipe}.yml").read_text(encoding="utf-8")
-            text = text.replace("mode: grouped", f"mode: {mode}")
-            text = text.replace("max_per_night: 5", "max_per_night: 1000")
-            (recipes / f"{recipe}.yml").write_text(text, encoding="utf-8")
-        subprocess.run(["git", "add", "--all"], cwd=repo, check=True)
-        subprocess.run(["git", "-c", "user.name=b", "-c", "user.email=b@example.invalid",
-                        "commit", "--quiet", "-m", mode], cwd=repo, check=True)  # fmt: skip
-        results[mode] = summary(*night(repo, work / f"{name}-{mode}-out", 1000, RECIPES, jobs))
-    return results
-
-
-def row(label: str, r: dict[str, dict], k: int | None = None) -> str:
-    g, e = r["grouped"], r["each"]
-    target = ""
-    if k is not None:
-        target = f"  runs/(K+1) {g['runs'] / (k + 1):.0%}"
+def row(label: str, r: dict, k: int, bad: int) -> str:
+    ratio = r["wall"] / r["plain"]
+    target = TARGETS.get(bad)
+    verdict = "" if target is None else ("  meets" if ratio <= target else "  misses") + (
+        f" <= {target}x"
+    )
+    t = r["timings"]
     return (
-        f"{label:<18} {g['verified']:>3}/{g['rejected']:<3} "
-        f"{g['runs']:>4} {e['runs']:>4}  {g['runs'] / max(e['runs'], 1):>5.2f}   "
-        f"{g['wall']:>6.1f} {e['wall']:>6.1f}  {g['wall'] / e['wall']:>5.2f}   "
-        f"{g['wall'] / g['suite']:>5.1f}x{target}"
+        f"{label:<22} {r['plain']:>6.1f} {r['wall']:>6.1f} {ratio:>6.2f}x "
+        f"{r['full']:>4} {r['partial']:>4} {r['baseline']:>4}   {r['good']:>2}/{k - bad:<2}"
+        f" {r['wrong']:>3}   {t.get('find', 0):>5.1f} {t.get('fixes', 0):>6.1f}{verdict}"
     )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="5,20,50")
-    parser.add_argument("--bad", default="0,1,3")
-    # Fixed costs (finding, preparing each fix in its own worktree, ruff) are about a
-    # second for 20 fixes here: a suite shorter than a few seconds measures those instead.
-    parser.add_argument("--suite-seconds", type=float, default=5.0)
+    parser.add_argument("--sizes", default="20")
+    parser.add_argument("--bad", default="0,3")
+    parser.add_argument("--suite-seconds", default="5,20", help="one or more, comma-separated")
     parser.add_argument("--jobs", type=int, default=None, help="default: the core count")
-    parser.add_argument("--no-packages", action="store_true")
+    parser.add_argument("--each", action="store_true", help="also verify.mode: each")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="nightcrew-bench-verify-"))
-    print(f"suite sleeps {args.suite_seconds}s; jobs {args.jobs or 'default'}; work {work}")
-    header = (
-        f"{'case':<18} {'ok/bad':>7} {'runs':>4} {'each':>4}  {'ratio':>5}   "
-        f"{'wall':>6} {'each':>6}  {'ratio':>5}   {'wall/suite':>10}"
+    print(f"jobs {args.jobs or 'default'}; work {work}")
+    print(
+        f"{'case':<22} {'plain':>6} {'night':>6} {'ratio':>7} {'full':>4} {'part':>4} "
+        f"{'base':>4}   {'good':>5} {'bad':>3}   {'find':>5} {'fixes':>6}"
     )
-    print(header)
+    failed = False
     try:
-        for k in (int(x) for x in args.sizes.split(",")):
-            for bad in (int(x) for x in args.bad.split(",")):
-                result = planted(work, k, bad, args.suite_seconds, args.jobs)
-                print(row(f"K={k} f={bad}", result, k), flush=True)
-        if not args.no_packages:
-            for name, version in PACKAGES:
-                print(row(f"{name} {version}", package(work, name, version, args.jobs)),
-                      flush=True)  # fmt: skip
+        for seconds in (float(x) for x in args.suite_seconds.split(",")):
+            for k in (int(x) for x in args.sizes.split(",")):
+                for bad in (int(x) for x in args.bad.split(",")):
+                    for mode in ("grouped", "each") if args.each else ("grouped",):
+                        r = case(work, k, bad, seconds, mode, args.jobs)
+                        label = f"K={k} f={bad} {seconds:g}s {mode}"
+                        print(row(label, r, k, bad), flush=True)
+                        failed |= r["good"] != k - bad or r["wrong"] > 0
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print("runs: full-suite runs to verify fixes (baseline excluded); wall: whole night in s;")
-    print("ratio: grouped/each; wall/suite: grouped night / one baseline suite run")
-    return 0
+    print("plain: one `python -m pytest -q` of the repository; night: the whole `nightcrew run`")
+    print("(seconds); ratio: night/plain; full, part: test runs of every test and of only the")
+    print("failing ones (the base commit's included); base: full baselines; good: good fixes")
+    print("verified; bad: bad fixes verified (must be 0); find, fixes: the report's timings.")
+    if failed:
+        print("FAILED: a good fix was not verified, or a bad one was")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
