@@ -2,12 +2,12 @@
 
 The night runs as usual, limited to the PR's recipe and finding
 (``NightOptions.only_fingerprints``): find on the checked-out base, fix in a worktree,
-guard, compile, ruff, the tests against a fresh baseline, one commit. ``PullRebuilder``
-is the night's publisher for it: it force-pushes that commit to the PR's branch with a
-lease on the head the bot saw (so a push that lands meanwhile is never overwritten) and
-rewrites the PR body. ``rebase`` and ``revise`` refuse to run when someone other than
-Nightcrew has pushed to the branch; ``recreate`` discards those commits, as asked, and
-names them in its answer so they can be recovered.
+guard, compile, ruff, the tests on the new base (the base commit asked about what fails),
+one commit. ``PullRebuilder`` is the night's publisher for it: it force-pushes that
+commit to the PR's branch with a lease on the head the bot saw (so a push that lands
+meanwhile is never overwritten) and rewrites the PR body. ``rebase`` and ``revise``
+refuse to run when someone other than Nightcrew has pushed to the branch; ``recreate``
+discards those commits, as asked, and names them in its answer so they can be recovered.
 
 For ``revise``, ``ReviseFixer`` starts from the PR's current change (fetched from origin;
 the recipe's own fix when it no longer applies) and hands it to ``AgentSession.revise``
