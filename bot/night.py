@@ -316,6 +316,7 @@ def _fix_all(
             chosen.append((key, recipe, finding))
             planned[recipe.id] += 1
         night.checks.lint_base(base_tree, [f for _key, _recipe, f in chosen])
+        night.checks.origins_base(base_tree, [f.path for _key, _recipe, f in chosen])
         prepared = _parallel_map(lambda item: _prepare(night, *item, base_tree), chosen, jobs)
         for (key, _recipe, _finding), outcome in zip(chosen, prepared, strict=True):
             if isinstance(outcome, FixResult):

@@ -84,17 +84,40 @@ def load_yaml(path: Path, display: str | None = None) -> Document:
     return parse_yaml(text, shown)
 
 
+# libyaml's parser when PyYAML was built with it: several times faster, the same events,
+# nodes and marks. A document it refuses is parsed again by PyYAML's own parser, whose
+# messages are the ones users are shown.
+_FAST = getattr(yaml, "CSafeLoader", None)
+
+
 def parse_yaml(text: str, file: str) -> Document:
     """Parse one YAML document from ``text``; ``file`` names it in errors."""
+    node: yaml.Node | None = None
     try:
-        _check_depth(text, file)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if _FAST is None:
+            raise yaml.YAMLError("no libyaml")
+        _check_depth(text, file, _FAST)
+        node = yaml.compose(text, Loader=_FAST)
+    except yaml.YAMLError:
+        node = _compose(text, file)
+    except RecursionError:
+        raise UserError(_TOO_DEEP, file) from None
+    return _document(node, text, file)
+
+
+def _compose(text: str, file: str) -> yaml.Node | None:
+    try:
+        _check_depth(text, file, yaml.SafeLoader)
+        return yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         raise _yaml_error(exc, file, text) from None
     except yaml.YAMLError as exc:  # ReaderError (control characters) has no mark
         raise UserError(f"invalid YAML: {str(exc).splitlines()[0]}", file) from None
     except RecursionError:  # the depth check should have caught it; never a traceback
         raise UserError(_TOO_DEEP, file) from None
+
+
+def _document(node: yaml.Node | None, text: str, file: str) -> Document:
     lines: dict[FieldPath, int] = {}
     if node is None:
         return Document(None, file, lines)
@@ -111,7 +134,7 @@ def parse_yaml(text: str, file: str) -> Document:
 _TOO_DEEP = f"YAML nested more than {MAX_DEPTH} levels deep: flatten it"
 
 
-def _check_depth(text: str, file: str) -> None:
+def _check_depth(text: str, file: str, loader: Any) -> None:
     """Refuse nesting deeper than MAX_DEPTH at the line where it happens, before composing.
 
     PyYAML's event parser is iterative, so walking its events costs no stack. The field
@@ -120,7 +143,7 @@ def _check_depth(text: str, file: str) -> None:
     # One frame per open collection: [is_mapping, expecting_key, index, last_key].
     frames: list[list[Any]] = []
     path: list[str | int | None] = []  # how each open collection below the root was entered
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+    for event in yaml.parse(text, Loader=loader):
         if isinstance(event, yaml.CollectionStartEvent):
             if frames:
                 is_mapping, expecting_key, index, key = frames[-1]

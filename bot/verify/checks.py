@@ -22,7 +22,7 @@ from bot.sandbox.environment import test_env
 from bot.verify.footprint import footprint
 from bot.verify.grouped import Candidate
 from bot.verify.lint import RuffReport, compare_ruff, compile_check, ruff_check
-from bot.verify.origin import module_origin
+from bot.verify.origin import module_origins
 from bot.verify.style import Style, describe, long_hunks, read_style
 
 
@@ -160,23 +160,39 @@ class Checks:
                 long += [describe(path, line, limit) for line in hunk.long]
         return long, "; ".join(said)
 
+    def origins_base(self, tree: Path, paths: Sequence[str]) -> None:
+        """Ask once, in the base tree, where the tests import each of ``paths`` from; each
+        fix's worktree has the same layout, so the answer holds there (one interpreter run
+        for a batch of fixes instead of one per file)."""
+        fresh = [p for p in dict.fromkeys(paths) if p not in self.origins]
+        self._learn_origins(tree, fresh, keep_unknown=False)
+
+    def _learn_origins(
+        self, tree: Path, paths: Sequence[str], *, keep_unknown: bool = True
+    ) -> None:
+        """``keep_unknown``: remember a file whose origin cannot be told (the base tree may
+        lack a file a fix adds: its own worktree is asked then)."""
+        paths = [p for p in paths if p.endswith(".py")]
+        if not paths:
+            return
+        env = test_env(self.env, tree, self.python)
+        found = module_origins(tree, paths, env, self.python, sandbox=self.sandbox)
+        root = tree.resolve()
+        for path, origin in found.items():
+            if origin is None:
+                if keep_unknown:
+                    self.origins[path] = (True, "")
+            elif Path(origin).resolve().is_relative_to(root):
+                self.origins[path] = (True, Path(origin).resolve().relative_to(root).as_posix())
+            else:
+                self.origins[path] = (False, origin)
+
     def _origin_problem(self, tree: Path, paths: Sequence[str], steps: list[Step]) -> str | None:
         """Prove the tests will import the worktree's code, not an installed copy."""
+        self._learn_origins(tree, [p for p in paths if p not in self.origins])
         for path in paths:
             if not path.endswith(".py"):
                 continue
-            if path not in self.origins:
-                env = test_env(self.env, tree, self.python)
-                origin = module_origin(tree, path, env, self.python, sandbox=self.sandbox)
-                if origin is None:
-                    self.origins[path] = (True, "")
-                elif Path(origin).resolve().is_relative_to(tree.resolve()):
-                    self.origins[path] = (
-                        True,
-                        Path(origin).resolve().relative_to(tree.resolve()).as_posix(),
-                    )
-                else:
-                    self.origins[path] = (False, origin)
             inside, origin = self.origins[path]
             if not origin:
                 continue

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import keyword
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from bot.sandbox.bwrap import NONE as NO_SANDBOX
 from bot.sandbox.bwrap import Sandbox
 from bot.sandbox.environment import source_roots
-from bot.verify.runs import run_command
+from bot.verify.runs import TAIL_LINES, run_command
 
 # --------------------------------------------------------------------------- provenance
 
@@ -18,13 +18,20 @@ from bot.verify.runs import run_command
 _ORIGIN_MARKER = "nightcrew-origin:"
 _ORIGIN_SCRIPT = f"""\
 import importlib.util, sys
-try:
-    spec = importlib.util.find_spec(sys.argv[1])
-except Exception:
-    spec = None
+found = []
+for name in sys.argv[1:]:
+    try:
+        spec = importlib.util.find_spec(name)
+    except Exception:
+        spec = None
+    found.append((name, (spec.origin or "") if spec else ""))
 print()
-print({_ORIGIN_MARKER!r} + ((spec.origin or "") if spec else ""))
+for name, origin in found:
+    print({_ORIGIN_MARKER!r} + name + "\\t" + origin)
 """
+# Names asked of one run: its answers (printed last, after anything imports print) must fit in
+# the tail of its output that run_command keeps.
+_NAMES_PER_RUN = TAIL_LINES - 10
 
 
 def module_name(worktree: Path, path: str) -> str | None:
@@ -58,12 +65,32 @@ def module_origin(
     Run from the worktree with the test environment, so the caller can show that the code
     under test was the worktree's and not an installed copy. None if it cannot be told.
     """
-    name = module_name(worktree, path)
-    if name is None:
-        return None
-    argv = [python, "-c", _ORIGIN_SCRIPT, name]
-    result = run_command(argv, worktree, env, timeout, sandbox=sandbox)
-    for line in reversed(result.output_tail.splitlines()):
-        if line.startswith(_ORIGIN_MARKER):
-            return line[len(_ORIGIN_MARKER) :] or None
-    return None
+    return module_origins(worktree, [path], env, python, timeout=timeout, sandbox=sandbox)[path]
+
+
+def module_origins(
+    worktree: Path,
+    paths: Sequence[str],
+    env: Mapping[str, str],
+    python: str = sys.executable,
+    *,
+    timeout: float = 60,
+    sandbox: Sandbox = NO_SANDBOX,
+) -> dict[str, str | None]:
+    """``module_origin`` of each of ``paths``, asked of one interpreter run."""
+    names = {path: module_name(worktree, path) for path in paths}
+    found: dict[str, str | None] = dict.fromkeys(paths)
+    wanted = sorted({n for n in names.values() if n is not None})
+    if not wanted:
+        return found
+    said: dict[str, str] = {}
+    for start in range(0, len(wanted), _NAMES_PER_RUN):
+        argv = [python, "-c", _ORIGIN_SCRIPT, *wanted[start : start + _NAMES_PER_RUN]]
+        result = run_command(argv, worktree, env, timeout, sandbox=sandbox)
+        for line in result.output_tail.splitlines():
+            if line.startswith(_ORIGIN_MARKER):
+                name, _tab, origin = line[len(_ORIGIN_MARKER) :].partition("\t")
+                said[name] = origin
+    for path, name in names.items():
+        found[path] = (said.get(name) or None) if name is not None else None
+    return found

@@ -13,7 +13,7 @@ from bot.sandbox.environment import test_env as make_test_env
 from bot.verify.compare import baseline_problem, compare, derive_timeout
 from bot.verify.junit import JUnitResult
 from bot.verify.lint import RuffReport, compare_ruff, compile_check, ruff_check
-from bot.verify.origin import module_name, module_origin
+from bot.verify.origin import module_name, module_origin, module_origins
 from bot.verify.runs import TAIL_LINES, TestRun, run_command, run_tests
 from bot.verify.suite import (
     default_test_command,
@@ -860,6 +860,21 @@ def test_module_origin_prefers_the_worktree_over_an_installed_copy(tmp_path):
     assert module_origin(tree, "src/pkg/mod.py", base_env, PY) == str(installed / "pkg/mod.py")
     origin = module_origin(tree, "src/pkg/mod.py", make_test_env(base_env, tree), PY)
     assert origin == str(tree / "src" / "pkg" / "mod.py")
+
+
+def test_module_origins_answers_many_files_in_one_go_even_when_imports_print(tmp_path):
+    noisy = "for i in range(100):\n    print('import-time noise', i)\n"
+    files = {"pkg/__init__.py": noisy}
+    files |= {f"pkg/m{i}.py": "X = 1\n" for i in range(120)}  # more than one run's worth
+    write(tmp_path, files)
+    env = make_test_env(os.environ, tmp_path)
+    paths = [f"pkg/m{i}.py" for i in range(120)] + ["nothere/mod.py", "scripts/my-tool.py"]
+    found = module_origins(tmp_path, paths, env, PY)
+    assert found == {
+        **{f"pkg/m{i}.py": str(tmp_path / "pkg" / f"m{i}.py") for i in range(120)},
+        "nothere/mod.py": None,
+        "scripts/my-tool.py": None,
+    }
 
 
 def test_module_origin_unknown(tmp_path):
