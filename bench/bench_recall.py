@@ -12,7 +12,8 @@ copies that must stay). Per package it prints:
 - verified:  true copies a verified fix of a copy recipe points at
 - wrong:     verified copy fixes on an audited *needed* copy
 - unaudited: verified copy fixes on no audited copy (listed below the table, for review)
-- regress:   verified fix branches (any recipe) whose suite, re-run on the branch, fails
+- regress:   fix branches (any recipe) whose suite, re-run on the branch (twice when it
+  fails), fails a test that passes on the base commit; out of all fix branches
 - prefilter: the `copy-candidates` detector over the library files: its candidates, their
   precision (share on a true copy), recall (share of true copies it flags) and recall of
   the true copies the night left unverified (what an agent would still need to be shown)
@@ -217,7 +218,12 @@ def finding_span(f: dict[str, Any]) -> Span:
 
 
 def nights(repo: Path, work: Path, max_nights: int, jobs: int | None) -> tuple[dict, dict, int]:
-    """Nights until one verifies nothing new: findings by fingerprint, verified fixes by branch."""
+    """Nights until one verifies nothing new: findings and verified fixes, by fingerprint.
+
+    Several fixes can share one branch (grouped into one PR), and a fix can be verified
+    without a branch of its own (its neighbour's PR comes first): fixes are counted by
+    fingerprint, branches only for the regression check.
+    """
     findings: dict[str, dict[str, Any]] = {}
     fixes: dict[str, dict[str, Any]] = {}
     done = 0
@@ -229,10 +235,10 @@ def nights(repo: Path, work: Path, max_nights: int, jobs: int | None) -> tuple[d
         findings.update(spans)
         new = 0
         for fix in report["fixes"]:
-            if fix["status"] != "verified" or not fix.get("branch") or fix["branch"] in fixes:
+            if fix["status"] != "verified" or fix["fingerprint"] in fixes:
                 continue
             finding = spans.get(fix["fingerprint"], fix)
-            fixes[fix["branch"]] = fix | {"end_line": finding.get("end_line") or fix["line"]}
+            fixes[fix["fingerprint"]] = fix | {"end_line": finding.get("end_line") or fix["line"]}
             new += 1
         statuses = [f["status"] for f in report["fixes"]]
         print(
@@ -246,23 +252,60 @@ def nights(repo: Path, work: Path, max_nights: int, jobs: int | None) -> tuple[d
     return findings, fixes, done
 
 
-def regressions(repo: Path, branches: Iterable[str], test_command: str) -> list[str]:
-    """The branches whose suite fails when re-run on the branch's tree."""
+def failed_tests(output: str) -> set[str]:
+    """The test ids in pytest's short summary (``FAILED tests/x.py::t - ...``)."""
+    return {
+        line.split()[1]
+        for line in output.splitlines()
+        if line.startswith(("FAILED ", "ERROR ")) and len(line.split()) > 1
+    }
+
+
+def regressed(runs: Sequence[tuple[int, set[str]]], base: set[str]) -> set[str] | None:
+    """A branch's new failures, if it has any: failing in every run and not on the base.
+
+    ``runs`` are the branch's suite runs (exit status, failed ids); None when one passed.
+    A failure that the short summary does not name counts as ``{"?"}``.
+    """
+    if any(code == 0 for code, _ in runs):
+        return None
+    named = [failed or {"?"} for _, failed in runs]
+    new = set.intersection(*named) - base
+    return new or None
+
+
+def regressions(repo: Path, branches: Iterable[str], test_command: str) -> dict[str, set[str]]:
+    """The branches whose suite, re-run on the branch, fails tests that pass on the base.
+
+    A failing branch is run twice, and its failures must fail both times and not on the
+    base commit (mistune has timing tests that fail under load now and then).
+    """
     argv = shlex.split(test_command)
     if argv and argv[0] == "python":
         argv[0] = sys.executable
-    failing = []
-    for branch in branches:
+
+    def run(ref: str) -> tuple[int, set[str]]:
         with tempfile.TemporaryDirectory(prefix="nightcrew-recall-") as tmp:
             tree = Path(tmp) / "tree"
-            git(repo, "worktree", "add", "--quiet", "--detach", str(tree), branch)
+            git(repo, "worktree", "add", "--quiet", "--detach", str(tree), ref)
             try:
                 done = subprocess.run([*argv, "-p", "no:cacheprovider"], cwd=tree,
                                       capture_output=True, text=True, check=False)  # fmt: skip
-                if done.returncode != 0:
-                    failing.append(branch)
             finally:
                 git(repo, "worktree", "remove", "--force", str(tree))
+        return done.returncode, failed_tests(done.stdout)
+
+    base: set[str] | None = None
+    failing: dict[str, set[str]] = {}
+    for branch in branches:
+        first = run(branch)
+        if first[0] == 0:
+            continue
+        if base is None:
+            base = run("main")[1]
+        new = regressed([first, run(branch)], base)
+        if new:
+            failing[branch] = new
     return failing
 
 
@@ -295,8 +338,8 @@ class Result:
     name: str
     score: Score
     other: int  # verified fixes of the other recipes
-    regress: list[str]
-    fixes: int  # verified fixes, all recipes
+    regress: dict[str, set[str]]  # branch -> its new failures
+    branches: int  # fix branches made, all recipes (fixes grouped into one PR share one)
     nights: int
     wall: float
     prefilter_ran: bool
@@ -314,19 +357,20 @@ def run_package(name: str, audit: dict[str, Any], work: Path, args: argparse.Nam
 
     copy_findings = [finding_span(f) for f in findings.values() if copy_recipe(f)]
     copy_fixes = [
-        Span(f["path"], f["line"], f["end_line"], f"{f['rule']}: {f['message']} [{b}]")
-        for b, f in fixes.items()
+        Span(f["path"], f["line"], f["end_line"], f"{f['rule']}: {f['message']} [{f['branch']}]")
+        for f in fixes.values()
         if copy_recipe(f)
     ]
     candidates = prefilter(repo, audit["library"])
     result = score(audit, copy_findings, copy_fixes, candidates or [])
-    regress = regressions(repo, fixes, pin.test_command)
+    branches = sorted({f["branch"] for f in fixes.values() if f.get("branch")})
+    regress = regressions(repo, branches, pin.test_command)
     return Result(
         name=name,
         score=result,
         other=sum(1 for f in fixes.values() if not copy_recipe(f)),
         regress=regress,
-        fixes=len(fixes),
+        branches=len(branches),
         nights=n,
         wall=time.perf_counter() - started,
         prefilter_ran=candidates is not None,
@@ -354,7 +398,7 @@ def print_table(results: Sequence[Result]) -> None:
             f"{label:<10} {true:>4} {sum(x.found for x in s):>5} {verified:>8}"
             f" {sum(len(x.wrong) for x in s):>5} {sum(len(x.unaudited) for x in s):>9}"
             f" {sum(r.other for r in rows):>5}"
-            f" {sum(len(r.regress) for r in rows):>4}/{sum(r.fixes for r in rows):<4}"
+            f" {sum(len(r.regress) for r in rows):>4}/{sum(r.branches for r in rows):<4}"
             f"   {cands if pre else 'n/a':>10} {ratio(on_true, cands) if pre else '-':>9}"
             f" {ratio(flagged, true) if pre else '-':>6}"
             f" {(ratio(left_flagged, left) + f' of {left}') if pre else '-':>12}"
@@ -377,8 +421,8 @@ def print_review(results: Sequence[Result]) -> None:
         for title, spans in (("wrong (on a needed copy)", s.wrong), ("unaudited", s.unaudited)):
             for span in spans:
                 print(f"  {title}: {span.path}:{span.start}  {span.label}")
-        for branch in r.regress:
-            print(f"  regression: {branch}")
+        for branch, tests in r.regress.items():
+            print(f"  regression: {branch}: {', '.join(sorted(tests))}")
         for entry in s.missed:
             where = f"{entry['path']}:{entry['line']}"
             print(f"  not verified: {where} [{entry['kind']}] {entry['copy']}")

@@ -6,7 +6,16 @@ import json
 
 import pytest
 
-from bench.bench_recall import AUDIT, PINS, Span, points_at, ratio, score
+from bench.bench_recall import (
+    AUDIT,
+    PINS,
+    Span,
+    failed_tests,
+    points_at,
+    ratio,
+    regressed,
+    score,
+)
 
 TRUE = [
     {"path": "pkg/a.py", "line": 10, "copy": "list(x)", "kind": "2-redundant-intermediate"},
@@ -89,3 +98,27 @@ def test_audit_data_names_every_pinned_package_and_is_well_formed() -> None:
             seen.add(where)
         for entry in audit["true"]:
             assert entry["kind"] in data["kinds"]
+
+
+def test_failed_tests_reads_pytests_short_summary() -> None:
+    output = (
+        "..F\nFAILED tests/test_a.py::test_one - AssertionError\nERROR tests/test_b.py\n1 failed"
+    )
+    assert failed_tests(output) == {"tests/test_a.py::test_one", "tests/test_b.py"}
+
+
+@pytest.mark.parametrize(
+    ("runs", "base", "expected"),
+    [
+        ([(1, {"t::a"}), (1, {"t::a"})], set(), {"t::a"}),
+        ([(1, {"t::a"}), (0, set())], set(), None),  # passed on the rerun: flaky
+        ([(1, {"t::a"}), (1, {"t::b"})], set(), None),  # a different test each time
+        ([(1, {"t::a"}), (1, {"t::a"})], {"t::a"}, None),  # fails on the base too
+        ([(1, {"t::a", "t::b"}), (1, {"t::a", "t::b"})], {"t::a"}, {"t::b"}),
+        ([(2, set()), (2, set())], set(), {"?"}),  # failed without naming a test
+    ],
+)
+def test_a_regression_fails_every_run_and_not_on_the_base(
+    runs: list[tuple[int, set[str]]], base: set[str], expected: set[str] | None
+) -> None:
+    assert regressed(runs, base) == expected
