@@ -20,12 +20,12 @@ copies that must stay). Per package it prints:
 
 A finding or fix points at an audited copy when the path is the same and the copy's line is
 within the finding's lines, give or take one. "Copy recipes" are the built-in recipes whose
-id starts with `unnecessary-copies`; the other recipes' fixes are counted under "other"
-and re-run for regressions too. No GitHub, no API key (agent recipes report themselves
-skipped without one).
+id starts with `unnecessary-copies` (`--copy-recipes`); the other recipes' fixes are
+counted under "other" and re-run for regressions too. No GitHub, no API key (agent recipes
+report themselves skipped without one).
 
     python bench/bench_recall.py [--packages boltons,toolz] [--keep] [--max-nights 5]
-                                 [--jobs N]
+                                 [--jobs N] [--copy-recipes PREFIXES]
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ from bot.recipes.model import TEST_PATHS
 from bot.report.document import parse_json
 
 AUDIT = Path(__file__).resolve().parent / "recall" / "audit.json"
-COPY_RECIPE_PREFIX = "unnecessary-copies"
+COPY_RECIPES = "unnecessary-copies"  # --copy-recipes: id prefixes of the scored recipes
 PREFILTER = "copy-candidates"
 
 
@@ -353,7 +353,7 @@ def run_package(name: str, audit: dict[str, Any], work: Path, args: argparse.Nam
     findings, fixes, n = nights(repo, work, args.max_nights, args.jobs)
 
     def copy_recipe(item: dict[str, Any]) -> bool:
-        return str(item["recipe"]).startswith(COPY_RECIPE_PREFIX)
+        return str(item["recipe"]).startswith(tuple(args.copy_recipes.split(",")))
 
     copy_findings = [finding_span(f) for f in findings.values() if copy_recipe(f)]
     copy_fixes = [
@@ -435,6 +435,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     parser.add_argument("--max-nights", type=int, default=5, help="stop after this many nights")
     parser.add_argument("--jobs", type=int, default=None, help="as nightcrew run --jobs")
+    parser.add_argument("--copy-recipes", default=COPY_RECIPES, metavar="PREFIXES",
+                        help="comma-separated id prefixes of the recipes scored against the"
+                        " audit (default: %(default)s)")  # fmt: skip
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.packages.split(",") if n.strip()]
     unknown = [n for n in names if n not in PINS]
