@@ -186,7 +186,7 @@ def rejected_by_tests(result: FixResult) -> bool:
     or a refuter's test did (bot.agents.refute)."""
     failed = {s.name for s in result.steps if not s.ok}
     return result.status is Status.REJECTED and (
-        (result.kind is Reason.TESTS_FAILED and bool(failed & {"tests", "related-tests"}))
+        (result.kind is Reason.TESTS_FAILED and bool(failed & {"tests", "related-tests", "failing-tests"}))
         or (result.kind is Reason.REFUTED and "refute" in failed)
     )
 
