@@ -14,6 +14,7 @@ from bot.find.detectors import (
     list_for_truth,
     redundant_copy,
     slice_to_match,
+    slice_to_search,
     unchanged_snapshot,
     unmutated_local_copy,
 )
@@ -29,6 +30,7 @@ REGISTRY: dict[str, Detector] = {
         list_for_truth,
         redundant_copy,
         slice_to_match,
+        slice_to_search,
         unchanged_snapshot,
         unmutated_local_copy,
     )

@@ -12,8 +12,8 @@ functions (the agent is shown the enclosing function):
 
 Candidates that the deterministic detectors already prove removable (``copy-before-iteration``,
 ``list-concat-in-loop``, ``copy-for-lookup``, ``redundant-copy``, ``list-for-truth``,
-``slice-to-match``, ``unchanged-snapshot``, ``unmutated-local-copy``) are left to them, so one
-piece of code never gets two pull requests.
+``slice-to-match``, ``slice-to-search``, ``unchanged-snapshot``, ``unmutated-local-copy``) are
+left to them, so one piece of code never gets two pull requests.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from bot.find.detectors import (
     list_for_truth,
     redundant_copy,
     scope,
+    slice_to_match,
+    slice_to_search,
     unchanged_snapshot,
     unmutated_local_copy,
 )
@@ -62,6 +64,8 @@ def detect(source: str, path: str) -> list[Match]:
             copy_for_lookup,
             redundant_copy,
             list_for_truth,
+            slice_to_match,
+            slice_to_search,
             unchanged_snapshot,
             unmutated_local_copy,
         )

@@ -193,7 +193,7 @@ def local_name(func: Function, name: str, info: ModuleInfo) -> LocalName | None:
             if isinstance(node.ctx, ast.Load):
                 uses.append(node)
                 continue
-            binding = _simple_binding(node, info)
+            binding = simple_binding(node, info)
             if binding is None:
                 return None
             if not (isinstance(binding, ast.AnnAssign) and binding.value is None):
@@ -203,7 +203,7 @@ def local_name(func: Function, name: str, info: ModuleInfo) -> LocalName | None:
     return LocalName(name, tuple(bindings), tuple(uses))
 
 
-def _simple_binding(
+def simple_binding(
     target: ast.Name, info: ModuleInfo
 ) -> ast.Assign | ast.AnnAssign | ast.AugAssign | None:
     """The statement if ``target`` is bound by ``name = v``, ``name: T = v`` or ``name op= v``."""

@@ -3,28 +3,34 @@
 ``pat.match(text[pos:])``, ``pat.search(...)``, ``pat.fullmatch(...)`` and
 ``pat.findall(...)`` become ``pat.match(text, pos)`` and so on: the compiled pattern's
 methods take the position to start at, and match the same characters without the copy.
+The module functions ``re.match(P, text[pos:])`` (and ``re.search``, ``re.fullmatch``,
+``re.findall``, with flags or not) become ``re.compile(P).match(text, pos)``: ``re.match``
+itself compiles ``P`` through the same cache of compiled patterns, so the only cost that
+changes is the copy.
 
 The two spellings differ in what the pattern can see *before* ``pos`` and in the positions
 of the result, so the detector proves neither matters:
 
-- ``pat`` is a name bound exactly once in the module, by a top-level
-  ``pat = re.compile("literal", flags)``, or once in the same function (a plain local, see
-  ``scope.local_name``); ``re`` is imported as a module; the pattern is one string literal
-  (implicit concatenation is fine, f-strings and ``%``-formatting are not) and the flags, if
-  any, are ``re.I``, ``re.M``, ``re.S``, ``re.X`` (or their long names), ``re.A``, ``re.U`` or
+- The pattern is surely known. ``pat`` is a name bound exactly once in the module, by a
+  top-level ``pat = re.compile(P, flags)``, or once in the same function (a plain local,
+  see ``scope.local_name``); for ``re.match(P, ...)``, ``P`` is the pattern itself. ``re``
+  is imported as a module. ``P`` folds to one ``str`` without running code
+  (``offsets.constant_string``): literals, ``+``, ``%`` and f-strings of such strings, and
+  names bound once in the module, at top level, to such an expression. The flags, if any,
+  are ``re.I``, ``re.M``, ``re.S``, ``re.X`` (or their long names), ``re.A``, ``re.U`` or
   ``0``, joined with ``|``.
 - The pattern, parsed by Python's own regular-expression parser with those flags, holds
-  nothing that looks at the text before ``pos``. It stays silent on ``^`` (matches at the
-  real start of the string, or with MULTILINE after a newline, never "at pos"), ``\\A``,
-  look-behind ``(?<=...)`` and ``(?<!...)``, and ``\\b`` and ``\\B`` anywhere in the pattern
-  (a word boundary looks at the previous character). ``$``, ``\\Z``, look-ahead and
-  everything else that only reads forward are fine: the end of the text is unchanged.
-  Anything the parser reports that is not on a short list of known forward-only
-  constructs keeps it silent too.
-- ``pos`` is surely a non-negative ``int`` (``nonnegative``): ``text[-3:]`` is the
+  nothing that looks at the text before ``pos`` (``offsets.reads_forward_only``). It stays
+  silent on ``^`` (matches at the real start of the string, or with MULTILINE after a
+  newline, never "at pos"), ``\\A``, look-behind ``(?<=...)`` and ``(?<!...)``, and ``\\b``
+  and ``\\B`` anywhere in the pattern (a word boundary looks at the previous character).
+  ``$``, ``\\Z``, look-ahead and everything else that only reads forward are fine: the end
+  of the text is unchanged. Anything the parser reports that is not on a short list of
+  known forward-only constructs keeps it silent too.
+- ``pos`` is surely a non-negative ``int`` (``offsets.nonnegative``): ``text[-3:]`` is the
   last three characters, but ``pat.match(text, -3)`` starts at 0. Literals, ``len(...)``,
-  ``m.end()``, sums of those, and locals only ever bound to such values qualify; a
-  parameter never does.
+  ``m.end()``, sums of those, and locals only ever bound to such values (also by nested
+  functions, through ``nonlocal``) qualify; a parameter never does.
 - The result reads no position: ``start()``, ``end()``, ``span()``, ``pos``, ``endpos``,
   ``string`` and ``regs`` of the match object would all change (they become relative to
   the whole string). So the call's value must be only tested for truth (``if``, ``not``,
@@ -34,69 +40,67 @@ of the result, so the detector proves neither matters:
   other read (``return m``, ``f(m)``, ``m.end()``, a walrus) keeps it silent.
   ``findall`` returns strings only, so its result may go anywhere.
 
-``pat.split(text[pos:], 1)`` has no position argument and is left alone. The one thing
-assumed is that ``text`` is a ``str`` (what a ``str`` pattern accepts): any other object
-raises ``TypeError`` from ``re`` either way, unless its slices are strings.
+The rewrite is rebuilt from the call's parts, so any comment, parenthesis, keyword or
+line break inside a part keeps it silent. ``pat.split(text[pos:], 1)`` has no position
+argument and is left alone. The one thing assumed is that ``text`` is a ``str`` (what a
+``str`` pattern accepts): any other object raises ``TypeError`` from ``re`` either way,
+unless its slices are strings.
 """
 
 from __future__ import annotations
 
 import ast
 import re
-import warnings
-from collections.abc import Iterable
 
 from bot.find.detectors import scope
 from bot.find.detectors.core import BOM, Match, Positions, parse
+from bot.find.detectors.offsets import (
+    between,
+    checked,
+    constant_string,
+    flags_value,
+    module_compile,
+    nonnegative,
+    re_compile_call,
+    reads_forward_only,
+)
 from bot.model import TextEdit
-
-try:  # Python's own parser of regular expressions (private; without it, stay silent)
-    import re._parser as _re_parser
-except ImportError:  # every supported Python (3.11+) has it
-    _re_parser = None
 
 name = "slice-to-match"
 summary = "`pat.match(text[pos:])` copies the rest of the string; pass `pos` to the pattern"
 explanation = (
-    "`pat.match(text[pos:])` copies everything after `pos` only to match at its start; "
-    "`pat.match(text, pos)` matches at the same place, with the same groups, and the "
-    "pattern has no anchor or look-behind that sees the difference. Cost: a copy of the "
-    "rest of the text per call; once per token, quadratic in the text's length."
+    "`pat.match(text[pos:])` (or `re.match(P, text[pos:])`) copies everything after `pos` "
+    "only to match at its start; `pat.match(text, pos)` matches at the same place, with the "
+    "same groups, and the pattern has no anchor or look-behind that sees the difference. "
+    "Cost: a copy of the rest of the text per call; once per token, quadratic in the "
+    "text's length."
 )
 
 _METHODS = frozenset({"match", "search", "fullmatch", "findall"})
-_FLAGS = {
-    flag: int(getattr(re, flag))
-    for flag in ("I", "IGNORECASE", "M", "MULTILINE", "S", "DOTALL", "X", "VERBOSE", "A", "U")
-}
-# What the parser may report and still read nothing before the start position.
-_FORWARD_OPS = frozenset(
-    {"LITERAL", "NOT_LITERAL", "ANY", "IN", "MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"}
-    | {"SUBPATTERN", "BRANCH", "ATOMIC_GROUP", "GROUPREF", "GROUPREF_EXISTS"}
-)
-_END_ANCHORS = frozenset({"AT_END", "AT_END_STRING", "AT_END_LINE"})
 # Reads of a match object that do not depend on where the matched text started.
 _POSITION_FREE_METHODS = frozenset({"group", "groups", "groupdict", "expand"})
 _POSITION_FREE_ATTRS = frozenset({"lastindex", "lastgroup", "re"})
 
 _HINT = re.compile(r":[\s\\]*\]")
+_OPEN = re.compile(r"\s*\[\s*")
 
 
 def detect(source: str, path: str) -> list[Match]:
-    if "compile" not in source or not _HINT.search(source):
+    if not _HINT.search(source) or ("compile" not in source and "re." not in source):
         return []
     tree = parse(source)
     if tree is None:
         return []
-    calls = [n for n in ast.walk(tree) if _sliced_call(n) is not None]
+    calls = [n for n in ast.walk(tree) if _sliced_call(n) or _sliced_re_call(n)]
     if not calls:
         return []
     info = scope.ModuleInfo(tree)
     positions = Positions(source)
     text = source.removeprefix(BOM)
+    lines = text.splitlines(keepends=True)
     matches: list[Match] = []
     for call in calls:
-        match = _match(call, info, positions, text)
+        match = _match(call, info, positions, text, lines)
         if match is not None:
             matches.append(match)
     return sorted(matches, key=lambda m: (m.start_line, m.start_col))
@@ -109,62 +113,146 @@ def _sliced_call(node: ast.AST) -> tuple[ast.Name, str, ast.Subscript] | None:
             func=ast.Attribute(value=ast.Name() as pattern, attr=method),
             args=[ast.Subscript(slice=ast.Slice(lower=ast.expr(), upper=None, step=None)) as arg],
             keywords=[],
-        ) if method in _METHODS:
+        ) if method in _METHODS and pattern.id != "re":
             return pattern, method, arg
     return None
 
 
-def _match(call: ast.Call, info: scope.ModuleInfo, positions: Positions, text: str) -> Match | None:
-    found = _sliced_call(call)
+def _sliced_re_call(node: ast.AST) -> tuple[ast.expr, str, ast.Subscript, ast.expr | None] | None:
+    """``(P, method, text[pos:], flags)`` if ``node`` is ``re.method(P, text[pos:], flags)``
+    (flags positional, as ``flags=``, or absent: then None)."""
+    match node:
+        case ast.Call(
+            func=ast.Attribute(value=ast.Name(id="re"), attr=method),
+            args=[
+                pattern,
+                ast.Subscript(slice=ast.Slice(lower=ast.expr(), upper=None, step=None)) as arg,
+                *flags,
+            ],
+            keywords=keywords,
+        ) if method in _METHODS and len(flags) + len(keywords) <= 1:
+            if keywords and keywords[0].arg != "flags":
+                return None
+            given = [*flags, *(k.value for k in keywords)]
+            if any(isinstance(a, ast.Starred) for a in (pattern, *given)):
+                return None
+            return pattern, method, arg, given[0] if given else None
+    return None
+
+
+def _match(
+    call: ast.Call, info: scope.ModuleInfo, positions: Positions, text: str, lines: list[str]
+) -> Match | None:
     func = scope.enclosing_function(call, info)
-    if found is None or func is None:
+    if func is None:
         return None
-    pattern, method, arg = found
+    found = _sliced_call(call)
+    if found is not None:
+        pattern, method, arg = found
+        compiled = _compiled(pattern.id, func, info)
+        owner, flags = pattern.id, None
+    else:
+        module_call = _sliced_re_call(call)
+        if module_call is None or not info.is_module_import("re"):
+            return None
+        pattern_expr, method, arg, flags = module_call
+        compiled = _literal_compile(pattern_expr, flags, info)
+        owner = ""
     assert isinstance(arg.slice, ast.Slice) and arg.slice.lower is not None
     start = arg.slice.lower
-    compiled = _compiled(pattern.id, func, info)
-    if compiled is None or not _reads_forward_only(compiled):
+    if compiled is None or not reads_forward_only(compiled):
         return None
     if not nonnegative(start, func, info):
         return None
     if method != "findall" and not _result_position_free(call, func, info):
         return None
-    edit = _edit(arg, start, positions, text)
-    if edit is None:
-        return None
     subject = ast.get_source_segment(text, arg.value) or "text"
     offset = ast.get_source_segment(text, start) or "pos"
+    if owner:
+        edit = _edit(arg, start, positions, lines)
+        new = f"{owner}.{method}"
+    else:
+        edit, new = _module_edit(call, arg, start, flags, positions, lines)
+    if edit is None:
+        return None
+    old = f"{owner}.{method}({subject}[{offset}:])" if owner else _source(call, text)
     message = (
-        f"`{pattern.id}.{method}({subject}[{offset}:])` copies the rest of `{subject}` "
-        f"to match at `{offset}`; `{pattern.id}.{method}({subject}, {offset})` does not"
+        f"`{old}` copies the rest of `{subject}` to match at `{offset}`; "
+        f"`{new}({subject}, {offset})` does not"
     )
-    return positions.match(call, message, (edit,), f"Pass `{offset}` to `{pattern.id}.{method}`")
+    return positions.match(call, message, (edit,), f"Pass `{offset}` to `{new}`")
 
 
-def _edit(arg: ast.Subscript, start: ast.expr, positions: Positions, text: str) -> TextEdit | None:
+def _source(node: ast.expr, text: str) -> str:
+    segment = " ".join((ast.get_source_segment(text, node) or "").split())
+    return segment if len(segment) <= 80 else segment[:77] + "..."
+
+
+def _edit(
+    arg: ast.Subscript, start: ast.expr, positions: Positions, lines: list[str]
+) -> TextEdit | None:
     """Replace ``[pos:]`` by ``, pos``, when nothing else (parentheses, comments) is there."""
-    lines = text.splitlines(keepends=True)
-
-    def between(a: tuple[int, int], b: tuple[int, int]) -> str:
-        (la, ca), (lb, cb) = a, b
-        if la == lb:
-            return lines[la - 1][ca - 1 : cb - 1]
-        return lines[la - 1][ca - 1 :] + "".join(lines[la : lb - 1]) + lines[lb - 1][: cb - 1]
-
     value_end, start_begin = positions.end(arg.value), positions.start(start)
     start_end, arg_end = positions.end(start), positions.end(arg)
-    if not re.fullmatch(r"\s*\[\s*", between(value_end, start_begin)):
+    if not _OPEN.fullmatch(between(lines, value_end, start_begin)):
         return None
-    if not re.fullmatch(r"\s*:\s*\]", between(start_end, arg_end)):
+    if not re.fullmatch(r"\s*:\s*\]", between(lines, start_end, arg_end)):
         return None
-    offset = between(start_begin, start_end)
+    offset = between(lines, start_begin, start_end)
     if "#" in offset or "\n" in offset:
         return None
     return positions.edit(value_end, arg_end, f", {offset}")
 
 
+def _module_edit(
+    call: ast.Call,
+    arg: ast.Subscript,
+    start: ast.expr,
+    flags: ast.expr | None,
+    positions: Positions,
+    lines: list[str],
+) -> tuple[TextEdit | None, str]:
+    """``re.compile(P[, flags]).method(text, pos)`` in place of the whole call, built from
+    its parts when the call holds nothing but them (no comment, no line break in a part)."""
+    assert isinstance(call.func, ast.Attribute)
+    pattern = call.args[0]
+    parts: list[ast.expr] = [pattern, arg.value, start, *([flags] if flags is not None else [])]
+    texts = [between(lines, positions.start(p), positions.end(p)) for p in parts]
+    keyword = bool(call.keywords)
+    gaps = [
+        (positions.start(call), positions.start(pattern), r"re\s*\.\s*\w+\s*\(\s*"),
+        (positions.end(pattern), positions.start(arg.value), r"\s*,\s*"),
+        (positions.end(arg.value), positions.start(start), _OPEN.pattern),
+    ]
+    if flags is None:
+        gaps.append((positions.end(start), positions.end(call), r"\s*:\s*\]\s*\)"))
+    else:
+        comma = r"\s*:\s*\]\s*,\s*" + (r"flags\s*=\s*" if keyword else "")
+        gaps.append((positions.end(start), positions.start(flags), comma))
+        gaps.append((positions.end(flags), positions.end(call), r"\s*\)"))
+    if any("\n" in t for t in texts) or "#" in texts[2]:
+        return None, ""
+    if not all(re.fullmatch(rx, between(lines, a, b)) for a, b, rx in gaps):
+        return None, ""
+    compiled = f"re.compile({texts[0]}" + (f", {texts[3]})" if flags is not None else ")")
+    new = f"{compiled}.{call.func.attr}"
+    edit = positions.edit(
+        positions.start(call), positions.end(call), f"{new}({texts[1]}, {texts[2]})"
+    )
+    return edit, new
+
+
+def _literal_compile(
+    pattern: ast.expr, flags: ast.expr | None, info: scope.ModuleInfo
+) -> tuple[str, int] | None:
+    """``(source, flags)`` of ``re.compile(pattern, flags)`` if both fold to constants."""
+    source = constant_string(pattern, info)
+    value = 0 if flags is None else flags_value(flags)
+    return None if source is None or value is None else checked(source, value)
+
+
 def _compiled(pattern: str, func: scope.Function, info: scope.ModuleInfo) -> tuple[str, int] | None:
-    """``(source, flags)`` of the literal ``re.compile`` that ``pattern`` surely names."""
+    """``(source, flags)`` of the constant ``re.compile`` that ``pattern`` surely names."""
     local = scope.local_name(func, pattern, info)
     if local is not None and local.bindings:
         if len(local.bindings) != 1 or not isinstance(local.bindings[0], ast.Assign):
@@ -176,84 +264,15 @@ def _compiled(pattern: str, func: scope.Function, info: scope.ModuleInfo) -> tup
         call = module_compile(pattern, info)
     else:
         return None
-    if call is None:
-        return None
     match call:
-        case ast.Call(args=[ast.Constant(value=str(source))], keywords=[]):
-            return _checked(source, 0)
+        case ast.Call(args=[source], keywords=[]):
+            return _literal_compile(source, None, info)
         case (
-            ast.Call(args=[ast.Constant(value=str(source)), flags], keywords=[])
-            | ast.Call(
-                args=[ast.Constant(value=str(source))],
-                keywords=[ast.keyword(arg="flags", value=flags)],
-            )
+            ast.Call(args=[source, flags], keywords=[])
+            | ast.Call(args=[source], keywords=[ast.keyword(arg="flags", value=flags)])
         ):
-            value = _flags(flags)
-            return None if value is None else _checked(source, value)
+            return _literal_compile(source, flags, info)
     return None
-
-
-def _flags(node: ast.expr) -> int | None:
-    match node:
-        case ast.Constant(value=0) if not isinstance(node.value, bool):
-            return 0
-        case ast.Attribute(value=ast.Name(id="re"), attr=attr) if attr in _FLAGS:
-            return _FLAGS[attr]
-        case ast.BinOp(left=left, op=ast.BitOr(), right=right):
-            a, b = _flags(left), _flags(right)
-            return None if a is None or b is None else a | b
-    return None
-
-
-def _checked(source: str, flags: int) -> tuple[str, int] | None:
-    """The pattern, if it compiles (with the flags) without warnings or errors."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            re.compile(source, flags)
-    except (re.error, Warning, ValueError, TypeError, OverflowError, RecursionError):
-        return None
-    return source, flags
-
-
-def _reads_forward_only(compiled: tuple[str, int]) -> bool:
-    """Whether the pattern never reads the text before the position it starts at."""
-    if _re_parser is None:
-        return False
-    source, flags = compiled
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return _forward(_re_parser.parse(source, flags))
-    except Exception:  # a private parser: any surprise means "don't know"
-        return False
-
-
-def _forward(items: Iterable[tuple[object, object]]) -> bool:
-    for item in items:  # a parsed SubPattern, or a list of (op, argument) pairs
-        op, av = item
-        op_name = str(op)
-        if op_name == "AT":
-            if str(av) not in _END_ANCHORS:
-                return False
-        elif op_name in ("ASSERT", "ASSERT_NOT"):
-            direction, sub = av
-            if direction < 0 or not _forward(sub):
-                return False
-        elif op_name == "IN":
-            continue  # a character class reads one character, the current one
-        elif op_name not in _FORWARD_OPS or not all(map(_forward, _subpatterns(av))):
-            return False
-    return True
-
-
-def _subpatterns(av: object) -> list[object]:
-    """The parsed sub-patterns inside an operation's argument (nested in tuples and lists)."""
-    if _re_parser is not None and isinstance(av, _re_parser.SubPattern):
-        return [av]
-    if isinstance(av, tuple | list):
-        return [sub for part in av for sub in _subpatterns(part)]
-    return []
 
 
 def _result_position_free(call: ast.Call, func: scope.Function, info: scope.ModuleInfo) -> bool:
@@ -284,101 +303,3 @@ def _position_free_read(node: ast.expr, info: scope.ModuleInfo) -> bool:
         case ast.Compare(left=left, ops=[ast.Is() | ast.IsNot()], comparators=[ast.Constant(None)]):
             return left is node
     return scope.truth_tested(node, info)
-
-
-# --- light type facts: the offset, and what names a compiled pattern ----------------------
-
-
-def nonnegative(
-    expr: ast.expr,
-    func: scope.Function,
-    info: scope.ModuleInfo,
-    assumed: frozenset[str] = frozenset(),
-) -> bool:
-    """Whether ``expr`` surely evaluates to an ``int`` that is ``>= 0`` (or raises).
-
-    True for non-negative ``int`` literals, ``len(...)``, ``m.start()`` and ``m.end()``
-    without arguments on a plain local ``m`` bound only to ``re.match``-like calls (see
-    ``match_call``), sums and products of such values, and plain locals every binding of
-    which is one (``n = 0`` ... ``n += len(tok)``). A local's own bindings may read it: by
-    induction over the order they run in, each keeps it non-negative.
-    """
-    match expr:
-        case ast.Constant(value=int(value)) if not isinstance(value, bool):
-            return value >= 0
-        case ast.Call(func=ast.Name(id="len"), args=[arg], keywords=[]) if not isinstance(
-            arg, ast.Starred
-        ):
-            return info.is_builtin("len")
-        case ast.BinOp(left=left, op=ast.Add() | ast.Mult(), right=right):
-            return nonnegative(left, func, info, assumed) and nonnegative(
-                right, func, info, assumed
-            )
-        case ast.Call(
-            func=ast.Attribute(value=ast.Name(id=var), attr="start" | "end"), args=[], keywords=[]
-        ):
-            local = scope.local_name(func, var, info)
-            return (
-                local is not None
-                and bool(local.bindings)
-                and all(
-                    isinstance(b, ast.Assign) and match_call(b.value, info) for b in local.bindings
-                )
-            )
-        case ast.Name(id=var):
-            if var in assumed:
-                return True
-            local = scope.local_name(func, var, info)
-            if local is None or not local.bindings:
-                return False
-            inner = assumed | {var}
-            for binding in local.bindings:
-                if isinstance(binding, ast.AugAssign) and not isinstance(
-                    binding.op, ast.Add | ast.Mult
-                ):
-                    return False
-                if binding.value is None or not nonnegative(binding.value, func, info, inner):
-                    return False
-            return True
-    return False
-
-
-_MATCH_METHODS = frozenset({"match", "search", "fullmatch"})
-
-
-def match_call(value: ast.expr | None, info: scope.ModuleInfo) -> bool:
-    """Whether ``value`` is ``re.match(...)``-like: ``re.match``, ``re.search``,
-    ``re.fullmatch`` (``re`` imported as a module), or ``p.match/search/fullmatch`` on a
-    name ``p`` bound once in the module to ``re.compile(...)``. Its result is a match
-    object or None; a match object's ``start()`` and ``end()`` are never negative."""
-    match value:
-        case ast.Call(func=ast.Attribute(value=ast.Name(id=owner), attr=method)) if (
-            method in _MATCH_METHODS
-        ):
-            if owner == "re":
-                return info.is_module_import("re")
-            return module_compile(owner, info) is not None
-    return False
-
-
-def module_compile(name: str, info: scope.ModuleInfo) -> ast.Call | None:
-    """The ``re.compile(...)`` call if ``name`` is bound exactly once in the whole module,
-    by a top-level ``name = re.compile(...)``; else None."""
-    nodes = info.bindings.get(name, [])
-    if info.star_import or len(nodes) != 1 or not info.is_module_import("re"):
-        return None
-    statement = info.parents.get(nodes[0])
-    if not (
-        isinstance(statement, ast.Assign)
-        and statement.targets == [nodes[0]]
-        and info.parents.get(statement) is info.tree
-    ):
-        return None
-    return re_compile_call(statement.value)
-
-
-def re_compile_call(value: ast.expr | None) -> ast.Call | None:
-    match value:
-        case ast.Call(func=ast.Attribute(value=ast.Name(id="re"), attr="compile")):
-            return value
-    return None
