@@ -91,6 +91,10 @@ NOOP = [
     noop("module-level-call-before-the-read", "s = 'a b'\nparts = [f(), list(s.split())]\n"),
     noop("module-level-for-binding", "for s in ['a b']:\n    pass\nparts = list(s.split())\n"),
     noop("class-body-name", "class A:\n    s = 'a b'\n    parts = list(s.split())\n"),
+    noop(
+        "default-runs-outside-the-function",
+        "def f(a=list(s.split())):\n    s = 'a b'\n    return s, a\n",
+    ),
     noop("class-with-a-metaclass", "class A(metaclass=M):\n    a, b = list(range(2))\n"),
 ]
 
