@@ -8,6 +8,17 @@ does. So a name's kind is known when the binding that reaches a read is known
 ``name = value``), or when every binding of a plain local (``scope.local_name``) has one
 kind. Anything else is None, "don't know", and the detectors stay silent.
 
+At module level (``func`` None) a name is a global that any code run between its binding
+and the read may rebind (a function declaring it ``global``, another module, ``globals()``),
+so only the binding in the statement *just before* the read's statement counts, and only
+when nothing but name loads and constants can run before the read (``module_value``). In
+a class body, or a lambda or comprehension outside any function, names are unknown: a
+metaclass's namespace decides what a name means there. Expressions that need no name
+(``'a b'.split()``, ``range(3)``) are known everywhere.
+
+A list stays a list through ``xs += c`` when ``c`` is a known container: ``list.__iadd__``
+extends in place, and none of these types has a ``__radd__`` that could answer instead.
+
 ``sequence`` is weaker: the result of a slice ``x[a:b]`` of an object of unknown type. By
 the sequence protocol a slice is a new sequence (list, tuple, str, array, a node list...),
 which can be iterated again and whose iteration reads items without side effects; only
@@ -50,7 +61,7 @@ _MAX_DEPTH = 12
 
 def kind(
     expr: ast.expr,
-    func: scope.Function,
+    func: scope.Function | None,
     info: scope.ModuleInfo,
     depth: int = 0,
     asking: frozenset[str] = frozenset(),
@@ -101,13 +112,21 @@ def kind(
             of = kind(body, func, info, deeper, asking)
             return of if of is not None and kind(orelse, func, info, deeper, asking) == of else None
         case ast.Name(ctx=ast.Load()):
-            return _name_kind(expr, func, info, deeper, asking)
+            return name_kind(expr, func, info, deeper, asking)
     return None
 
 
-def _name_kind(
-    use: ast.Name, func: scope.Function, info: scope.ModuleInfo, depth: int, asking: frozenset[str]
+def name_kind(
+    use: ast.Name,
+    func: scope.Function | None,
+    info: scope.ModuleInfo,
+    depth: int = 0,
+    asking: frozenset[str] = frozenset(),
 ) -> str | None:
+    """The kind of the value ``use`` (a read, or the target of ``use += ...``) finds, or None."""
+    if func is None:
+        value = module_value(use, info)
+        return None if value is None else kind(value, None, info, depth + 1, asking)
     value = reaching_value(use, func, info)
     if value is not None:
         return kind(value, func, info, depth, asking)
@@ -116,12 +135,80 @@ def _name_kind(
     local = scope.local_name(func, use.id, info)
     if local is None or not local.bindings:
         return None
-    kinds = set()
+    kinds, extended = set(), []
     for binding in local.bindings:
-        if isinstance(binding, ast.AugAssign) or binding.value is None:
+        if isinstance(binding, ast.AugAssign):
+            if not isinstance(binding.op, ast.Add):
+                return None
+            extended.append(kind(binding.value, func, info, depth, asking | {use.id}))
+        elif binding.value is None:
             return None
-        kinds.add(kind(binding.value, func, info, depth, asking | {use.id}))
-    return kinds.pop() if len(kinds) == 1 else None
+        else:
+            kinds.add(kind(binding.value, func, info, depth, asking | {use.id}))
+    if len(kinds) != 1:
+        return None
+    (of,) = kinds
+    if not extended or (of == "list" and all(e in CONTAINERS for e in extended)):
+        return of  # `xs += c` extends the list in place
+    return of if of in {"tuple", "str"} and all(e == of for e in extended) else None
+
+
+def module_value(use: ast.Name, info: scope.ModuleInfo) -> ast.expr | None:
+    """The value of a module-level ``name = value`` just before the statement reading ``name``.
+
+    The read must be in the module's own scope (no function, class, lambda or comprehension
+    around it), the binding the previous statement of the same block, and everything the
+    reading statement evaluates before the read only name loads and constants: then no
+    code runs between the binding and the read, so nothing can rebind the global.
+    """
+    chain: list[ast.AST] = [use]
+    for parent in info.ancestors(use):
+        if isinstance(parent, scope.NESTED_SCOPES):
+            return None
+        chain.append(parent)
+        if isinstance(parent, ast.stmt):
+            break
+    statement = chain[-1]
+    if not isinstance(statement, ast.stmt) or isinstance(statement, ast.While):
+        return None
+    if any(isinstance(p, scope.NESTED_SCOPES) for p in info.ancestors(statement)):
+        return None
+    if _binds_outside_targets(statement, use.id) or not _quiet_before(chain, statement):
+        return None
+    parent = info.parents.get(statement)
+    block = None if parent is None else _block_of(parent, statement)
+    if not block or block.index(statement) == 0:
+        return None
+    previous = block[block.index(statement) - 1]
+    return _plain_value(previous, use.id) if isinstance(previous, ast.Assign) else None
+
+
+_OPERATORS = (ast.expr_context, ast.operator, ast.cmpop, ast.unaryop, ast.boolop)
+
+
+def _quiet_before(chain: list[ast.AST], statement: ast.stmt) -> bool:
+    """Whether every operand beside ``chain`` (a read's ancestors) is a name load or constant.
+
+    A statement's own targets and blocks run after its expressions, and the value of
+    ``x += value`` after the read of ``x``: they are not counted.
+    """
+    on_chain = set(map(id, chain))
+    for node in chain[1:]:
+        for child in ast.iter_child_nodes(node):
+            if id(child) in on_chain or isinstance(child, _OPERATORS):
+                continue
+            if node is statement and (
+                isinstance(child, ast.stmt | ast.excepthandler)
+                or (isinstance(statement, ast.Assign) and child in statement.targets)
+                or (isinstance(statement, ast.AugAssign) and chain[-2] is statement.target)
+            ):
+                continue
+            if not all(
+                isinstance(n, ast.Name | ast.Constant | ast.expr_context | ast.keyword)
+                for n in ast.walk(child)
+            ):
+                return False
+    return True
 
 
 def reaching_value(use: ast.Name, func: scope.Function, info: scope.ModuleInfo) -> ast.expr | None:

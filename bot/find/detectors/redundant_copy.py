@@ -22,6 +22,13 @@ Three spellings:
   keys view is already set-like. Only the size or truth is used because the two results
   can hold different (equal) objects, and iterate in a different order.
 
+- A copy whose consumer takes the original as well: ``a, b = list(range(2))``,
+  ``xs += list(r)``, ``xs.extend(list(d))``, ``x[:] + y`` (see ``redundant_consumers``).
+
+Also outside functions (module level, class bodies), where ``facts`` knows a name only
+from the statement just before its read, and expressions that need no name everywhere;
+a class statement with keywords (``metaclass=``) is skipped (see ``_scope``).
+
 Stays silent when the type is not proven: ``list(x.split())`` of an unknown ``x`` (for
 ``os.path.split`` it turns a tuple into a list), ``set(obj.prop)`` (a property can return a
 shared set, and a subclass can override it), ``list(d.keys())`` (a new list of a view),
@@ -33,19 +40,20 @@ from __future__ import annotations
 import ast
 import re
 
-from bot.find.detectors import facts, scope
+from bot.find.detectors import facts, redundant_consumers, scope
 from bot.find.detectors.core import BOM, Match, Positions, parse
 from bot.model import TextEdit
 
 name = "redundant-copy"
 summary = "`list(s.split())` copies a value that is already a new list; use the value itself"
 explanation = (
-    "The value is already a new object that nothing else refers to, so copying it again "
-    "only builds a second one with the same items. Cost: twice the time and memory for that "
-    "expression on every call (on every pass, inside a loop)."
+    "The value is already a new object that nothing else refers to, or what receives the "
+    "copy (an unpacking, `+=`, `extend`, `+`) reads the original just as well, so the copy "
+    "only builds a second object with the same items. Cost: twice the time and memory for "
+    "that expression on every call (on every pass, inside a loop)."
 )
 
-_HINT = re.compile(r"\b(?:list|set|dict)\s*\(")
+_HINT = re.compile(r"\b(?:list|set|dict|tuple)\s*\(|\[\s*:\s*\]")
 Found = tuple[tuple[TextEdit, ...], str, str]  # edits, message, fix title
 _SET_OPS = (ast.BitAnd, ast.BitOr, ast.Sub, ast.BitXor)
 
@@ -61,22 +69,46 @@ def detect(source: str, path: str) -> list[Match]:
     text = facts.Segments(source.removeprefix(BOM))
     matches: list[Match] = []
     for node in ast.walk(tree):
-        if not _shape(node):
+        if not (_shape(node) or redundant_consumers.shape(node)):
             continue
-        func = scope.enclosing_function(node, info)
-        if func is None:
+        analysable, func = _scope(node, info)
+        if not analysable:
             continue
-        found = (
-            _fresh_copy(node, func, info, text, positions)
-            or _concatenation(node, info, text, positions)
-            or _keys_view(node, func, info, text, positions)
-        )
-        segment = text(node)
-        if found is None or "#" in segment:
+        found = redundant_consumers.find(node, func, info, text, positions)
+        if found is None:
+            own = (
+                _fresh_copy(node, func, info, text, positions)
+                or _concatenation(node, info, text, positions)
+                or _keys_view(node, func, info, text, positions)
+            )
+            found = None if own is None or not isinstance(node, ast.expr) else (node, own)
+        if found is None:
+            continue
+        spanned, (edits, message, title) = found
+        segment = text(spanned)
+        if "#" in segment:
             continue  # a comment inside would be lost
-        edits, message, title = found
-        matches.append(positions.match(node, f"`{segment}` {message}", edits, title))
+        matches.append(positions.match(spanned, f"`{segment}` {message}", edits, title))
     return facts.disjoint(matches)
+
+
+def _scope(node: ast.AST, info: scope.ModuleInfo) -> tuple[bool, scope.Function | None]:
+    """Whether ``node`` may be analysed, and the function whose locals ``facts`` may use.
+
+    Outside functions (module level, class bodies, lambdas and comprehensions at those
+    levels) ``facts`` knows names only in the narrow module-level way, and expressions
+    that need none. A class body that passes keywords to its class statement (a
+    ``metaclass=``) is skipped: its namespace may answer even ``list`` or ``range``.
+    """
+    func = scope.enclosing_function(node, info)
+    if func is not None:
+        return True, func
+    for parent in info.ancestors(node):
+        if isinstance(parent, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            break
+        if isinstance(parent, ast.ClassDef) and parent.keywords:
+            return False, None
+    return True, None
 
 
 def _shape(node: ast.AST) -> bool:
@@ -100,7 +132,7 @@ def _copy_of(node: ast.AST, info: scope.ModuleInfo, names: set[str]) -> ast.expr
 
 def _fresh_copy(
     node: ast.AST,
-    func: scope.Function,
+    func: scope.Function | None,
     info: scope.ModuleInfo,
     text: facts.Segments,
     positions: Positions,
@@ -118,7 +150,7 @@ def _fresh_copy(
     return (edit,), message, f"Drop the `{node.func.id}()` copy of a new {node.func.id}"
 
 
-def _builds_new(value: ast.expr, func: scope.Function, info: scope.ModuleInfo) -> bool:
+def _builds_new(value: ast.expr, func: scope.Function | None, info: scope.ModuleInfo) -> bool:
     """Whether ``value`` builds a new object that nothing else references.
 
     Displays, list/dict comprehensions and copies of copies are ruff's (C410, C411, C414,
@@ -194,7 +226,7 @@ def _starred(copied: ast.expr, text: facts.Segments) -> str:
 
 def _keys_view(
     node: ast.AST,
-    func: scope.Function,
+    func: scope.Function | None,
     info: scope.ModuleInfo,
     text: facts.Segments,
     positions: Positions,

@@ -142,11 +142,25 @@ def mentions(node: ast.AST, name: str) -> bool:
 
 
 def enclosing_function(node: ast.AST, info: ModuleInfo) -> Function | None:
-    """The function whose own scope ``node`` is in (None at module or class level)."""
+    """The function whose own scope ``node`` is in (None at module or class level).
+
+    A function's decorators, defaults and annotations, and a class's bases, keywords and
+    decorators, run in the scope around them, not in their own.
+    """
+    child = node
     for parent in info.ancestors(node):
-        if isinstance(parent, NESTED_SCOPES):
+        if isinstance(parent, NESTED_SCOPES) and _in_own_scope(parent, child):
             return parent if isinstance(parent, ast.FunctionDef | ast.AsyncFunctionDef) else None
+        child = parent
     return None
+
+
+def _in_own_scope(scope: ast.AST, child: ast.AST) -> bool:
+    if isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return any(child is statement for statement in scope.body)
+    if isinstance(scope, ast.Lambda):
+        return child is scope.body
+    return True  # a comprehension: all of it counts as its own (the first iterable too)
 
 
 def own_nodes(func: Function) -> Iterator[ast.AST]:

@@ -77,6 +77,36 @@ def kind_of_last_return(code: str) -> str | None:
             None,
             id="self-referential-bindings-stay-unknown",
         ),
+        pytest.param(
+            "def f(n):\n    xs = []\n    for i in n:\n        xs += range(i)\n    print(xs)\n"
+            "    return xs\n",
+            "list",
+            id="list-extended-by-a-range",
+        ),
+        pytest.param(
+            "def f(n):\n    xs = []\n    for i in n:\n        xs += i\n    print(xs)\n"
+            "    return xs\n",
+            None,
+            id="list-plus-unknown-may-be-rebound-by-radd",
+        ),
+        pytest.param(
+            "def f(n):\n    xs = []\n    for i in n:\n        xs -= {i}\n    print(xs)\n"
+            "    return xs\n",
+            None,
+            id="other-augmented-operator",
+        ),
+        pytest.param(
+            "def f(n):\n    t = ()\n    for i in n:\n        t += (i,)\n    print(t)\n"
+            "    return t\n",
+            "tuple",
+            id="tuple-plus-tuple",
+        ),
+        pytest.param(
+            "def f(n):\n    t = ()\n    for i in n:\n        t += [i]\n    print(t)\n"
+            "    return t\n",
+            None,
+            id="tuple-plus-list",
+        ),
     ],
 )
 def test_kind(code, expected):
@@ -119,3 +149,45 @@ def test_segments_match_ast_on_multi_byte_and_multi_line_text():
     for node in ast.walk(tree):
         if isinstance(node, ast.expr):
             assert segments(node) == ast.get_source_segment(text, node)
+
+
+def module_kind(code: str, name: str = "x") -> str | None:
+    """The kind of the last read of ``name`` in module-level ``code``."""
+    tree = ast.parse(textwrap.dedent(code))
+    info = scope.ModuleInfo(tree)
+    reads = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id == name]
+    last = max((n for n in reads if isinstance(n.ctx, ast.Load)), key=lambda n: n.lineno)
+    return facts.kind(last, None, info)
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        pytest.param("x = 'a'\ny = x.split()\n", "str", id="just-before"),
+        pytest.param("x = 'a'\nx = x.lower()\ny = x\n", "str", id="a-chain"),
+        pytest.param("if c:\n    x = 'a'\n    y = x\n", "str", id="in-an-if-block"),
+        pytest.param("x = 'a'\nf()\ny = x\n", None, id="a-call-between"),
+        pytest.param("x = 'a'\ny = [f(), x]\n", None, id="a-call-before-the-read"),
+        pytest.param("x = 'a'\ny = [x, f()]\n", None, id="a-call-after-the-read-too"),
+        pytest.param("x = 'a'\ny[f()] = x\n", "str", id="targets-run-after"),
+        pytest.param("x = 'a'\nwhile x:\n    pass\n", None, id="a-while-test"),
+        pytest.param("x = 'a'\nif c:\n    y = x\n", None, id="not-into-a-block"),
+        pytest.param("x = 'a'\ny = [x for _ in c]\n", None, id="inside-a-comprehension"),
+        pytest.param("class A:\n    x = 'a'\n    y = x\n", None, id="class-body"),
+        pytest.param("x: str = 'a'\ny = x\n", None, id="annotated-binding"),
+        pytest.param("x = []\nx += 'ab'\ny = x\n", None, id="augmented-is-not-plain"),
+    ],
+)
+def test_module_level_names(code, expected):
+    assert module_kind(code) == expected
+
+
+def test_the_target_of_an_augmented_assignment_has_the_kind_before_it():
+    tree = ast.parse("def f(r):\n    xs = []\n    for i in r:\n        xs += range(i)\n")
+    info = scope.ModuleInfo(tree)
+    func = tree.body[0]
+    assert isinstance(func, ast.FunctionDef)
+    target = next(n for n in ast.walk(func) if isinstance(n, ast.AugAssign)).target
+    assert isinstance(target, ast.Name)
+    assert facts.name_kind(target, func, info) == "list"
+    assert facts.name_kind(target, None, info) is None

@@ -53,7 +53,49 @@ NOOP = [
     noop("concatenation-of-two-displays", "def f(a, b):\n    return [a] + [b]\n"),
     noop("concatenation-with-a-name", "def f(a, b):\n    return [a] + b\n"),
     noop("comment-inside", "def f(a, b):\n    return [a] + list(  # rest\n        b)\n"),
-    noop("module-level", "parts = 'a b'.split()\nrest = ['x'] + list(parts)\n"),
+    # copies consumed by unpacking, `+=`/`extend` and `+`
+    noop("unpacking-an-iterator", "def f(xs):\n    a, b = list(iter(xs))\n    return a, b\n"),
+    noop("unpacking-a-generator", "def f(xs):\n    a, b = list(x for x in xs)\n    return a\n"),
+    noop("unpacking-a-parameter", "def f(xs):\n    a, b = tuple(xs)\n    return a\n"),
+    noop("unpacking-into-two-targets", "def f():\n    t = a, b = list(range(2))\n    return t\n"),
+    noop("unpacking-a-display-is-ruffs", "def f(x, y):\n    a, b = list((x, y))\n    return a\n"),
+    noop("extending-by-a-generator", "def f(g):\n    xs = []\n    xs += list(g)\n    return xs\n"),
+    noop(
+        "extending-by-a-map",
+        "def f(g):\n    xs = []\n    xs.extend(list(map(int, g)))\n    return xs\n",
+    ),
+    noop("extending-a-parameter", "def f(xs):\n    xs += list(range(3))\n    return xs\n"),
+    noop("extending-an-attribute", "def f(self):\n    self.xs += list(range(3))\n"),
+    noop(
+        "extending-after-an-unknown-plus",
+        "def f(g):\n    xs = []\n    xs += g\n    xs.extend(list(range(3)))\n    return xs\n",
+    ),
+    noop(
+        "extending-a-tuple",
+        "def f():\n    t = (1,)\n    t += tuple(range(3))\n    return t\n",
+    ),
+    noop("slice-plus-of-attributes", "def f(self):\n    self.head = self.meta[:] + self.head\n"),
+    noop("slice-plus-an-unknown", "def f(a, y):\n    x = list(a)\n    return x[:] + y\n"),
+    noop(
+        "slice-of-a-deque",
+        "from collections import deque\ndef f():\n    d = deque([1])\n    return d[:] + [2]\n",
+    ),
+    noop(
+        "slice-kept-and-changed",
+        "def f(a):\n    x = list(a)\n    y = x[:]\n    y += [1]\n    return x, y\n",
+    ),
+    noop("slice-augmented-in-place", "def f(a):\n    x = list(a)\n    x[:] += [1]\n    return x\n"),
+    noop("slice-of-an-unknown-list", "def f(nodes, i, j):\n    return list(nodes[i:j])\n"),
+    # outside functions
+    noop("module-level-call-between", "s = 'a b'\nf()\nparts = list(s.split())\n"),
+    noop("module-level-call-before-the-read", "s = 'a b'\nparts = [f(), list(s.split())]\n"),
+    noop("module-level-for-binding", "for s in ['a b']:\n    pass\nparts = list(s.split())\n"),
+    noop("class-body-name", "class A:\n    s = 'a b'\n    parts = list(s.split())\n"),
+    noop(
+        "default-runs-outside-the-function",
+        "def f(a=list(s.split())):\n    s = 'a b'\n    return s, a\n",
+    ),
+    noop("class-with-a-metaclass", "class A(metaclass=M):\n    a, b = list(range(2))\n"),
 ]
 
 
@@ -203,7 +245,120 @@ BEFORE_AFTER = [
 ]
 
 
-@pytest.mark.parametrize(("before", "after"), BEFORE_AFTER)
+CONSUMED_AND_OUTSIDE_FUNCTIONS = [
+    change(
+        "class-body-unpacks-a-range",
+        """
+        class Translator(Base):
+            code_none, code_field, code_text = list(range(3))
+        """,
+        """
+        class Translator(Base):
+            code_none, code_field, code_text = range(3)
+        """,
+    ),
+    change(
+        "unpacking-a-known-tuple-and-a-slice",
+        """
+        def f(x, y):
+            pair = (x, y)
+            a, b = tuple(pair)
+            c, *d = pair[:]
+            return a, b, c, d
+        """,
+        """
+        def f(x, y):
+            pair = (x, y)
+            a, b = pair
+            c, *d = pair
+            return a, b, c, d
+        """,
+    ),
+    change(
+        "extending-by-a-range-in-a-loop",
+        """
+        def parse_range(text):
+            output = []
+            for x in text.split(","):
+                limits = list(map(int, x.split("-")))
+                output += list(range(min(limits), max(limits) + 1))
+            return output
+        """,
+        """
+        def parse_range(text):
+            output = []
+            for x in text.split(","):
+                limits = list(map(int, x.split("-")))
+                output += range(min(limits), max(limits) + 1)
+            return output
+        """,
+    ),
+    change(
+        "extend-by-a-dict-and-a-slice",
+        """
+        def f(pairs):
+            d = dict(pairs)
+            keys = []
+            keys.extend(list(d))
+            keys.extend(keys[:])
+            return keys
+        """,
+        """
+        def f(pairs):
+            d = dict(pairs)
+            keys = []
+            keys.extend(d)
+            keys.extend(keys)
+            return keys
+        """,
+    ),
+    change(
+        "slice-plus-a-list-either-side",
+        "def f(a, b):\n    x = list(a)\n    y = list(b)\n    return x[:] + y, y + x[:]\n",
+        "def f(a, b):\n    x = list(a)\n    y = list(b)\n    return x + y, y + x\n",
+    ),
+    change(
+        "slice-of-a-sum-keeps-its-parentheses",
+        "def f(a, b):\n    x = list(a)\n    return x + (x + x)[:]\n",
+        "def f(a, b):\n    x = list(a)\n    return x + (x + x)\n",
+    ),
+    change(
+        "module-level-main-block",
+        """
+        import re
+
+        if __name__ == "__main__":
+            language = "en-GB"
+            language = language.lower().replace("-", "_")
+            language = re.sub(r"_([a-z])_", r"_\\1-", language)
+            subtags = list(language.split("_"))
+            base = subtags.pop(0)
+        """,
+        """
+        import re
+
+        if __name__ == "__main__":
+            language = "en-GB"
+            language = language.lower().replace("-", "_")
+            language = re.sub(r"_([a-z])_", r"_\\1-", language)
+            subtags = language.split("_")
+            base = subtags.pop(0)
+        """,
+    ),
+    change(
+        "module-level-expression",
+        "parts = 'a b'.split()\nrest = ['x'] + list(parts)\nWORDS = list('a b'.split())\n",
+        "parts = 'a b'.split()\nrest = ['x', *parts]\nWORDS = 'a b'.split()\n",
+    ),
+    change(
+        "comprehension-in-a-function-without-names",
+        "def f(r):\n    return [list('a b'.split()) for _ in r]\n",
+        "def f(r):\n    return ['a b'.split() for _ in r]\n",
+    ),
+]
+
+
+@pytest.mark.parametrize(("before", "after"), BEFORE_AFTER + CONSUMED_AND_OUTSIDE_FUNCTIONS)
 def test_fix(before, after):
     assert fix_all(detector, before) == after
 
