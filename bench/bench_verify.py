@@ -68,8 +68,10 @@ def case(work: Path, k: int, bad: int, seconds: float, mode: str, jobs: int | No
 def row(label: str, r: dict, k: int, bad: int) -> str:
     ratio = r["wall"] / r["plain"]
     target = TARGETS.get(bad)
-    verdict = "" if target is None else ("  meets" if ratio <= target else "  misses") + (
-        f" <= {target}x"
+    verdict = (
+        ""
+        if target is None
+        else ("  meets" if ratio <= target else "  misses") + (f" <= {target}x")
     )
     t = r["timings"]
     return (
