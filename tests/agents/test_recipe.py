@@ -10,6 +10,7 @@ import pytest
 from bot.agents.context import code_context
 from bot.config import DEFAULT_AGENT_MODEL, AgentSettings, RepoConfig, config_schema, load_config
 from bot.errors import UserError
+from bot.find.detectors import copy_candidates
 from bot.find.search import find
 from bot.recipes.fixtures import format_results, run_fixture
 from bot.recipes.loader import builtin_recipes_dir, load_recipe
@@ -92,6 +93,11 @@ def test_the_agent_sees_what_it_must_change(case: object) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / case.path).write_text(case.before, encoding="utf-8")
         found = find(DEEP, Path(tmp), [case.path], isolated=True)
+    if case.after is None:
+        # a needed copy: the prefilter drops it when it can prove it needed, else the agent
+        # must give up on it
+        assert found or copy_candidates.needed(case.before, case.path)
+        return
     assert found, "the prefilter must hand this case to the agent"
     ctx = code_context(case.before, found[0].start_line)
     if case.after is not None:

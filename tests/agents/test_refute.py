@@ -38,7 +38,7 @@ from tests.fakes.messages_api import (
 
 KEY = "sk-ant-test-refuter-key"
 CALC = """\
-def spread(items):
+def spread(items: list):  # callers may pass any iterable, despite the hint
     snapshot = list(items)
     return max(snapshot) - min(snapshot)
 """

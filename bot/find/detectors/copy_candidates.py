@@ -25,6 +25,7 @@ from bot.find.detectors import (
     copy_for_lookup,
     list_concat_in_loop,
     list_for_truth,
+    needed_copy,
     redundant_copy,
     scope,
     slice_to_match,
@@ -47,9 +48,19 @@ needs_agent = True  # finds candidates only; a recipe using it must have fix.age
 _CONSTRUCTORS = frozenset({"list", "dict", "set"})
 _VIEW_METHODS = frozenset({"keys", "values", "items"})
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
+_CONCAT = "builds a new list on every pass of the loop: could it grow in place?"
 
 
 def detect(source: str, path: str) -> list[Match]:
+    return [match for match, why in _judged(source, path) if why is None]
+
+
+def needed(source: str, path: str) -> list[tuple[Match, str]]:
+    """The candidates dropped as surely needed, each with the reason (``needed_copy``)."""
+    return [(match, why) for match, why in _judged(source, path) if why is not None]
+
+
+def _judged(source: str, path: str) -> list[tuple[Match, str | None]]:
     tree = parse(source)
     if tree is None:
         return []
@@ -71,11 +82,12 @@ def detect(source: str, path: str) -> list[Match]:
         )
         for m in detector.detect(source, path)
     ]
-    matches: list[Match] = []
+    judged: list[tuple[Match, str | None]] = []
     for node in ast.walk(tree):
-        what = _candidate(node, info)
-        if what is None or not isinstance(node, ast.expr | ast.stmt):
+        candidate = _candidate(node, info)
+        if candidate is None or not isinstance(node, ast.expr | ast.stmt):
             continue
+        what, copied, deep = candidate
         if _function_of(node, info) is None:
             continue  # module or class level: no function for the agent to reason about
         start, end = positions.start(node), positions.end(node)
@@ -84,29 +96,39 @@ def detect(source: str, path: str) -> list[Match]:
         segment = " ".join((ast.get_source_segment(text, node) or "").split())
         if len(segment) > 80:
             segment = segment[:77] + "..."
-        matches.append(positions.match(node, f"`{segment}` {what}", (), ""))
-    return sorted(matches, key=lambda m: (m.start_line, m.start_col))
+        why = None
+        if copied is not None and isinstance(node, ast.expr):
+            why = needed_copy.why_needed(node, copied, deep, info)
+        judged.append((positions.match(node, f"`{segment}` {what}", (), ""), why))
+    return sorted(judged, key=lambda j: (j[0].start_line, j[0].start_col))
 
 
-def _candidate(node: ast.AST, info: scope.ModuleInfo) -> str | None:
-    """What kind of copy ``node`` is, as the end of a sentence; None if it is none."""
+Candidate = tuple[str, ast.expr | None, bool]  # what it is, what it copies, whether deeply
+
+
+def _candidate(node: ast.AST, info: scope.ModuleInfo) -> Candidate | None:
+    """What kind of copy ``node`` is (the end of a sentence), of what; None if it is none."""
     match node:
         case ast.Call(func=ast.Attribute(value=value, attr="copy"), args=[], keywords=[]):
             if _collection(value):
-                return "copies a collection: is the copy needed?"
+                return "copies a collection: is the copy needed?", value, False
         case ast.Subscript(value=value, slice=ast.Slice(None, None, None), ctx=ast.Load()):
             if _collection(value):
-                return "copies a sequence with a full slice: is the copy needed?"
+                return "copies a sequence with a full slice: is the copy needed?", value, False
         case ast.Call(func=func, args=[arg], keywords=[]) if _copy_function(func, info):
-            deep = "deep" if "deep" in ast.unparse(func) else "shallow"
-            return f"makes a {deep} copy: is it needed?"
+            deep = "deep" in ast.unparse(func)
+            return f"makes a {'deep' if deep else 'shallow'} copy: is it needed?", arg, deep
         case ast.Call(func=ast.Name(id=ctor), args=[arg], keywords=[]) if ctor in _CONSTRUCTORS:
             if info.is_builtin(ctor) and (_collection(arg) or _view(arg)):
-                return f"copies into a new {ctor}: is the copy needed?"
+                return f"copies into a new {ctor}: is the copy needed?", arg, False
         case ast.Assign(
             targets=[ast.Name(id=target)], value=ast.BinOp(left=ast.Name(id=left), op=ast.Add())
         ) if target == left and _in_loop(node, info):
-            return "builds a new list on every pass of the loop: could it grow in place?"
+            return (
+                "builds a new list on every pass of the loop: could it grow in place?",
+                None,
+                False,
+            )
     return None
 
 

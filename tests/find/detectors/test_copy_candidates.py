@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from bot.find.detectors import REGISTRY
+from bot.find.detectors import REGISTRY, copy_candidates
 from tests.find.detectors import noop
 
 detector = REGISTRY["copy-candidates"]
@@ -72,23 +72,23 @@ FLAGGED = [
         ["self.opts.copy()"],
         id="snapshot-flagged-its-restore-left-to-unchanged-snapshot",
     ),
-    pytest.param("def f(xs):\n    return xs.copy()\n", ["xs.copy()"], id="copy-method"),
-    pytest.param("def f(self):\n    return self.items.copy()\n", ["self.items.copy()"], id="attr"),
-    pytest.param("def f(xs):\n    return list(xs)\n", ["list(xs)"], id="list-of-name"),
-    pytest.param("def f(d):\n    return dict(d)\n", ["dict(d)"], id="dict-of-name"),
-    pytest.param("def f(d):\n    return set(d['k'])\n", ["set(d['k'])"], id="set-of-item"),
-    pytest.param("def f(d):\n    return list(d.items())\n", ["list(d.items())"], id="dict-view"),
-    pytest.param("def f(xs):\n    return xs[:]\n", ["xs[:]"], id="full-slice"),
+    pytest.param("def f(xs):\n    print(xs.copy())\n", ["xs.copy()"], id="copy-method"),
+    pytest.param("def f(self):\n    print(self.items.copy())\n", ["self.items.copy()"], id="attr"),
+    pytest.param("def f(xs):\n    print(list(xs))\n", ["list(xs)"], id="list-of-name"),
+    pytest.param("def f(d):\n    print(dict(d))\n", ["dict(d)"], id="dict-of-name"),
+    pytest.param("def f(d):\n    print(set(d['k']))\n", ["set(d['k'])"], id="set-of-item"),
+    pytest.param("def f(d):\n    print(list(d.items()))\n", ["list(d.items())"], id="dict-view"),
+    pytest.param("def f(xs):\n    print(xs[:])\n", ["xs[:]"], id="full-slice"),
     pytest.param(
-        "import copy\ndef f(d):\n    return copy.deepcopy(d)\n", ["copy.deepcopy(d)"], id="deep"
+        "import copy\ndef f(d):\n    print(copy.deepcopy(d))\n", ["copy.deepcopy(d)"], id="deep"
     ),
     pytest.param(
-        "from copy import deepcopy\ndef f(d):\n    return deepcopy(d)\n",
+        "from copy import deepcopy\ndef f(d):\n    print(deepcopy(d))\n",
         ["deepcopy(d)"],
         id="deepcopy-imported-by-name",
     ),
     pytest.param(
-        "import copy\ndef f(d):\n    return copy.copy(d)\n", ["copy.copy(d)"], id="shallow"
+        "import copy\ndef f(d):\n    print(copy.copy(d))\n", ["copy.copy(d)"], id="shallow"
     ),
     pytest.param(
         "def f(out, n):\n    for i in range(n):\n        out = out + [i]\n    return out\n",
@@ -96,10 +96,10 @@ FLAGGED = [
         id="concat-in-loop-on-parameter",
     ),
     pytest.param(
-        "def f(rows):\n    return [r.copy() for r in rows]\n", ["r.copy()"], id="in-comprehension"
+        "def f(rows):\n    print([r.copy() for r in rows])\n", ["r.copy()"], id="in-comprehension"
     ),
     pytest.param(
-        "class A:\n    def f(self, xs):\n        return list(xs)\n", ["list(xs)"], id="method"
+        "class A:\n    def f(self, xs):\n        print(list(xs))\n", ["list(xs)"], id="method"
     ),
 ]
 
@@ -110,8 +110,98 @@ def test_flags(code: str, expected: list[str]) -> None:
 
 
 def test_candidates_carry_no_edits_and_point_at_the_copy() -> None:
-    (match,) = detector.detect("def f(xs):\n    ys = list(xs)\n    return ys\n", "x.py")
+    (match,) = detector.detect("def f(xs):\n    ys = list(xs)\n    print(ys)\n", "x.py")
     assert match.edits == ()
     assert (match.start_line, match.start_col, match.end_line, match.end_col) == (2, 10, 2, 18)
     assert match.message == "`list(xs)` copies into a new list: is the copy needed?"
     assert detector.needs_agent is True
+
+
+# --- copies the prefilter proves needed: dropped, with the reason ------------------------
+
+NEEDED = [
+    pytest.param("def f(xs):\n    return xs.copy()\n", "returned", id="defensive-copy-returned"),
+    pytest.param(
+        "class A:\n    def f(self, o):\n        self.o = dict(o)\n", "stored", id="stored-on-self"
+    ),
+    pytest.param(
+        "def f(items):\n    out = list(items)\n    out.append(None)\n    return len(out)\n",
+        "changed afterwards (`append`)",
+        id="mutated-afterwards",
+    ),
+    pytest.param(
+        "def f(d):\n    for k in list(d):\n        if not d[k]:\n            del d[k]\n",
+        "loop over the copy changes the original",
+        id="delete-while-iterating",
+    ),
+    pytest.param(
+        "def f(t):\n    ts = list(t)\n    for x in ts:\n        t.group(x)\n",
+        "loop over the copy changes the original",
+        id="method-of-original-called-in-loop",
+    ),
+    pytest.param(
+        "def f(v):\n    v = list(v)\n    if not v:\n        return 0\n    return sum(v) / len(v)\n",
+        "one-shot iterable",
+        id="iterator-materialised-read-twice",
+    ),
+    pytest.param(
+        "def f(g):\n    try:\n        print(list(g))\n    except ValueError:\n        pass\n",
+        "inside its `try`",
+        id="forces-lazy-inside-try",
+    ),
+    pytest.param(
+        "def f(xs, keep):\n    keep(list(xs))\n", "handed to `keep`", id="passed-to-unknown-call"
+    ),
+    pytest.param(
+        "def f(xs):\n    snap = list(xs)\n    xs.append(1)\n    print(snap)\n",
+        "snapshot",
+        id="snapshot-while-original-changes",
+    ),
+    pytest.param(
+        "import copy\ndef f(d):\n    c = copy.deepcopy(d)\n    c['a']['b'] = 1\n    print(c)\n",
+        "changed afterwards",
+        id="deepcopy-nested-change",
+    ),
+]
+
+
+@pytest.mark.parametrize(("code", "reason"), NEEDED)
+def test_needed_copies_are_dropped_with_their_reason(code: str, reason: str) -> None:
+    assert candidates(code) == []
+    (why,) = [why for _, why in copy_candidates.needed(code, "x.py")]
+    assert reason in why
+
+
+STILL_FLAGGED = [
+    pytest.param(
+        "def f(a):\n    b = a.split()\n    b = list(b)\n    keep(b)\n",
+        ["list(b)"],
+        id="rebound-copy-of-a-call-result-passed-on",
+    ),
+    pytest.param(
+        "def f(xs, n):\n    return list(xs[:n])\n", ["list(xs[:n])"], id="copy-of-a-slice-returned"
+    ),
+    pytest.param(
+        "def f(d):\n    out = []\n    for v in d.values():\n        out = list(d.items())\n"
+        "    out.extend([1])\n    return len(out)\n",
+        ["list(d.items())"],
+        id="same-copy-on-every-pass",
+    ),
+    pytest.param(
+        "def parts(p):\n    return tuple(p)\n\ndef f(self):\n    ps = list(self.ps)\n"
+        "    return parts(ps)\n",
+        ["list(self.ps)"],
+        id="passed-to-a-visible-function-that-only-reads",
+    ),
+    pytest.param(
+        "def f(node):\n    for c in node['classes'][:]:\n"
+        "        if c in S:\n            return True\n",
+        ["node['classes'][:]"],
+        id="loop-only-reads",
+    ),
+]
+
+
+@pytest.mark.parametrize(("code", "expected"), STILL_FLAGGED)
+def test_true_copies_still_go_to_the_agent(code: str, expected: list[str]) -> None:
+    assert candidates(code) == expected
