@@ -181,12 +181,16 @@ def tests_key(blobs: Iterable[tuple[str, str]], command: str | None = None) -> s
 # --- judging --------------------------------------------------------------------------------
 
 
+# The steps of a run of the tests with the fix: every test, the related ones, the failing ones.
+_TEST_STEPS = frozenset({"tests", "related-tests", "failing-tests"})
+
+
 def rejected_by_tests(result: FixResult) -> bool:
     """The tests rejected the fix: a test run failed with it (not a patch that did not apply),
     or a refuter's test did (bot.agents.refute)."""
     failed = {s.name for s in result.steps if not s.ok}
     return result.status is Status.REJECTED and (
-        (result.kind is Reason.TESTS_FAILED and bool(failed & {"tests", "related-tests", "failing-tests"}))
+        (result.kind is Reason.TESTS_FAILED and bool(failed & _TEST_STEPS))
         or (result.kind is Reason.REFUTED and "refute" in failed)
     )
 
