@@ -192,7 +192,7 @@ def test_the_error_quotes_the_cause_and_names_interpreter_log_and_next_step():
     assert "First error: ModuleNotFoundError: No module named 'whatever_missing_xyz'." in text
     assert "ran with /repo/.venv/bin/python (the repository's .venv)" in text
     assert "its log: /out/logs/baseline-x.log" in text
-    assert "No fix was tried: install the test dependencies into it" in text
+    assert "No fix was published: install the test dependencies into it" in text
 
 
 @pytest.mark.slow
