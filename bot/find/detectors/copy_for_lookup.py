@@ -37,7 +37,7 @@ import ast
 import re
 
 from bot.find.detectors import facts, scope
-from bot.find.detectors.core import BOM, Match, Positions, parse
+from bot.find.detectors.core import Match
 
 name = "copy-for-lookup"
 summary = "`list(xs)[-1]` copies a sequence to read one item of it; read it from `xs` directly"
@@ -55,14 +55,10 @@ _SEARCHABLE = frozenset({"list", "tuple", "range"})
 
 
 def detect(source: str, path: str) -> list[Match]:
-    if not _HINT.search(source):
+    module = facts.read(source, _HINT)
+    if module is None:
         return []
-    tree = parse(source)
-    if tree is None:
-        return []
-    info = scope.ModuleInfo(tree)
-    positions = Positions(source)
-    text = facts.Segments(source.removeprefix(BOM))
+    tree, info, positions, text = module
     matches: list[Match] = []
     for node in ast.walk(tree):
         copied = _copy(node, info)

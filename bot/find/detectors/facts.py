@@ -28,9 +28,11 @@ which can be iterated again and whose iteration reads items without side effects
 from __future__ import annotations
 
 import ast
+import re
+from typing import NamedTuple
 
 from bot.find.detectors import scope
-from bot.find.detectors.core import Match
+from bot.find.detectors.core import BOM, Match, Positions, parse
 
 CONTAINERS = frozenset({"list", "tuple", "dict", "set", "frozenset", "range", "str"})
 
@@ -420,3 +422,25 @@ def disjoint(matches: list[Match]) -> list[Match]:
         ):
             kept.append(match)
     return sorted(kept, key=lambda m: (m.start_line, m.start_col))
+
+
+class Module(NamedTuple):
+    """A module ready for a detector: its tree, scope facts, positions and source segments."""
+
+    tree: ast.Module
+    info: scope.ModuleInfo
+    positions: Positions
+    text: Segments
+
+
+def read(source: str, hint: re.Pattern[str]) -> Module | None:
+    """``source`` parsed for a detector, or None when ``hint`` (a cheap text test for the
+    spellings it looks for) finds nothing or the module does not parse."""
+    if not hint.search(source):
+        return None
+    tree = parse(source)
+    if tree is None:
+        return None
+    return Module(
+        tree, scope.ModuleInfo(tree), Positions(source), Segments(source.removeprefix(BOM))
+    )

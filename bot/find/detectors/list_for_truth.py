@@ -36,7 +36,7 @@ import ast
 import re
 
 from bot.find.detectors import facts, scope
-from bot.find.detectors.core import BOM, Match, Positions, parse
+from bot.find.detectors.core import Match
 
 name = "list-for-truth"
 summary = "`if not [c for c in s if p(c)]` builds a list only to test it; use `any(...)`"
@@ -61,14 +61,10 @@ _PLAIN_TARGET = (ast.Name, ast.Tuple, ast.List, ast.Starred, ast.Store)
 
 
 def detect(source: str, path: str) -> list[Match]:
-    if not _HINT.search(source):
+    module = facts.read(source, _HINT)
+    if module is None:
         return []
-    tree = parse(source)
-    if tree is None:
-        return []
-    info = scope.ModuleInfo(tree)
-    positions = Positions(source)
-    text = facts.Segments(source.removeprefix(BOM))
+    tree, info, positions, text = module
     matches: list[Match] = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.ListComp | ast.Call) or not facts.in_truth_context(node, info):

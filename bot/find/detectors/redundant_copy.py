@@ -41,7 +41,7 @@ import ast
 import re
 
 from bot.find.detectors import facts, redundant_consumers, scope
-from bot.find.detectors.core import BOM, Match, Positions, parse
+from bot.find.detectors.core import Match, Positions
 from bot.model import TextEdit
 
 name = "redundant-copy"
@@ -59,14 +59,10 @@ _SET_OPS = (ast.BitAnd, ast.BitOr, ast.Sub, ast.BitXor)
 
 
 def detect(source: str, path: str) -> list[Match]:
-    if not _HINT.search(source):
+    module = facts.read(source, _HINT)
+    if module is None:
         return []
-    tree = parse(source)
-    if tree is None:
-        return []
-    info = scope.ModuleInfo(tree)
-    positions = Positions(source)
-    text = facts.Segments(source.removeprefix(BOM))
+    tree, info, positions, text = module
     matches: list[Match] = []
     for node in ast.walk(tree):
         if not (_shape(node) or redundant_consumers.shape(node)):
