@@ -100,12 +100,13 @@ class Baselines:
                 return frozenset(wanted & (self._full[command].failed or frozenset()))
             known = self._fails.setdefault(command, {})
             unknown = sorted(t for t in wanted if t not in known)
-            if any(not selection.selectable(t) for t in unknown):
-                return self.failing(command, wanted) if self._full_now(command) else frozenset()
-            if unknown:
+            run = None
+            if unknown and all(selection.selectable(t) for t in unknown):
                 run = self._run_some(command, unknown)
-                if run is None:
-                    return self.failing(command, wanted) if self._full_now(command) else frozenset()
+            if unknown and run is None:  # only the full run can say: make it, and read it
+                self.full(command)
+                return self.failing(command, wanted)
+            if run is not None:
                 for test in unknown:
                     known[test] = test in (run.failed or frozenset())
             failing = frozenset(t for t in wanted if known.get(t))
@@ -135,10 +136,6 @@ class Baselines:
         return bool(self._full or self._broken)
 
     # -------------------------------------------------------------------- running
-
-    def _full_now(self, command: str) -> bool:
-        self.full(command)
-        return True
 
     def _environment(self) -> dict[str, str]:
         return test_env(self.env, self.tree, self.interpreter.path)
