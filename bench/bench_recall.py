@@ -19,9 +19,10 @@ copies that must stay). Per package it prints:
   the true copies the night left unverified (what an agent would still need to be shown)
 
 A finding or fix points at an audited copy when the path is the same and the copy's line is
-within the finding's lines, give or take one. "Copy recipes" are the built-in recipes whose
-id starts with `unnecessary-copies` (`--copy-recipes`); the other recipes' fixes are
-counted under "other" and re-run for regressions too. No GitHub, no API key (agent recipes
+within the finding's lines, give or take one, and no other audited copy is nearer (a fix on
+line 910 fixes the copy on 910, not a needed one on 909). "Copy recipes" are the built-in
+recipes whose id starts with `unnecessary-copies` (`--copy-recipes`); the other recipes'
+fixes are counted under "other" and re-run for regressions too. No GitHub, no API key (agent recipes
 report themselves skipped without one).
 
     python bench/bench_recall.py [--packages boltons,toolz] [--keep] [--max-nights 5]
@@ -112,15 +113,36 @@ class Span:
     label: str = ""  # for the review lists: rule, message, branch
 
 
+def distance(span: Span, entry: dict[str, Any]) -> int | None:
+    """Lines from the span to the audited copy's line (0 within it); None in another file."""
+    if span.path != entry["path"]:
+        return None
+    return max(span.start - entry["line"], entry["line"] - span.end, 0)
+
+
 def points_at(span: Span, entry: dict[str, Any], slack: int = 1) -> bool:
     """Same path, and the audited copy's line within the span's lines give or take ``slack``."""
-    return span.path == entry["path"] and span.start - slack <= entry["line"] <= span.end + slack
+    gap = distance(span, entry)
+    return gap is not None and gap <= slack
 
 
-def _hit(entries: Sequence[dict[str, Any]], spans: Iterable[Span]) -> set[int]:
-    """Indices of the entries some span points at."""
-    spans = list(spans)
-    return {i for i, e in enumerate(entries) if any(points_at(s, e) for s in spans)}
+def nearest(span: Span, entries: Sequence[dict[str, Any]], slack: int = 1) -> list[dict[str, Any]]:
+    """The entries ``span`` points at that are nearest to it (several when tied).
+
+    With one line of slack a fix on line 910 also points at a copy audited on line 909;
+    the copy on its own line is the one it fixes.
+    """
+    gaps = [(g, e) for e in entries if (g := distance(span, e)) is not None and g <= slack]
+    least = min((g for g, _ in gaps), default=None)
+    return [e for g, e in gaps if g == least]
+
+
+def _hit(
+    entries: Sequence[dict[str, Any]], spans: Iterable[Span], audited: Sequence[dict[str, Any]]
+) -> set[int]:
+    """Indices of the ``entries`` that some span points at most nearly, among ``audited``."""
+    hit = {id(e) for s in spans for e in nearest(s, audited)}
+    return {i for i, e in enumerate(entries) if id(e) in hit}
 
 
 @dataclass
@@ -146,20 +168,22 @@ def score(
 ) -> Score:
     """Score one package: ``findings`` and ``fixes`` (verified) of copy recipes only."""
     true, needed = audit["true"], audit["needed"]
-    verified = _hit(true, fixes)
-    flagged = _hit(true, candidates)
-    wrong = [f for f in fixes if any(points_at(f, e) for e in needed)]
-    unaudited = [f for f in fixes if f not in wrong and not any(points_at(f, e) for e in true)]
+    audited = [*true, *needed]
+    verified = _hit(true, fixes, audited)
+    flagged = _hit(true, candidates, audited)
+    on_needed = [[e for e in nearest(f, audited) if e in needed] for f in fixes]
+    wrong = [f for f, hits in zip(fixes, on_needed, strict=True) if hits]
+    unaudited = [f for f in fixes if not nearest(f, audited)]
     left = [i for i in range(len(true)) if i not in verified]
     return Score(
         true=len(true),
-        found=len(_hit(true, findings)),
+        found=len(_hit(true, findings, audited)),
         verified=len(verified),
         wrong=wrong,
         unaudited=unaudited,
         missed=[true[i] for i in left],
         candidates=len(candidates),
-        candidates_true=sum(1 for c in candidates if any(points_at(c, e) for e in true)),
+        candidates_true=sum(1 for c in candidates if any(e in true for e in nearest(c, audited))),
         prefilter_recall=len(flagged),
         left=len(left),
         left_flagged=len(flagged & set(left)),

@@ -122,3 +122,16 @@ def test_a_regression_fails_every_run_and_not_on_the_base(
     runs: list[tuple[int, set[str]]], base: set[str], expected: set[str] | None
 ) -> None:
     assert regressed(runs, base) == expected
+
+
+def test_a_fix_points_at_the_nearest_audited_copy_only() -> None:
+    true = [{"path": "pkg/a.py", "line": 910, "copy": "xs += list(r)", "kind": "2"}]
+    needed = [{"path": "pkg/a.py", "line": 909, "copy": "r = list(map(f, s))", "why": "twice"}]
+    on_true, on_needed = Span("pkg/a.py", 910, 910), Span("pkg/a.py", 909, 909)
+    s = score({"true": true, "needed": needed}, [on_true], [on_true], candidates=[on_true])
+    assert (s.verified, s.wrong, s.unaudited, s.candidates_true) == (1, [], [], 1)
+    s = score({"true": true, "needed": needed}, [on_needed], [on_needed], candidates=[])
+    assert (s.verified, len(s.wrong)) == (0, 1)
+    both = Span("pkg/a.py", 909, 910)  # a fix over both lines touches the needed copy
+    s = score({"true": true, "needed": needed}, [both], [both], candidates=[])
+    assert (s.verified, len(s.wrong)) == (1, 1)
