@@ -36,7 +36,7 @@ from __future__ import annotations
 import ast
 import re
 
-from bot.find.detectors import facts, scope
+from bot.find.detectors import facts, reading, scope
 from bot.find.detectors.core import Match
 
 name = "copy-for-lookup"
@@ -55,7 +55,7 @@ _SEARCHABLE = frozenset({"list", "tuple", "range"})
 
 
 def detect(source: str, path: str) -> list[Match]:
-    module = facts.read(source, _HINT)
+    module = reading.read(source, _HINT)
     if module is None:
         return []
     tree, info, positions, text = module
@@ -76,12 +76,12 @@ def detect(source: str, path: str) -> list[Match]:
             continue  # a comment inside would be lost
         call_segment = text(node)
         edit = positions.edit(
-            positions.start(node), positions.end(node), facts.as_primary(copied, inner)
+            positions.start(node), positions.end(node), reading.as_primary(copied, inner)
         )
         message = f"`{call_segment}` copies `{inner}` only to {what}; `{inner}` can answer that"
         title = f"Use `{inner}` directly, without the copy"
         matches.append(positions.match(site, message, (edit,), title))
-    return facts.disjoint(matches)
+    return reading.disjoint(matches)
 
 
 def _copy(node: ast.AST, info: scope.ModuleInfo) -> ast.expr | None:

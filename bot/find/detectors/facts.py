@@ -16,6 +16,13 @@ a class body, or a lambda or comprehension outside any function, names are unkno
 metaclass's namespace decides what a name means there. Expressions that need no name
 (``'a b'.split()``, ``range(3)``) are known everywhere.
 
+A parameter's kind is its annotation's when it names a built-in type (``xs: list[int]``,
+``s: str``, ``d: dict[str, int]``, ``t: tuple[int, ...]``; ``bytes`` counts as ``str``) and
+the function never rebinds it (``declared_kind``). The assumption is that callers honour
+the annotation, as a type checker would make them; a parameter whose default is not of
+that kind (``xs: list = None``) is not trusted, nor are unions, ``Optional``, ``typing``
+aliases or string annotations other than a bare type name (``s: "str"``).
+
 A list stays a list through ``xs += c`` when ``c`` is a known container: ``list.__iadd__``
 extends in place, and none of these types has a ``__radd__`` that could answer instead.
 
@@ -28,11 +35,8 @@ which can be iterated again and whose iteration reads items without side effects
 from __future__ import annotations
 
 import ast
-import re
-from typing import NamedTuple
 
 from bot.find.detectors import scope
-from bot.find.detectors.core import BOM, Match, Positions, parse
 
 CONTAINERS = frozenset({"list", "tuple", "dict", "set", "frozenset", "range", "str"})
 
@@ -59,6 +63,16 @@ _RE_FUNCTIONS = {"findall": "list", "split": "list", "sub": "str", "escape": "st
 _COPYABLE = frozenset({"list", "dict", "set", "frozenset"})
 _SLICEABLE = frozenset({"list", "tuple", "str", "range"})
 _MAX_DEPTH = 12
+# Annotations naming a built-in type (bare or subscripted), and the kind they declare.
+_ANNOTATED = {
+    "str": "str",
+    "bytes": "str",
+    "list": "list",
+    "tuple": "tuple",
+    "dict": "dict",
+    "set": "set",
+    "frozenset": "frozenset",
+}
 
 
 def kind(
@@ -134,6 +148,10 @@ def name_kind(
         return kind(value, func, info, depth, asking)
     if use.id in asking:
         return None  # `x = x + [1]`: the answer would depend on itself
+    if isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef) and (
+        declared := declared_kind(use.id, func, info)
+    ):
+        return declared
     local = scope.local_name(func, use.id, info)
     if local is None or not local.bindings:
         return None
@@ -153,6 +171,39 @@ def name_kind(
     if not extended or (of == "list" and all(e in CONTAINERS for e in extended)):
         return of  # `xs += c` extends the list in place
     return of if of in {"tuple", "str"} and all(e == of for e in extended) else None
+
+
+def declared_kind(
+    name: str, func: ast.FunctionDef | ast.AsyncFunctionDef, info: scope.ModuleInfo
+) -> str | None:
+    """The kind a parameter ``name`` of ``func`` is annotated with, if nothing rebinds it."""
+    args = func.args
+    params = [*args.posonlyargs, *args.args]
+    defaults: list[ast.expr | None] = [None] * (len(params) - len(args.defaults))
+    defaults += args.defaults
+    pairs = [
+        *zip(params, defaults, strict=True),
+        *zip(args.kwonlyargs, args.kw_defaults, strict=True),
+    ]
+    found = [(p, d) for p, d in pairs if p.arg == name]
+    if len(found) != 1:
+        return None
+    ((param, default),) = found
+    match param.annotation:
+        case (
+            ast.Name(id=type_name)
+            | ast.Subscript(value=ast.Name(id=type_name))
+            | ast.Constant(value=str(type_name))
+        ):
+            declared = _ANNOTATED.get(type_name)
+        case _:
+            return None
+    if declared is None or not info.is_builtin(type_name):
+        return None
+    if default is not None and kind(default, None, info) != declared:
+        return None
+    rebound = any(n is not param and name in scope.bound_names(n) for n in ast.walk(func))
+    return None if rebound or scope.introspects(func) else declared
 
 
 def module_value(use: ast.Name, info: scope.ModuleInfo) -> ast.expr | None:
@@ -346,101 +397,3 @@ def in_truth_context(node: ast.expr, info: scope.ModuleInfo) -> bool:
         case ast.Call(func=ast.Name(id="bool"), args=[arg], keywords=[]) if arg is node:
             return info.is_builtin("bool")
     return False
-
-
-# Expressions that can stand before `[...]`, `.attr` or `(...)` without parentheses.
-_PRIMARY = (
-    ast.Name,
-    ast.Attribute,
-    ast.Subscript,
-    ast.Call,
-    ast.List,
-    ast.ListComp,
-    ast.Dict,
-    ast.DictComp,
-    ast.Set,
-    ast.SetComp,
-    ast.GeneratorExp,
-    ast.JoinedStr,
-)
-
-
-def as_primary(expr: ast.expr, segment: str) -> str:
-    """``segment`` (the source of ``expr``), parenthesised unless it is a primary already."""
-    if isinstance(expr, _PRIMARY) or (
-        isinstance(expr, ast.Constant) and isinstance(expr.value, str | bytes)
-    ):
-        return segment
-    if isinstance(expr, ast.Tuple) and segment.startswith("(") and segment.endswith(")"):
-        return segment
-    return f"({segment})"
-
-
-def as_starred(expr: ast.expr, segment: str) -> str:
-    """``*segment``, parenthesised where a display's ``*`` would bind less than ``expr``."""
-    if isinstance(expr, ast.BoolOp | ast.Compare | ast.IfExp | ast.Lambda | ast.NamedExpr) or (
-        isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.Not)
-    ):
-        return f"*({segment})"
-    return f"*{segment}"
-
-
-class Segments:
-    """Source text of nodes, like ``ast.get_source_segment`` without re-splitting each time."""
-
-    def __init__(self, text: str) -> None:
-        self._lines = [line.encode("utf-8") for line in text.splitlines(keepends=True)]
-
-    def indent(self, line: int) -> str:
-        """The blanks that start ``line`` (1-based)."""
-        text = self._lines[line - 1].decode("utf-8", "replace")
-        return text[: len(text) - len(text.lstrip(" \t"))]
-
-    def __call__(self, node: ast.AST) -> str:
-        start, end = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
-        if start is None or end is None or end > len(self._lines):
-            return ""
-        first, last = node.col_offset, node.end_col_offset
-        if start == end:
-            return self._lines[start - 1][first:last].decode("utf-8", "replace")
-        parts = [self._lines[start - 1][first:], *self._lines[start : end - 1]]
-        parts.append(self._lines[end - 1][:last])
-        return b"".join(parts).decode("utf-8", "replace")
-
-
-def disjoint(matches: list[Match]) -> list[Match]:
-    """The matches in source order, without any that overlaps one found before it.
-
-    Detectors walk the tree outside-in, so an enclosing rewrite wins; the night detects
-    again after each fix, and finds the inner one then if it is still there.
-    """
-    kept: list[Match] = []
-    for match in matches:
-        start, end = (match.start_line, match.start_col), (match.end_line, match.end_col)
-        if not any(
-            start < (k.end_line, k.end_col) and (k.start_line, k.start_col) < end for k in kept
-        ):
-            kept.append(match)
-    return sorted(kept, key=lambda m: (m.start_line, m.start_col))
-
-
-class Module(NamedTuple):
-    """A module ready for a detector: its tree, scope facts, positions and source segments."""
-
-    tree: ast.Module
-    info: scope.ModuleInfo
-    positions: Positions
-    text: Segments
-
-
-def read(source: str, hint: re.Pattern[str]) -> Module | None:
-    """``source`` parsed for a detector, or None when ``hint`` (a cheap text test for the
-    spellings it looks for) finds nothing or the module does not parse."""
-    if not hint.search(source):
-        return None
-    tree = parse(source)
-    if tree is None:
-        return None
-    return Module(
-        tree, scope.ModuleInfo(tree), Positions(source), Segments(source.removeprefix(BOM))
-    )

@@ -35,7 +35,7 @@ from __future__ import annotations
 import ast
 import re
 
-from bot.find.detectors import facts, scope
+from bot.find.detectors import facts, reading, scope
 from bot.find.detectors.core import Match
 
 name = "list-for-truth"
@@ -61,7 +61,7 @@ _PLAIN_TARGET = (ast.Name, ast.Tuple, ast.List, ast.Starred, ast.Store)
 
 
 def detect(source: str, path: str) -> list[Match]:
-    module = facts.read(source, _HINT)
+    module = reading.read(source, _HINT)
     if module is None:
         return []
     tree, info, positions, text = module
@@ -82,11 +82,11 @@ def detect(source: str, path: str) -> list[Match]:
         replacement, message, title = found
         edit = positions.edit(positions.start(node), positions.end(node), replacement)
         matches.append(positions.match(node, f"`{segment}` {message}", (edit,), title))
-    return facts.disjoint(matches)
+    return reading.disjoint(matches)
 
 
 def _comprehension(
-    node: ast.ListComp, func: scope.Function, info: scope.ModuleInfo, text: facts.Segments
+    node: ast.ListComp, func: scope.Function, info: scope.ModuleInfo, text: reading.Segments
 ) -> tuple[str, str, str] | None:
     if len(node.generators) != 1 or not info.is_builtin("any"):
         return None
@@ -113,7 +113,7 @@ def _comprehension(
 
 
 def _container_copy(
-    node: ast.Call, func: scope.Function, info: scope.ModuleInfo, text: facts.Segments
+    node: ast.Call, func: scope.Function, info: scope.ModuleInfo, text: reading.Segments
 ) -> tuple[str, str, str] | None:
     match node:
         case ast.Call(func=ast.Name(id="list" | "tuple" as constructor), args=[arg], keywords=[]):
@@ -133,7 +133,7 @@ def _container_copy(
     if not inner:
         return None
     message = f"copies `{text(arg)}` only to test whether it is empty"
-    return facts.as_primary(tested, inner), message, f"Test `{inner}` itself"
+    return reading.as_primary(tested, inner), message, f"Test `{inner}` itself"
 
 
 def _quiet(expr: ast.expr, info: scope.ModuleInfo) -> bool:

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import ast
 
-from bot.find.detectors import facts, scope
+from bot.find.detectors import facts, reading, scope
 from bot.find.detectors.core import Positions
 from bot.model import TextEdit
 
@@ -67,7 +67,7 @@ def find(
     node: ast.AST,
     func: scope.Function | None,
     info: scope.ModuleInfo,
-    text: facts.Segments,
+    text: reading.Segments,
     positions: Positions,
 ) -> Found | None:
     match node:
@@ -112,7 +112,7 @@ def _replace(
     copy: ast.expr,
     func: scope.Function | None,
     info: scope.ModuleInfo,
-    text: facts.Segments,
+    text: reading.Segments,
     positions: Positions,
     consumer: str,
 ) -> Found | None:
@@ -132,7 +132,7 @@ def _concatenated(
     other: ast.expr,
     func: scope.Function | None,
     info: scope.ModuleInfo,
-    text: facts.Segments,
+    text: reading.Segments,
     positions: Positions,
 ) -> Found | None:
     """``X[:] + Y`` (``copy`` is ``X[:]``, ``other`` is ``Y``) of a known X and Y."""
@@ -141,7 +141,7 @@ def _concatenated(
         return None
     if facts.kind(other, func, info) not in facts.CONTAINERS:
         return None
-    inner = facts.as_primary(sliced, text(sliced))
+    inner = reading.as_primary(sliced, text(sliced))
     edit = positions.edit(positions.start(copy), positions.end(copy), inner)
     message = f"copies `{inner}` into `+`, which builds a new object anyway"
     return copy, ((edit,), message, "Drop a copy that `+` makes anyway")

@@ -40,7 +40,7 @@ from __future__ import annotations
 import ast
 import re
 
-from bot.find.detectors import facts, redundant_consumers, scope
+from bot.find.detectors import facts, reading, redundant_consumers, scope
 from bot.find.detectors.core import Match, Positions
 from bot.model import TextEdit
 
@@ -59,7 +59,7 @@ _SET_OPS = (ast.BitAnd, ast.BitOr, ast.Sub, ast.BitXor)
 
 
 def detect(source: str, path: str) -> list[Match]:
-    module = facts.read(source, _HINT)
+    module = reading.read(source, _HINT)
     if module is None:
         return []
     tree, info, positions, text = module
@@ -85,7 +85,7 @@ def detect(source: str, path: str) -> list[Match]:
         if "#" in segment:
             continue  # a comment inside would be lost
         matches.append(positions.match(spanned, f"`{segment}` {message}", edits, title))
-    return facts.disjoint(matches)
+    return reading.disjoint(matches)
 
 
 def _scope(node: ast.AST, info: scope.ModuleInfo) -> tuple[bool, scope.Function | None]:
@@ -130,7 +130,7 @@ def _fresh_copy(
     node: ast.AST,
     func: scope.Function | None,
     info: scope.ModuleInfo,
-    text: facts.Segments,
+    text: reading.Segments,
     positions: Positions,
 ) -> Found | None:
     """``list(E)`` / ``set(E)`` / ``dict(E)`` of a new ``E`` of the same type."""
@@ -176,7 +176,7 @@ def _builds_new(value: ast.expr, func: scope.Function | None, info: scope.Module
 def _concatenation(
     node: ast.AST,
     info: scope.ModuleInfo,
-    text: facts.Segments,
+    text: reading.Segments,
     positions: Positions,
 ) -> Found | None:
     """``[a] + list(b)``, ``list(a) + [b]``, ``list(a) + list(b)`` as one list display."""
@@ -216,15 +216,15 @@ def _concatenation(
     return edits, message, "Build one list instead of two"
 
 
-def _starred(copied: ast.expr, text: facts.Segments) -> str:
-    return facts.as_starred(copied, text(copied))
+def _starred(copied: ast.expr, text: reading.Segments) -> str:
+    return reading.as_starred(copied, text(copied))
 
 
 def _keys_view(
     node: ast.AST,
     func: scope.Function | None,
     info: scope.ModuleInfo,
-    text: facts.Segments,
+    text: reading.Segments,
     positions: Positions,
 ) -> Found | None:
     """``set(d) & names`` whose size or truth only is used: ``d.keys() & names``."""

@@ -47,7 +47,7 @@ from __future__ import annotations
 import ast
 import re
 
-from bot.find.detectors import facts, scope
+from bot.find.detectors import facts, reading, scope
 from bot.find.detectors.core import BOM, Match, Positions, parse
 from bot.find.detectors.offsets import between, nonnegative
 from bot.model import TextEdit
@@ -64,7 +64,6 @@ explanation = (
 _HINT = re.compile(r":[\s\\]*\]")
 _NOT_SEQUENCES = frozenset({"range", "dict", "set", "frozenset"})
 _PLAIN = (ast.Name, ast.Attribute, ast.Constant)
-_DECLARED_STR = frozenset({"str", "bytes"})
 _OPEN, _CLOSE = r"\s*\[\s*", r"\s*:\s*\]"
 _INDEX_CALL = _CLOSE + r"\s*\.\s*index\s*\(\s*"
 
@@ -89,7 +88,7 @@ def detect(source: str, path: str) -> list[Match]:
             continue
         if match is not None:
             matches.append(match)
-    return facts.disjoint(sorted(matches, key=lambda m: (m.start_line, m.start_col)))
+    return reading.disjoint(sorted(matches, key=lambda m: (m.start_line, m.start_col)))
 
 
 def _sliced(node: ast.expr) -> tuple[ast.expr, ast.expr] | None:
@@ -160,7 +159,7 @@ def _index_fix(
         texts[parts.index(needle)],
         texts[parts.index(start)],
     )
-    seq_text = facts.as_primary(seq, seq_text)
+    seq_text = reading.as_primary(seq, seq_text)
     new = f"{seq_text}.index({needle_text}, {start_text})"
     edit = TextEdit(*positions.start(node), *positions.end(node), new)
     message = (
@@ -227,7 +226,7 @@ def _in_match(
         return None
     text, start = found
     func = scope.enclosing_function(node, info)
-    if func is None or not nonnegative(start, func, info) or not _is_str(text, func, info):
+    if func is None or not nonnegative(start, func, info) or facts.kind(text, func, info) != "str":
         return None
     negated = isinstance(op, ast.NotIn)
     keyword = r"\s*not\s+in\s*" if negated else r"\s*in\s*"
@@ -235,7 +234,7 @@ def _in_match(
     if texts is None:
         return None
     needle_text, text_text, start_text = texts
-    text_text = facts.as_primary(text, text_text)
+    text_text = reading.as_primary(text, text_text)
     new = f"{text_text}.find({needle_text}, {start_text}) {'==' if negated else '!='} -1"
     edit = TextEdit(*positions.start(node), *positions.end(node), new)
     message = (
@@ -243,31 +242,6 @@ def _in_match(
         f"{needle_text}; `{new}` looks in place"
     )
     return positions.match(node, message, (edit,), f"Search `{text_text}` from `{start_text}`")
-
-
-def _is_str(text: ast.expr, func: scope.Function, info: scope.ModuleInfo) -> bool:
-    """Whether ``text`` surely is a ``str`` (or ``bytes``): proven by ``facts.kind``, or a
-    parameter annotated ``str``/``bytes`` that nothing in the function rebinds."""
-    if facts.kind(text, func, info) == "str":
-        return True
-    if not isinstance(text, ast.Name):
-        return False
-    args = func.args
-    params = [p for p in (*args.posonlyargs, *args.args, *args.kwonlyargs) if p.arg == text.id]
-    if len(params) != 1 or not _declared_str(params[0].annotation, info):
-        return False
-    return not any(
-        n is not params[0] and text.id in scope.bound_names(n) for n in ast.walk(func)
-    ) and not scope.introspects(func)
-
-
-def _declared_str(annotation: ast.expr | None, info: scope.ModuleInfo) -> bool:
-    match annotation:
-        case ast.Name(id=type_name) if type_name in _DECLARED_STR:
-            return info.is_builtin(type_name)
-        case ast.Constant(value=str(type_name)) if type_name in _DECLARED_STR:
-            return info.is_builtin(type_name)
-    return False
 
 
 # --- rebuilding from parts -------------------------------------------------------------------

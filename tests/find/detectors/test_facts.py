@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from bot.find.detectors import facts, scope
+from bot.find.detectors import facts, reading, scope
 
 
 def kind_of_last_return(code: str) -> str | None:
@@ -107,6 +107,46 @@ def kind_of_last_return(code: str) -> str | None:
             None,
             id="tuple-plus-list",
         ),
+        # Parameters: the annotation is the kind when it names a built-in type.
+        pytest.param("def f(xs: list[int]):\n    return xs\n", "list", id="annotated-list"),
+        pytest.param("def f(xs: list):\n    return xs[1:]\n", "list", id="slice-of-annotated"),
+        pytest.param("def f(*, d: dict[str, int]):\n    return d\n", "dict", id="kw-only"),
+        pytest.param("def f(s: bytes = b''):\n    return s\n", "str", id="default-of-kind"),
+        pytest.param('def f(s: "str"):\n    return s\n', "str", id="string-annotation"),
+        pytest.param("def f(xs: list = None):\n    return xs\n", None, id="default-none"),
+        pytest.param(
+            "def f(xs: list[int]):\n    xs = tuple(xs)\n    print(xs)\n    return xs\n",
+            "tuple",
+            id="rebound-annotated",
+        ),
+        pytest.param(
+            "def f(xs: list[int], c):\n    if c:\n        xs = ()\n    return xs\n",
+            None,
+            id="rebound-in-a-branch",
+        ),
+        pytest.param(
+            "from typing import Optional\ndef f(xs: Optional[list]):\n    return xs\n",
+            None,
+            id="optional",
+        ),
+        pytest.param(
+            "from typing import List\ndef f(xs: List[int]):\n    return xs\n",
+            None,
+            id="typing-alias",
+        ),
+        pytest.param("def f(xs: list | None):\n    return xs\n", None, id="union"),
+        pytest.param(
+            "list = tuple\ndef f(xs: list):\n    return xs\n", None, id="shadowed-builtin"
+        ),
+        pytest.param(
+            "def f(xs: list):\n    def g():\n        nonlocal xs\n        xs = 1\n    g()\n"
+            "    return xs\n",
+            None,
+            id="rebound-by-a-nested-function",
+        ),
+        pytest.param(
+            "def f(xs: list):\n    locals()['xs'] = 1\n    return xs\n", None, id="introspects"
+        ),
     ],
 )
 def test_kind(code, expected):
@@ -145,7 +185,7 @@ def test_in_truth_context(code, expected):
 def test_segments_match_ast_on_multi_byte_and_multi_line_text():
     text = "def f():\n    return ('é' +\n        'ü')[0]\n"
     tree = ast.parse(text)
-    segments = facts.Segments(text)
+    segments = reading.Segments(text)
     for node in ast.walk(tree):
         if isinstance(node, ast.expr):
             assert segments(node) == ast.get_source_segment(text, node)

@@ -12,6 +12,14 @@ detector = REGISTRY["redundant-copy"]
 # --- code the detector must leave alone ----------------------------------------------------
 
 NOOP = [
+    noop(
+        "list-of-a-slice-of-an-annotated-sequence",
+        "from typing import Sequence\ndef f(nodes: Sequence[int]):\n    return list(nodes[1:])\n",
+    ),
+    noop(
+        "list-of-a-slice-of-an-annotated-tuple",
+        "def f(nodes: tuple[int, ...]):\n    return list(nodes[1:])\n",
+    ),
     noop("split-of-unknown-object", "def f(path):\n    return list(path.split('/'))\n"),
     noop(
         "os-path-split-is-a-tuple",
@@ -107,6 +115,21 @@ def test_noop(source):
 # --- code the detector changes -------------------------------------------------------------
 
 BEFORE_AFTER = [
+    change(
+        "list-of-a-slice-of-an-annotated-list",
+        """
+        def groups(nodes: list[int], end: int) -> list[object]:
+            grouped: list[object] = []
+            grouped.append(list(nodes[1:end]))
+            return grouped
+        """,
+        """
+        def groups(nodes: list[int], end: int) -> list[object]:
+            grouped: list[object] = []
+            grouped.append(nodes[1:end])
+            return grouped
+        """,
+    ),
     change(
         "list-of-split",
         """
