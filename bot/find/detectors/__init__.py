@@ -12,6 +12,7 @@ from bot.find.detectors import (
     copy_for_lookup,
     list_concat_in_loop,
     list_for_truth,
+    read_only_loop,
     redundant_copy,
     slice_to_match,
     slice_to_search,
@@ -25,6 +26,7 @@ REGISTRY: dict[str, Detector] = {
     for detector in (
         list_concat_in_loop,
         copy_before_iteration,
+        read_only_loop,
         copy_candidates,
         copy_for_lookup,
         list_for_truth,
