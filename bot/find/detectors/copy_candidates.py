@@ -26,6 +26,7 @@ from bot.find.detectors import (
     list_concat_in_loop,
     list_for_truth,
     needed_copy,
+    read_only_loop,
     redundant_copy,
     scope,
     slice_to_match,
@@ -71,6 +72,7 @@ def _judged(source: str, path: str) -> list[tuple[Match, str | None]]:
         ((m.start_line, m.start_col), (m.end_line, m.end_col))
         for detector in (
             copy_before_iteration,
+            read_only_loop,
             list_concat_in_loop,
             copy_for_lookup,
             redundant_copy,

@@ -36,10 +36,22 @@ _MAX_ALIASES = 2
 
 
 def why_needed(copy: ast.expr, copied: ast.expr, deep: bool, info: ModuleInfo) -> str | None:
-    """Why the copy ``copy`` (of ``copied``) must stay, or None when it cannot tell."""
+    """Why the copy ``copy`` (of ``copied``) must stay, or None when it cannot tell.
+
+    The element of a comprehension (``[row[:] for _ in rows]``, ``[list(t) for t in ts]``)
+    makes one new object per item, which the result keeps.
+    """
+    comprehension = info.parents.get(copy)
+    if isinstance(comprehension, ast.ListComp | ast.SetComp | ast.GeneratorExp) and (
+        comprehension.elt is copy
+    ):
+        return "each item of the result must be a copy of its own"
     func = scope.enclosing_function(copy, info)
     if func is None:
         return None
+    conversion = _conversion(copy, copied, func, info)
+    if conversion:
+        return conversion
     holder = copy
     while isinstance(parent := info.parents.get(holder), ast.IfExp | ast.BoolOp):
         if isinstance(parent, ast.IfExp) and parent.test is holder:
@@ -68,6 +80,39 @@ def why_needed(copy: ast.expr, copied: ast.expr, deep: bool, info: ModuleInfo) -
     fate = copy_uses.fate_of(holder, func, info)
     if fate and visible:
         return f"the copy is {fate}, and the original may be seen elsewhere"
+    if fate and lazy:
+        return f"materialises a possibly one-shot iterable whose items are {fate}"
+    return None
+
+
+_COMPARED = (ast.Eq, ast.NotEq, ast.In, ast.NotIn)
+
+
+def _conversion(copy: ast.expr, copied: ast.expr, func: Function, info: ModuleInfo) -> str | None:
+    """Why ``copy`` is a conversion that its reader relies on, not a copy; None if it is not.
+
+    ``set(xs)`` of anything but a
+    set removes duplicates and needs hashable items; and a
+    ``list(x)``/``tuple(x)`` of an object that is not already of that type decides what
+    ``==``, ``in`` and the text of ``repr``/f-strings/``%`` make of it.
+    """
+    if not (isinstance(copy, ast.Call) and isinstance(copy.func, ast.Name)):
+        return None
+    made = copy.func.id
+    of = facts.kind(copied, func, info)
+    if made in {"set", "frozenset"}:
+        return None if of in {"set", "frozenset"} else "converts to a set (drops duplicates)"
+    if made not in {"list", "tuple"} or of == made:
+        return None
+    parent = info.parents.get(copy)
+    match parent:
+        case ast.Compare(left=left, ops=[op], comparators=[right]) if isinstance(op, _COMPARED):
+            if left is copy or (right is copy and isinstance(op, ast.Eq | ast.NotEq)):
+                return f"the comparison depends on the copy being a {made}"
+        case ast.FormattedValue() | ast.BinOp(op=ast.Mod()):
+            return f"the text shows the copy as a {made}"
+        case ast.Call(func=ast.Name(id="repr"), args=[_]) if info.is_builtin("repr"):
+            return f"the text shows the copy as a {made}"
     return None
 
 

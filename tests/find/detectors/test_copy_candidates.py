@@ -76,7 +76,7 @@ FLAGGED = [
     pytest.param("def f(self):\n    print(self.items.copy())\n", ["self.items.copy()"], id="attr"),
     pytest.param("def f(xs):\n    print(list(xs))\n", ["list(xs)"], id="list-of-name"),
     pytest.param("def f(d):\n    print(dict(d))\n", ["dict(d)"], id="dict-of-name"),
-    pytest.param("def f(d):\n    print(set(d['k']))\n", ["set(d['k'])"], id="set-of-item"),
+    pytest.param("def f(d):\n    print(set(d['k'].copy()))\n", ["d['k'].copy()"], id="item"),
     pytest.param("def f(d):\n    print(list(d.items()))\n", ["list(d.items())"], id="dict-view"),
     pytest.param("def f(xs):\n    print(xs[:])\n", ["xs[:]"], id="full-slice"),
     pytest.param(
@@ -96,7 +96,9 @@ FLAGGED = [
         id="concat-in-loop-on-parameter",
     ),
     pytest.param(
-        "def f(rows):\n    print([r.copy() for r in rows])\n", ["r.copy()"], id="in-comprehension"
+        "def f(rows):\n    print([len(r.copy()) for r in rows])\n",
+        ["r.copy()"],
+        id="in-comprehension",
     ),
     pytest.param(
         "class A:\n    def f(self, xs):\n        print(list(xs))\n", ["list(xs)"], id="method"
@@ -162,6 +164,33 @@ NEEDED = [
         "changed afterwards",
         id="deepcopy-nested-change",
     ),
+    pytest.param("def f(d):\n    print(set(d['k']))\n", "drops duplicates", id="set-of-a-list"),
+    pytest.param(
+        "def f(rows):\n    print([r.copy() for r in rows])\n",
+        "a copy of its own",
+        id="one-copy-per-item",
+    ),
+    pytest.param(
+        "def f(rows, n):\n    return [rows[:] for _ in range(n)]\n",
+        "a copy of its own",
+        id="independent-rows",
+    ),
+    pytest.param(
+        "def f(p):\n    return list(p[-1:]) in (['.'], ['..'])\n",
+        "comparison depends on the copy being a list",
+        id="compared-with-lists",
+    ),
+    pytest.param(
+        "class S:\n    def __repr__(self):\n        return f'S({list(self)!r})'\n",
+        "shows the copy as a list",
+        id="shown-as-a-list",
+    ),
+    pytest.param(
+        "def f(self, tok):\n    children = self.render(tok)\n"
+        "    tok['children'] = list(children)\n",
+        "one-shot iterable whose items are stored",
+        id="lazy-result-stored",
+    ),
 ]
 
 
@@ -195,9 +224,9 @@ STILL_FLAGGED = [
     ),
     pytest.param(
         "def f(node):\n    for c in node['classes'][:]:\n"
-        "        if c in S:\n            return True\n",
+        "        if c in S:\n            print(c)\n",
         ["node['classes'][:]"],
-        id="loop-only-reads",
+        id="loop-that-calls-code",
     ),
 ]
 
