@@ -49,6 +49,8 @@ needs_agent = True  # finds candidates only; a recipe using it must have fix.age
 _CONSTRUCTORS = frozenset({"list", "dict", "set"})
 _VIEW_METHODS = frozenset({"keys", "values", "items"})
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
+_SEARCHES = frozenset({"index", "count"})  # `seq[i:].index(v)`: `seq.index(v, i)` may do
+_SEARCHED = "copies part of a sequence only to search it: could it search in place?"
 _CONCAT = "builds a new list on every pass of the loop: could it grow in place?"
 
 
@@ -123,14 +125,31 @@ def _candidate(node: ast.AST, info: scope.ModuleInfo) -> Candidate | None:
         case ast.Call(func=ast.Name(id=ctor), args=[arg], keywords=[]) if ctor in _CONSTRUCTORS:
             if info.is_builtin(ctor) and (_collection(arg) or _view(arg)):
                 return f"copies into a new {ctor}: is the copy needed?", arg, False
-        case ast.Assign(
-            targets=[ast.Name(id=target)], value=ast.BinOp(left=ast.Name(id=left), op=ast.Add())
-        ) if target == left and _in_loop(node, info):
+            if info.is_builtin(ctor) and (defaulted := _defaulted(arg)) is not None:
+                return f"copies into a new {ctor}: is the copy needed?", defaulted, False
+        case ast.Call(
+            func=ast.Attribute(value=ast.Subscript(value=value, slice=ast.Slice()), attr=attr)
+        ) if attr in _SEARCHES and _collection(value):
             return (
-                "builds a new list on every pass of the loop: could it grow in place?",
+                "copies part of a sequence only to search it: could it search in place?",
                 None,
                 False,
             )
+        case ast.Assign(
+            targets=[ast.Name(id=target)],
+            value=ast.BinOp(left=ast.Name(id=left), op=ast.Add(), right=right),
+        ) if target == left and isinstance(right, ast.List | ast.ListComp) and _in_loop(node, info):
+            return _CONCAT, None, False
+    return None
+
+
+def _defaulted(node: ast.expr) -> ast.expr | None:
+    """``x`` of ``x or ()`` (``x or []``, ``x or {}``): an existing collection or an empty one."""
+    match node:
+        case ast.BoolOp(op=ast.Or(), values=[value, ast.Tuple(elts=[]) | ast.List(elts=[])]):
+            return value if _collection(value) else None
+        case ast.BoolOp(op=ast.Or(), values=[value, ast.Dict(keys=[])]):
+            return value if _collection(value) else None
     return None
 
 

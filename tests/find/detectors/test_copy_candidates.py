@@ -32,6 +32,11 @@ NOOP = [
     noop("copy-is-not-the-module", "def f(copy, d):\n    return copy.deepcopy(d)\n"),
     noop("concat-outside-a-loop", "def f(x):\n    x = x + [1]\n    return x\n"),
     noop(
+        "concat-of-unknown-type-in-a-loop",
+        "def f(args):\n    for a in args:\n        spec = str(a)\n        spec = spec + fmt(a)\n"
+        "        print(spec)\n",
+    ),
+    noop(
         "left-to-copy-before-iteration",
         "def f(items):\n    seen = [1]\n    for x in seen.copy():\n        print(x)\n",
     ),
@@ -102,6 +107,18 @@ FLAGGED = [
     ),
     pytest.param(
         "class A:\n    def f(self, xs):\n        print(list(xs))\n", ["list(xs)"], id="method"
+    ),
+    pytest.param(
+        "class A:\n    def f(self):\n        args = list(self.args or ())\n"
+        "        return len(args)\n",
+        ["list(self.args or ())"],
+        id="copy-of-an-attribute-or-an-empty-default",
+    ),
+    pytest.param(
+        "class A:\n    def index(self, token, start):\n"
+        "        return start + self.tokens[start:].index(token)\n",
+        ["self.tokens[start:].index(token)"],
+        id="slice-only-searched-at-an-unknown-offset",
     ),
 ]
 
