@@ -7,13 +7,17 @@ functions (the agent is shown the enclosing function):
 
 - ``x.copy()``, ``x[:]``, ``copy.copy(x)``, ``copy.deepcopy(x)`` (also when imported by name)
 - ``list(x)``, ``dict(x)``, ``set(x)`` of an existing collection (a name, attribute, item, or
-  ``d.keys()``/``d.values()``/``d.items()``), not of a generator or a call's fresh result
-- ``x = x + [...]`` / ``x = x + y`` inside a loop (a new list on every pass)
+  ``d.keys()``/``d.values()``/``d.items()``, or ``x or ()``), not of a generator or a call's
+  fresh result
+- ``seq[i:].index(v)``, ``seq[i:].count(v)``: a slice made only to search it
+- ``x = x + [...]`` inside a loop (a new list on every pass; with anything but a list display
+  or comprehension added, ``x`` may be a str or a number)
 
 Candidates that the deterministic detectors already prove removable (``copy-before-iteration``,
-``list-concat-in-loop``, ``copy-for-lookup``, ``redundant-copy``, ``list-for-truth``,
-``slice-to-match``, ``slice-to-search``, ``unchanged-snapshot``, ``unmutated-local-copy``) are
-left to them, so one piece of code never gets two pull requests.
+``copy-before-read-only-loop``, ``list-concat-in-loop``, ``copy-for-lookup``,
+``redundant-copy``, ``list-for-truth``, ``slice-to-match``, ``slice-to-search``,
+``unchanged-snapshot``, ``unmutated-local-copy``) are left to them, so one piece of code
+never gets two pull requests.
 """
 
 from __future__ import annotations
