@@ -216,7 +216,7 @@ def prepare(name: str, pin: Pin, work: Path) -> Path:
     config = repo / ".github" / "nightcrew.yml"
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text(f"version: 1\ntest_command: {pin.test_command}\n", encoding="utf-8")
-    git(repo, "add", "--all")
+    git(repo, "add", "--force", ".github/nightcrew.yml")  # a `.*` in .gitignore must not hide it
     git(repo, "-c", "user.name=bench", "-c", "user.email=bench@example.invalid",
         "commit", "--quiet", "-m", "bench: test command")  # fmt: skip
     return repo
