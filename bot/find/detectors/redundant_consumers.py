@@ -23,6 +23,13 @@ consumers read nothing but those items, once, at once:
   slice is the object itself anyway), and an unsupported pair raises the same
   ``TypeError``.
 
+- **Reading it whole** ``sep.join(list(C))`` → ``sep.join(C)`` (``sep`` surely a str),
+  ``sum(list(C))``, ``min(list(C))``, ``max(list(C))`` → without the copy, for *any* ``C``,
+  generators too: these read every item first, in order, keep none of the iterable, and
+  their result depends only on the items. An error from ``C`` comes before they have done
+  anything visible, as it came from the copy. ``min``/``max`` with a second positional
+  argument (which compares the list itself) are left alone.
+
 Silent for everything else. An iterator or generator ``C`` (``xs += list(gen)``,
 ``a, b = list(it)``): ``list()`` consumes it all before the first item lands, the
 consumer stops early (unpacking reads one item past the targets) or leaves ``xs`` partly
@@ -60,6 +67,8 @@ def shape(node: ast.AST) -> bool:
             return True
         case ast.BinOp(op=ast.Add()):
             return _full_slice(node.left) is not None or _full_slice(node.right) is not None
+        case ast.Call(func=ast.Attribute(attr="join") | ast.Name(id="sum" | "min" | "max")):
+            return bool(node.args) and isinstance(node.args[0], ast.Call)
     return False
 
 
@@ -85,7 +94,51 @@ def find(
             return _concatenated(left, right, func, info, text, positions) or _concatenated(
                 right, left, func, info, text, positions
             )
+        case ast.Call(func=ast.Attribute(value=separator, attr="join"), args=[value], keywords=[]):
+            if facts.kind(separator, func, info) == "str":
+                return _read_whole(value, True, info, text, positions, "is only joined")
+        case ast.Call(func=ast.Name(id="sum" | "min" | "max" as reader), args=[value, *rest]):
+            if info.is_builtin(reader) and (reader == "sum" or not rest) and len(rest) <= 1:
+                alone = not rest and not node.keywords
+                return _read_whole(
+                    value, alone, info, text, positions, f"is only read by `{reader}()`"
+                )
     return None
+
+
+def _read_whole(
+    copy: ast.expr,
+    alone: bool,
+    info: scope.ModuleInfo,
+    text: reading.Segments,
+    positions: Positions,
+    consumer: str,
+) -> Found | None:
+    """``list(C)``/``tuple(C)`` whose consumer reads any iterable whole, once, at once.
+
+    ``str.join``, ``sum``, ``min`` and ``max`` first read every item of the iterable they are
+    given, in order, and keep none of it: the copy only reads ``C`` one step earlier.
+    ``C`` may be anything, a generator too: it is read whole either way, and an error from it
+    comes before the consumer has done anything that could be seen. Their results do not
+    depend on the iterable's type, only on its items.
+    """
+    match copy:
+        case ast.Call(func=ast.Name(id="list" | "tuple" as builtin), args=[arg], keywords=[]):
+            if isinstance(arg, (ast.Starred, *_DISPLAYS)) or not info.is_builtin(builtin):
+                return None
+        case _:
+            return None
+    inner = text(arg)
+    if isinstance(arg, ast.GeneratorExp):
+        # Its source includes the call's parentheses: kept beside other arguments
+        # (`sum((x for x in y), 0)`), dropped when it is the only one (`max(x for x in y)`).
+        if alone and inner.startswith("(") and inner.endswith(")"):
+            inner = inner[1:-1]
+    elif isinstance(arg, ast.NamedExpr):
+        inner = f"({inner})"
+    edit = positions.edit(positions.start(copy), positions.end(copy), inner)
+    message = f"copies `{text(arg)}`, which {consumer}: it can read `{text(arg)}` itself"
+    return copy, ((edit,), message, "Drop a copy that is only read once")
 
 
 def _copied(copy: ast.expr, func: scope.Function | None, info: scope.ModuleInfo) -> ast.expr | None:

@@ -12,6 +12,10 @@ detector = REGISTRY["redundant-copy"]
 # --- code the detector must leave alone ----------------------------------------------------
 
 NOOP = [
+    noop("join-by-an-unknown-separator", "def f(sep, g):\n    return sep.join(list(g))\n"),
+    noop("max-of-the-list-and-another", "def f(g, y):\n    return max(list(g), y)\n"),
+    noop("min-shadowed", "def min(x):\n    return x\ndef f(g):\n    return min(list(g))\n"),
+    noop("join-of-a-list-display", "def f(a):\n    return ''.join(list([a, a]))\n"),
     noop(
         "list-of-a-slice-of-an-annotated-sequence",
         "from typing import Sequence\ndef f(nodes: Sequence[int]):\n    return list(nodes[1:])\n",
@@ -115,6 +119,31 @@ def test_noop(source):
 # --- code the detector changes -------------------------------------------------------------
 
 BEFORE_AFTER = [
+    change(
+        "join-of-a-copy-of-a-view",
+        "def f(kwargs):\n    return ','.join(list(kwargs.keys()))\n",
+        "def f(kwargs):\n    return ','.join(kwargs.keys())\n",
+    ),
+    change(
+        "bytes-join-of-a-copied-generator",
+        "def f(self):\n    return b''.join(list(self.iter_stream()))\n",
+        "def f(self):\n    return b''.join(self.iter_stream())\n",
+    ),
+    change(
+        "max-of-a-copy-with-a-key",
+        "def f(d):\n    return max(list(d.values()), key=len)\n",
+        "def f(d):\n    return max(d.values(), key=len)\n",
+    ),
+    change(
+        "sum-of-a-copied-generator-alone",
+        "def f(g):\n    return sum(list(x * 2 for x in g))\n",
+        "def f(g):\n    return sum(x * 2 for x in g)\n",
+    ),
+    change(
+        "sum-of-a-copied-generator-with-a-start",
+        "def f(g):\n    return sum(tuple(x for x in g), 10)\n",
+        "def f(g):\n    return sum((x for x in g), 10)\n",
+    ),
     change(
         "list-of-a-slice-of-an-annotated-list",
         """
