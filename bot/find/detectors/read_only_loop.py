@@ -11,11 +11,13 @@ no reference, known or not, can change it in the meantime:
   of its own. It becomes ``R.items()`` (``R``).
 - Its body (``else:`` runs after the walk and does not count) only stores into the
   function's own plain local names, or into items of a local bound only to a fresh
-  ``{}``/``[]`` that ``R`` does not mention; its calls are to pure builtins (``len``,
-  ``isinstance``, ``str``, ``sorted``, ...), ``str`` methods of a known ``str``
-  (``facts.kind``), methods of such a fresh local (``nsattrib.update(...)``), or functions
-  of the same module that themselves call and store nothing more (``return tag``). No
-  ``yield``, ``await``, ``:=``, ``lambda``, ``while``, ``try``, ``with`` or ``del``.
+  ``{}``/``[]`` that ``R`` does not mention and that no code gets hold of before the loop
+  ends (``self.cache = out`` would make ``out[k] = v`` change ``R``); its calls are to
+  pure builtins (``len``, ``isinstance``, ``str``, ``sorted``, ...), ``str`` methods of a
+  known ``str`` (``facts.kind``), methods of such a fresh local (``nsattrib.update(...)``),
+  or functions of the same module that themselves call and store nothing more
+  (``return tag``). No ``yield``, ``await``, ``:=``, ``lambda``, ``while``, ``try``,
+  ``with`` or ``del``.
 - For a ``for`` statement: it is inside a function, whose loop target names are plain
   locals (not ``global``/``nonlocal``, no ``locals()``), and not inside a ``try`` or
   ``with`` of that function: should walking ``R`` itself fail half-way, the partial work
@@ -88,8 +90,10 @@ class _Body:
         info: scope.ModuleInfo,
         walked: ast.expr | None,
         depth: int = 0,
+        after: scope.Position | None = None,
     ) -> None:
         self.func, self.info, self.walked, self.depth = func, info, walked, depth
+        self.after = after  # the end of the outermost loop: no alias of a fresh local before
         self.declared: set[str] = set()
         if func is not None:
             for node in scope.own_nodes(func):
@@ -109,6 +113,8 @@ class _Body:
             local = scope.local_name(self.func, candidate, self.info)
             if candidate in mentioned or local is None or not local.bindings:
                 continue
+            if self.after is not None and scope.escapes(local, self.info, after=self.after):
+                continue  # `self.cache = out` before the loop: `out[k] = v` changes it
             kinds = {
                 None
                 if isinstance(b, ast.AugAssign)
@@ -124,8 +130,10 @@ class _Body:
 
     def statement(self, node: ast.stmt) -> bool:
         match node:
-            case ast.Expr(value=value) | ast.Return(value=value) | ast.Raise(exc=value):
+            case ast.Expr(value=value) | ast.Return(value=value):
                 return value is None or self.expr(value)
+            case ast.Raise(exc=exc, cause=cause):
+                return all(self.expr(e) for e in (exc, cause) if e is not None)
             case ast.Assign(targets=targets, value=value):
                 return self.expr(value) and all(self.store(t) for t in targets)
             case ast.AnnAssign(target=target, value=value):
@@ -270,7 +278,8 @@ def _loop_changes_nothing(loop: ast.For, walked: ast.expr, info: scope.ModuleInf
             return False
     if isinstance(walked, ast.Name) and scope.local_name(func, walked.id, info) is not None:
         return False  # a plain local: copy-before-iteration's, which can prove more
-    body = _Body(func, info, walked)
+    after = scope.end_of(scope.outermost_loop(loop, func, info))
+    body = _Body(func, info, walked, after=after)
     return body.store(loop.target) and body.statements(loop.body)
 
 

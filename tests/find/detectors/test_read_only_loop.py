@@ -32,6 +32,7 @@ NOOP = [
         ("walrus", "if (n := len(key)):\n        pass"),
         ("lambda", "key = sorted(val, key=lambda v: v.pop())"),
         ("while", "while key:\n        key = key[1:]"),
+        ("raise-from-unknown", "raise ValueError from out.pop()"),
         ("str-method-of-unknown", "key = key.lower()"),
     ]
 ] + [
@@ -42,6 +43,31 @@ NOOP = [
     noop(
         "fresh-local-is-what-is-walked",
         "def f():\n    d = {}\n    for k, v in list(d.items()):\n        d[k + 'x'] = v\n",
+    ),
+    noop(
+        "fresh-local-handed-out-before-the-loop",
+        """
+        def f(self):
+            out = {}
+            self.cache = out
+            for k, v in list(self.cache.items()):
+                out[k + "x"] = v
+        """,
+    ),
+    noop(
+        "fresh-local-handed-out-later-in-an-outer-loop",
+        """
+        def f(self, rounds):
+            out = {}
+            for _ in rounds:
+                for k, v in list(self.cache.items()):
+                    out[k + "x"] = v
+                self.cache = out
+        """,
+    ),
+    noop(
+        "raise-from-a-call",
+        "def f(d):\n    for k in list(d.keys()):\n        raise KeyError from drop(d)\n",
     ),
     noop(
         "inside-try",
