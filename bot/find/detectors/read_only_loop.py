@@ -16,8 +16,9 @@ no reference, known or not, can change it in the meantime:
   pure builtins (``len``, ``isinstance``, ``str``, ``sorted``, ...), ``str`` methods of a
   known ``str`` (``facts.kind``), methods of such a fresh local (``nsattrib.update(...)``),
   or functions of the same module that themselves call and store nothing more
-  (``return tag``). No ``yield``, ``await``, ``:=``, ``lambda``, ``while``, ``try``,
-  ``with`` or ``del``.
+  (``return tag``). A ``try`` inside the body may catch errors (``except KeyError:
+  continue``), with bodies of the same kind and no ``as`` name. No ``yield``, ``await``,
+  ``:=``, ``lambda``, ``while``, ``with`` or ``del``.
 - For a ``for`` statement: it is inside a function, whose loop target names are plain
   locals (not ``global``/``nonlocal``, no ``locals()``), and not inside a ``try`` or
   ``with`` of that function: should walking ``R`` itself fail half-way, the partial work
@@ -151,11 +152,32 @@ class _Body:
                     and self.statements(body)
                     and self.statements(orelse)
                 )
+            case ast.Try(body=body, handlers=handlers, orelse=orelse, finalbody=final):
+                # Caught inside the body, an error is the body's own affair; what walking
+                # the collection raises is outside any `try` of the body.
+                return (
+                    all(self.handler(h) for h in handlers)
+                    and self.statements(body)
+                    and self.statements(orelse)
+                    and self.statements(final)
+                )
             case ast.Assert(test=test, msg=msg):
                 return self.expr(test) and (msg is None or self.expr(msg))
             case ast.Pass() | ast.Break() | ast.Continue():
                 return True
         return False
+
+    def handler(self, handler: ast.ExceptHandler) -> bool:
+        """``except KeyError:`` / ``except (A, B):`` with a body that changes nothing; no
+        ``as`` name (Python deletes it after the handler)."""
+        if handler.name is not None:
+            return False
+        if handler.type is not None and not all(
+            isinstance(t, ast.Name | ast.Attribute)
+            for t in (handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type])
+        ):
+            return False
+        return self.statements(handler.body)
 
     def store(self, target: ast.expr) -> bool:
         match target:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import textwrap
+import warnings
 
 import pytest
 
@@ -25,6 +27,15 @@ def change(id_: str, before: str, after: str) -> pytest.ParameterSet:
     return pytest.param(textwrap.dedent(before), textwrap.dedent(after), id=id_)
 
 
-def noop(id_: str, source: str) -> pytest.ParameterSet:
-    """A no-op case (dedented): code the detector must not match at all."""
-    return pytest.param(textwrap.dedent(source), id=id_)
+def noop(id_: str, source: str, *, parses: bool = True) -> pytest.ParameterSet:
+    """A no-op case (dedented): code the detector must not match at all.
+
+    It must parse (unless ``parses=False`` says it is broken on purpose): a decoy with a
+    syntax error would pass only because the detector skips files that do not parse.
+    """
+    code = textwrap.dedent(source)
+    if parses:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarnings of the decoy's own escapes
+            ast.parse(code)
+    return pytest.param(code, id=id_)

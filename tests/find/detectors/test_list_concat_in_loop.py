@@ -355,7 +355,7 @@ NOOP = [
             return out
         """,
     ),
-    noop("syntax-error", "def f(:\n    out = out + [1]\n"),
+    noop("syntax-error", "def f(:\n    out = out + [1]\n", parses=False),
     noop(
         "form-feed-in-file",
         "\x0c\ndef f(xs):\n    out = []\n    for x in xs:\n        out = out + [x]\n"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import pytest
 
 from bot.find.detectors import REGISTRY
@@ -11,15 +13,15 @@ detector = REGISTRY["copy-before-read-only-loop"]
 
 # --- code the detector must leave alone ----------------------------------------------------
 
+
+def in_loop(statement: str) -> str:
+    """A loop over ``list(attrib.items())`` whose body is ``statement`` (4-space indents)."""
+    body = textwrap.indent(statement, " " * 8)
+    return f"def fix_ns(attrib, out):\n    for key, val in list(attrib.items()):\n{body}\n"
+
+
 NOOP = [
-    noop(
-        f"body-may-change-it-{label}",
-        f"""
-        def fix_ns(attrib, out):
-            for key, val in list(attrib.items()):
-                {statement}
-        """,
-    )
+    noop(f"body-may-change-it-{label}", in_loop(statement))
     for label, statement in [
         ("deleted", "del attrib[key]"),
         ("popped", "attrib.pop(key)"),
@@ -29,10 +31,17 @@ NOOP = [
         ("attribute-store", "out.last = key"),
         ("print", "print(key)"),
         ("yield", "yield key"),
-        ("walrus", "if (n := len(key)):\n        pass"),
+        ("walrus", "if (n := len(key)):\n    pass"),
         ("lambda", "key = sorted(val, key=lambda v: v.pop())"),
-        ("while", "while key:\n        key = key[1:]"),
+        ("while", "while key:\n    key = key[1:]"),
         ("raise-from-unknown", "raise ValueError from out.pop()"),
+        (
+            "handler-changes-it",
+            "try:\n    val[0]\nexcept IndexError:\n    attrib.clear()",
+        ),
+        ("handler-binds-a-name", "try:\n    val[0]\nexcept IndexError as e:\n    pass"),
+        ("handler-type-is-a-call", "try:\n    val[0]\nexcept errors():\n    pass"),
+        ("finally-changes-it", "try:\n    val[0]\nfinally:\n    attrib.pop(key)"),
         ("str-method-of-unknown", "key = key.lower()"),
     ]
 ] + [
@@ -224,6 +233,33 @@ BEFORE_AFTER = [
                     continue
                 out.append(label.upper())
             return out
+        """,
+    ),
+    change(
+        "lookup-errors-caught-inside-the-body",
+        """
+        def markers(fields, lookup):
+            found = []
+            for key, value in list(fields.items()):
+                try:
+                    marker = lookup[key]
+                except (KeyError, TypeError):
+                    continue
+                else:
+                    found.append((marker, value))
+            return found
+        """,
+        """
+        def markers(fields, lookup):
+            found = []
+            for key, value in fields.items():
+                try:
+                    marker = lookup[key]
+                except (KeyError, TypeError):
+                    continue
+                else:
+                    found.append((marker, value))
+            return found
         """,
     ),
     change(
