@@ -134,11 +134,7 @@ def _candidate(node: ast.AST, info: scope.ModuleInfo) -> Candidate | None:
         case ast.Call(
             func=ast.Attribute(value=ast.Subscript(value=value, slice=ast.Slice()), attr=attr)
         ) if attr in _SEARCHES and _collection(value):
-            return (
-                "copies part of a sequence only to search it: could it search in place?",
-                None,
-                False,
-            )
+            return _SEARCHED, None, False
         case ast.Assign(
             targets=[ast.Name(id=target)],
             value=ast.BinOp(left=ast.Name(id=left), op=ast.Add(), right=right),
@@ -150,9 +146,9 @@ def _candidate(node: ast.AST, info: scope.ModuleInfo) -> Candidate | None:
 def _defaulted(node: ast.expr) -> ast.expr | None:
     """``x`` of ``x or ()`` (``x or []``, ``x or {}``): an existing collection or an empty one."""
     match node:
-        case ast.BoolOp(op=ast.Or(), values=[value, ast.Tuple(elts=[]) | ast.List(elts=[])]):
-            return value if _collection(value) else None
-        case ast.BoolOp(op=ast.Or(), values=[value, ast.Dict(keys=[])]):
+        case ast.BoolOp(
+            op=ast.Or(), values=[value, ast.Tuple(elts=[]) | ast.List(elts=[]) | ast.Dict(keys=[])]
+        ):
             return value if _collection(value) else None
     return None
 

@@ -274,7 +274,7 @@ def reaching_value(use: ast.Name, func: scope.Function, info: scope.ModuleInfo) 
     nonlocal anywhere in the function, and the function must not reach its own frame.
     """
     name = use.id
-    declared = _declared(func)
+    declared = declared_names(func)
     if declared is None or name in declared:
         return None
     statement: ast.AST = use
@@ -321,7 +321,7 @@ def reaching_value(use: ast.Name, func: scope.Function, info: scope.ModuleInfo) 
 _DECLARED: dict[int, tuple[scope.Function, frozenset[str] | None]] = {}
 
 
-def _declared(func: scope.Function) -> frozenset[str] | None:
+def declared_names(func: scope.Function) -> frozenset[str] | None:
     """Names ``func`` (or a function in it) declares global or nonlocal; None (every name)
     if it reaches its own frame. Remembered for the last few functions asked about."""
     cached = _DECLARED.get(id(func))

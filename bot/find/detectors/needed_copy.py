@@ -91,8 +91,7 @@ _COMPARED = (ast.Eq, ast.NotEq, ast.In, ast.NotIn)
 def _conversion(copy: ast.expr, copied: ast.expr, func: Function, info: ModuleInfo) -> str | None:
     """Why ``copy`` is a conversion that its reader relies on, not a copy; None if it is not.
 
-    ``set(xs)`` of anything but a
-    set removes duplicates and needs hashable items; and a
+    ``set(xs)`` of anything but a set removes duplicates and needs hashable items; and a
     ``list(x)``/``tuple(x)`` of an object that is not already of that type decides what
     ``==``, ``in`` and the text of ``repr``/f-strings/``%`` make of it.
     """

@@ -60,16 +60,14 @@ explanation = (
 
 _HINT = re.compile(r"\b(?:list|tuple)\s*\(|:[\s\\]*\]")
 _VIEWS = frozenset({"items", "keys", "values"})
-PURE_BUILTINS = frozenset(
-    {"len", "isinstance", "issubclass", "str", "repr", "ascii", "int", "float", "bool"}
-    | {"complex", "hash", "id", "type", "abs", "round", "divmod", "min", "max", "sum"}
-    | {"any", "all", "sorted", "tuple", "list", "set", "frozenset", "dict", "enumerate"}
-    | {"zip", "range", "reversed", "format", "ord", "chr", "bin", "hex", "oct", "callable"}
-    | {"hasattr", "getattr"}
+# Builtins that change none of their arguments (reading them is the stated assumption).
+_PURE_BUILTINS = scope.CONSUMING_BUILTINS | frozenset(
+    {"len", "isinstance", "issubclass", "ascii", "int", "float", "complex", "hash", "id"}
+    | {"type", "abs", "round", "divmod", "enumerate", "zip", "range", "reversed", "format"}
+    | {"ord", "chr", "bin", "hex", "oct", "callable", "hasattr", "getattr"}
 )
-_CONSUMERS = frozenset(
-    {"list", "tuple", "set", "frozenset", "dict", "sorted", "sum", "min", "max", "any", "all"}
-)
+# Builtins that read a generator whole when it is their argument (`str(g)` only shows it).
+_CONSUMERS = scope.CONSUMING_BUILTINS - {"bool", "str", "repr"}
 _STR_READS = (
     facts.STR_TO_STR
     | facts.STR_TO_LIST
@@ -95,11 +93,8 @@ class _Body:
     ) -> None:
         self.func, self.info, self.walked, self.depth = func, info, walked, depth
         self.after = after  # the end of the outermost loop: no alias of a fresh local before
-        self.declared: set[str] = set()
-        if func is not None:
-            for node in scope.own_nodes(func):
-                if isinstance(node, ast.Global | ast.Nonlocal):
-                    self.declared.update(node.names)
+        # Names declared global/nonlocal; None when the function reaches its own frame.
+        self.declared = facts.declared_names(func) if func is not None else frozenset()
 
     @functools.cached_property
     def fresh(self) -> frozenset[str]:
@@ -182,7 +177,11 @@ class _Body:
     def store(self, target: ast.expr) -> bool:
         match target:
             case ast.Name(id=stored):
-                return self.func is not None and stored not in self.declared
+                return (
+                    self.func is not None
+                    and self.declared is not None
+                    and (stored not in self.declared)
+                )
             case ast.Tuple(elts=elts) | ast.List(elts=elts):
                 return all(self.store(e) for e in elts)
             case ast.Starred(value=value):
@@ -201,7 +200,7 @@ class _Body:
 
     def call(self, node: ast.Call) -> bool:
         match node.func:
-            case ast.Name(id=called) if called in PURE_BUILTINS and self.info.is_builtin(called):
+            case ast.Name(id=called) if called in _PURE_BUILTINS and self.info.is_builtin(called):
                 return True
             case ast.Name(id=called):
                 return self.pure_function(called)
@@ -224,11 +223,10 @@ class _Body:
             isinstance(definition, ast.FunctionDef)
             and self.info.parents.get(definition) is self.info.tree
             and not definition.decorator_list
-            and not scope.introspects(definition)
         ):
             return False
         inner = _Body(definition, self.info, None, self.depth + 1)
-        return not inner.declared and inner.statements(definition.body)
+        return inner.declared == frozenset() and inner.statements(definition.body)
 
 
 def detect(source: str, path: str) -> list[Match]:

@@ -122,12 +122,9 @@ def _read_whole(
     comes before the consumer has done anything that could be seen. Their results do not
     depend on the iterable's type, only on its items.
     """
-    match copy:
-        case ast.Call(func=ast.Name(id="list" | "tuple" as builtin), args=[arg], keywords=[]):
-            if isinstance(arg, (ast.Starred, *_DISPLAYS)) or not info.is_builtin(builtin):
-                return None
-        case _:
-            return None
+    arg = _constructor_arg(copy, info)
+    if arg is None:
+        return None
     inner = text(arg)
     if isinstance(arg, ast.GeneratorExp):
         # Its source includes the call's parentheses: kept beside other arguments
@@ -141,13 +138,20 @@ def _read_whole(
     return copy, ((edit,), message, "Drop a copy that is only read once")
 
 
-def _copied(copy: ast.expr, func: scope.Function | None, info: scope.ModuleInfo) -> ast.expr | None:
-    """``C`` if ``copy`` is ``list(C)``, ``tuple(C)`` or ``C[:]`` of a known container."""
+def _constructor_arg(copy: ast.expr, info: scope.ModuleInfo) -> ast.expr | None:
+    """``C`` if ``copy`` is ``list(C)`` or ``tuple(C)`` (the builtins) of no display."""
     match copy:
         case ast.Call(func=ast.Name(id="list" | "tuple" as builtin), args=[arg], keywords=[]):
-            if isinstance(arg, (ast.Starred, *_DISPLAYS)) or not info.is_builtin(builtin):
-                return None
-            return arg if facts.kind(arg, func, info) in facts.CONTAINERS else None
+            if not isinstance(arg, (ast.Starred, *_DISPLAYS)) and info.is_builtin(builtin):
+                return arg
+    return None
+
+
+def _copied(copy: ast.expr, func: scope.Function | None, info: scope.ModuleInfo) -> ast.expr | None:
+    """``C`` if ``copy`` is ``list(C)``, ``tuple(C)`` or ``C[:]`` of a known container."""
+    arg = _constructor_arg(copy, info)
+    if arg is not None:
+        return arg if facts.kind(arg, func, info) in facts.CONTAINERS else None
     sliced = _full_slice(copy)
     if sliced is None or facts.kind(sliced, func, info) not in _SLICEABLE:
         return None
